@@ -1,0 +1,140 @@
+// The values the engine core reasons about. They mirror proto/vitals.proto and
+// proto/alerts.proto but carry no wire concerns; streamer/codec converts between them.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vigil::core {
+
+// Event time: milliseconds since the Unix epoch, as stamped by the source. The core only
+// ever receives time points; it never reads a clock.
+using Duration = std::chrono::milliseconds;
+using TimePoint = std::chrono::sys_time<Duration>;
+
+inline TimePoint fromMillis(std::int64_t ms) { return TimePoint{Duration{ms}}; }
+inline std::int64_t toMillis(TimePoint t) { return t.time_since_epoch().count(); }
+inline double minutesBetween(TimePoint from, TimePoint to) {
+  return std::chrono::duration<double, std::ratio<60>>(to - from).count();
+}
+
+enum class Quality { Valid, Questionable, Artifact, SensorOff };
+
+struct Measurement {
+  std::uint32_t code = 0;  // IEEE 11073-10101
+  double value = 0.0;
+  std::string unit;
+  Quality quality = Quality::Valid;
+};
+
+struct VitalsFrame {
+  std::string patient_id;
+  std::string unit;
+  std::string device_id;
+  std::uint64_t sequence = 0;
+  TimePoint time;
+  std::vector<Measurement> measurements;
+};
+
+enum class PumpState { Unspecified, Running, Paused, Stopped, Alarm };
+
+struct PumpStatus {
+  std::string patient_id;
+  std::string unit;
+  std::string device_id;
+  std::uint64_t sequence = 0;
+  TimePoint time;
+  std::string drug;
+  double concentration_mg_per_ml = 0.0;
+  double rate_ml_per_h = 0.0;
+  double dose_rate_mg_per_kg_per_h = 0.0;
+  double patient_weight_kg = 0.0;
+  PumpState state = PumpState::Unspecified;
+  double volume_infused_ml = 0.0;
+};
+
+enum class ClinicalEventKind { Unspecified, SedationScore, Hallucination, Dysphoria, Nightmare, Nausea, Vomiting };
+enum class Severity { Unspecified, Mild, Severe };
+
+struct ClinicalEvent {
+  std::string patient_id;
+  std::string unit;
+  std::string source_id;
+  std::uint64_t sequence = 0;
+  TimePoint time;
+  ClinicalEventKind kind = ClinicalEventKind::Unspecified;
+  int rass_score = 0;
+  Severity severity = Severity::Unspecified;
+  std::string entered_by;
+  std::string note;
+};
+
+// Ordered: a higher value is more urgent.
+enum class Priority { None, Low, Medium, High };
+enum class AlarmKind { Physiological, Technical, Advisory };
+enum class Phase { Start, Update, Escalate, DeEscalate, End };
+enum class AlarmState { Inactive, Active, Latched };
+enum class Inactivation { Enabled, AudioPaused, Acknowledged };
+
+// Ordered mildest first, so "at least REDUCE" is std::max. ResumePossible is not on the
+// ladder; it never takes part in such comparisons.
+enum class AdviceAction { None, Hold, Reduce, Pause, StopAndCall, ResumePossible };
+
+struct Advice {
+  AdviceAction action = AdviceAction::None;
+  double target_rate_mg_per_kg_per_h = 0.0;
+  double target_rate_ml_per_h = 0.0;  // 0 when the pump's concentration is unknown
+  std::string reason;
+};
+
+struct DoseContext {
+  bool infusion_running = false;
+  double rate_mg_per_kg_per_h = 0.0;
+  double previous_rate_mg_per_kg_per_h = 0.0;
+  std::optional<TimePoint> last_increase;
+  double minutes_since_last_increase = -1.0;
+  double cp_ug_per_ml = 0.0;
+  double ce_ug_per_ml = 0.0;
+  double cp_at_increase_ug_per_ml = 0.0;
+  double ce_at_increase_ug_per_ml = 0.0;
+  bool likely_dose_related = false;
+  std::string attribution;
+};
+
+struct Trigger {
+  std::uint32_t code = 0;
+  std::string metric;
+  double value = 0.0;
+  std::string unit;
+  std::string limit;  // readable, e.g. "< 90"
+  double limit_value = 0.0;
+  double baseline = 0.0;
+  bool provisional_baseline = false;
+};
+
+struct AlarmEvent {
+  std::string alert_id;
+  std::string patient_id;
+  std::string unit;
+  std::string condition;
+  std::string title;
+  AlarmKind kind = AlarmKind::Physiological;
+  Priority priority = Priority::None;
+  Phase phase = Phase::Start;
+  AlarmState state = AlarmState::Active;
+  Inactivation inactivation = Inactivation::Enabled;
+  TimePoint event_time;
+  TimePoint start_time;
+  Trigger trigger;
+  Advice advice;
+  DoseContext dose;
+  std::string acknowledged_by;
+  std::optional<TimePoint> acknowledged_time;
+};
+
+using AlarmEvents = std::vector<AlarmEvent>;
+
+}  // namespace vigil::core
