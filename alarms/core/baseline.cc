@@ -1,0 +1,76 @@
+#include "alarms/core/baseline.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace vigil::core {
+namespace {
+
+// A bound on samples kept per metric while waiting for the baseline, so a source sending
+// far faster than 1 Hz cannot grow memory without limit; the median of the newest ones
+// is still representative.
+constexpr std::size_t kMaxBaselineSamples = 4096;
+
+std::vector<double> valuesOf(const auto& samples) {
+  std::vector<double> values;
+  values.reserve(samples.size());
+  for (const auto& sample : samples) values.push_back(sample.value);
+  return values;
+}
+
+}  // namespace
+
+double median(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  const auto middle = values.begin() + static_cast<std::ptrdiff_t>(values.size() / 2);
+  std::nth_element(values.begin(), middle, values.end());
+  if (values.size() % 2 == 1) return *middle;
+  const double upper = *middle;
+  const double lower = *std::max_element(values.begin(), middle);
+  return (lower + upper) / 2.0;
+}
+
+void BaselineTracker::keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const {
+  while (!metric.samples.empty() && metric.samples.front().time < end - window_) metric.samples.pop_front();
+  while (metric.samples.size() > kMaxBaselineSamples) metric.samples.pop_front();
+}
+
+void BaselineTracker::addSample(Metric metric, TimePoint time, double value) {
+  auto& state = metrics_.at(static_cast<std::size_t>(metric));
+  if (state.baseline) return;
+  if (!state.first_sample) state.first_sample = time;
+  if (!infusion_start_) {
+    // Before the infusion: keep a sliding window; it becomes the baseline at the start.
+    state.samples.push_back({time, value});
+    keepWindowEndingAt(state, time);
+    return;
+  }
+  // After the infusion started with no pre-infusion data: the first window of data.
+  if (time < *state.first_sample + window_) {
+    if (state.samples.size() < kMaxBaselineSamples) state.samples.push_back({time, value});
+    return;
+  }
+  if (state.samples.empty()) state.samples.push_back({time, value});
+  state.baseline = BaselineValue{median(valuesOf(state.samples)), true};
+  state.samples = {};
+}
+
+void BaselineTracker::onInfusionStart(TimePoint time) {
+  if (infusion_start_) return;
+  infusion_start_ = time;
+  for (auto& state : metrics_) {
+    keepWindowEndingAt(state, time);
+    if (state.samples.empty()) {
+      state.first_sample.reset();  // the provisional window starts with the next sample
+      continue;
+    }
+    state.baseline = BaselineValue{median(valuesOf(state.samples)), false};
+    state.samples = {};
+  }
+}
+
+std::optional<BaselineValue> BaselineTracker::baseline(Metric metric) const {
+  return metrics_.at(static_cast<std::size_t>(metric)).baseline;
+}
+
+}  // namespace vigil::core

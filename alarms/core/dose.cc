@@ -1,0 +1,92 @@
+#include "alarms/core/dose.h"
+
+#include <cmath>
+#include <cstdio>
+
+namespace vigil::core {
+namespace {
+
+// The rising criterion looks this far ahead at the current rate.
+constexpr Duration kRisingHorizon = std::chrono::minutes(10);
+
+std::string format(const char* pattern, auto... values) {
+  char buffer[256];
+  std::snprintf(buffer, sizeof buffer, pattern, values...);
+  return buffer;
+}
+
+}  // namespace
+
+double effectiveDoseRate(const PumpStatus& status) {
+  if (status.state != PumpState::Running) return 0.0;
+  if (status.dose_rate_mg_per_kg_per_h > 0) return status.dose_rate_mg_per_kg_per_h;
+  if (status.rate_ml_per_h > 0 && status.concentration_mg_per_ml > 0 && status.patient_weight_kg > 0) {
+    return status.rate_ml_per_h * status.concentration_mg_per_ml / status.patient_weight_kg;
+  }
+  return 0.0;
+}
+
+DoseTracker::DoseTracker(const PkCoefficients& coefficients, const DoseAttributionSettings& settings)
+    : settings_(settings), model_(coefficients) {}
+
+RateChange DoseTracker::apply(const PumpStatus& status) {
+  if (status.patient_weight_kg > 0) weight_kg_ = status.patient_weight_kg;
+  if (status.concentration_mg_per_ml > 0) concentration_mg_per_ml_ = status.concentration_mg_per_ml;
+  const double rate = effectiveDoseRate(status);
+  if (rate == rate_ && model_.started()) return {};
+  const RateChange change{rate != rate_, rate > 0 && !ever_started_, rate_, rate};
+  const auto before = model_.at(status.time);
+  if (rate > rate_) last_increase_ = RateIncrease{status.time, rate_, rate, before};
+  model_.setRate(status.time, rate);
+  rate_ = rate;
+  ever_started_ = ever_started_ || rate > 0;
+  return change;
+}
+
+double DoseTracker::mlPerHour(double rate_mg_per_kg_per_h) const {
+  if (concentration_mg_per_ml_ <= 0 || weight_kg_ <= 0) return 0.0;
+  return rate_mg_per_kg_per_h * weight_kg_ / concentration_mg_per_ml_;
+}
+
+bool DoseTracker::ceStillRising(TimePoint time) const {
+  if (settings_.ce_rising_fraction_per_10_min <= 0 || rate_ <= 0) return false;
+  const double now = model_.peek(time).ce_ug_per_ml;
+  const double ahead = model_.peek(time + kRisingHorizon).ce_ug_per_ml;
+  return now > 0 && (ahead - now) / now >= settings_.ce_rising_fraction_per_10_min;
+}
+
+DoseContext DoseTracker::contextAt(TimePoint time) {
+  DoseContext context;
+  const auto now = model_.at(time);
+  context.infusion_running = rate_ > 0;
+  context.rate_mg_per_kg_per_h = rate_;
+  context.cp_ug_per_ml = now.cp_ug_per_ml;
+  context.ce_ug_per_ml = now.ce_ug_per_ml;
+  if (last_increase_) {
+    context.previous_rate_mg_per_kg_per_h = last_increase_->from_mg_per_kg_per_h;
+    context.last_increase = last_increase_->time;
+    context.minutes_since_last_increase = minutesBetween(last_increase_->time, time);
+    context.cp_at_increase_ug_per_ml = last_increase_->at_step.cp_ug_per_ml;
+    context.ce_at_increase_ug_per_ml = last_increase_->at_step.ce_ug_per_ml;
+  }
+  const auto since = last_increase_ ? time - last_increase_->time : Duration::max();
+  const bool in_window = last_increase_ && since >= settings_.window_start && since <= settings_.window_end;
+  const bool rising = ceStillRising(time);
+  context.likely_dose_related = context.infusion_running && (in_window || rising);
+  context.attribution = attribution(context, in_window, rising);
+  return context;
+}
+
+std::string DoseTracker::attribution(const DoseContext& context, bool in_window, bool rising) const {
+  if (!context.infusion_running) return "no infusion running";
+  if (in_window) {
+    return format("likely dose-related: %.1f min after the increase from %.2f to %.2f mg/kg/h (Ce %.3f -> %.3f ug/mL)",
+                  context.minutes_since_last_increase, last_increase_->from_mg_per_kg_per_h,
+                  last_increase_->to_mg_per_kg_per_h, context.ce_at_increase_ug_per_ml, context.ce_ug_per_ml);
+  }
+  if (rising) return format("likely dose-related: Ce %.3f ug/mL and still rising", context.ce_ug_per_ml);
+  return format("no rate increase in the last %.0f min; Ce %.3f ug/mL and steady",
+                std::chrono::duration<double, std::ratio<60>>(settings_.window_end).count(), context.ce_ug_per_ml);
+}
+
+}  // namespace vigil::core
