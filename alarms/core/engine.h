@@ -51,6 +51,7 @@ class Engine {
 
   // Every alarm that is active now, as last published (for snapshots).
   AlarmEvents activeAlarms() const;
+  std::size_t activeAlarmCount() const { return alarm_index_.size(); }
   TimePoint now() const { return now_; }
   const Protocol& protocol() const { return protocol_; }
   const EngineCounters& counters() const { return counters_; }

@@ -1,0 +1,101 @@
+// vigil-engine's sockets around the core (DESIGN.md section 4): ingest SUB, alerts PUB,
+// control ROUTER, heartbeats and the clock, all on one Asio io_context thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <zmq.hpp>
+
+#include "alarms/core/engine.h"
+#include "alarms/service/clock.h"
+#include "alarms/service/socket_reader.h"
+#include "alerts.pb.h"
+#include "streamer/zmq_io.h"
+
+namespace vigil::service {
+
+enum class ClockMode {
+  Wall,    // live: the wall clock advances the core
+  Stream,  // replay: time moves only with the data
+};
+
+struct ServiceConfig {
+  std::string ingest_endpoint = "tcp://127.0.0.1:7401";
+  std::string alerts_endpoint = "tcp://127.0.0.1:7402";
+  std::string control_endpoint = "tcp://127.0.0.1:7403";
+  ClockMode clock_mode = ClockMode::Wall;
+  std::chrono::milliseconds heartbeat_interval{1000};
+  std::chrono::milliseconds tick_interval{250};
+};
+
+// Everything the service refused or could not deliver; nothing is dropped uncounted.
+struct ServiceCounters {
+  std::uint64_t ingest_messages = 0;
+  std::uint64_t malformed_multipart = 0;
+  std::uint64_t unknown_topic = 0;
+  std::uint64_t undecodable = 0;
+  std::uint64_t non_finite_measurements = 0;
+  std::uint64_t topic_payload_mismatch = 0;
+  std::uint64_t clinical_events_unhandled = 0;
+  std::uint64_t control_requests = 0;
+  std::uint64_t control_malformed = 0;
+  std::uint64_t alert_events_published = 0;
+  std::uint64_t alert_events_not_queued = 0;
+  std::uint64_t heartbeats = 0;
+  std::uint64_t station_subscriptions = 0;
+};
+
+struct BoundEndpoints {
+  std::string ingest;
+  std::string alerts;
+  std::string control;
+};
+
+class EngineService {
+ public:
+  // Binds every socket (throws zmq::error_t if an endpoint cannot be bound).
+  EngineService(boost::asio::io_context& io, zmq::context_t& zmq, core::Engine engine, ServiceConfig config,
+                const Clock& clock);
+
+  void start();
+  const BoundEndpoints& endpoints() const { return endpoints_; }
+  const ServiceCounters& counters() const { return counters_; }
+  const core::Engine& engine() const { return engine_; }
+  std::uint64_t epoch() const { return epoch_; }
+
+ private:
+  void readIngest();
+  void readControl();
+  void readSubscription();
+  void handleIngest(const streamer::Envelope& envelope);
+  vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request);
+  void publish(const core::AlarmEvents& events);
+  void tick();
+  void heartbeat();
+  void scheduleTick();
+  void scheduleHeartbeat();
+
+  boost::asio::io_context& io_;
+  core::Engine engine_;
+  ServiceConfig config_;
+  const Clock& clock_;
+  std::uint64_t epoch_;
+  std::uint64_t sequence_ = 0;
+  streamer::Subscriber ingest_;
+  streamer::Publisher alerts_;
+  zmq::socket_t control_;
+  BoundEndpoints endpoints_;
+  ServiceCounters counters_;
+  std::unique_ptr<SocketReader> ingest_reader_;
+  std::unique_ptr<SocketReader> control_reader_;
+  std::unique_ptr<SocketReader> subscription_reader_;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer heartbeat_timer_;
+};
+
+}  // namespace vigil::service

@@ -1,0 +1,109 @@
+// vigil-engine: the alarm engine process. Flags, protocol, sockets, run until a signal.
+#include <iostream>
+#include <optional>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
+
+#include "alarms/service/engine_service.h"
+#include "alarms/service/protocol_file.h"
+
+namespace po = boost::program_options;
+using namespace vigil;
+
+namespace {
+
+// Exit codes: 2 for a configuration the engine refuses to run with.
+constexpr int kExitConfigError = 2;
+
+struct Options {
+  service::ServiceConfig config;
+  std::string protocol_path = VIGIL_DEFAULT_PROTOCOL;
+  std::optional<std::string> check_protocol;
+};
+
+std::optional<Options> parseOptions(int argc, char** argv) {
+  Options options;
+  std::string clock = "wall";
+  po::options_description described("vigil-engine options");
+  described.add_options()
+      ("help,h", "show this help")
+      ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
+       "SUB endpoint the gateways publish to (bind; port * picks a free one)")
+      ("alerts", po::value(&options.config.alerts_endpoint)->default_value(options.config.alerts_endpoint),
+       "PUB endpoint the stations subscribe to (bind)")
+      ("control", po::value(&options.config.control_endpoint)->default_value(options.config.control_endpoint),
+       "ROUTER endpoint for acknowledgements and snapshots (bind)")
+      ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
+      ("clock", po::value(&clock)->default_value(clock),
+       "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
+      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit");
+  po::variables_map values;
+  po::store(po::parse_command_line(argc, argv, described), values);
+  po::notify(values);
+  if (values.count("help")) {
+    std::cout << described;
+    std::exit(0);
+  }
+  if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
+  options.config.clock_mode = clock == "wall" ? service::ClockMode::Wall : service::ClockMode::Stream;
+  if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
+  return options;
+}
+
+std::optional<core::Protocol> loadOrExplain(const std::string& path) {
+  auto load = service::loadProtocolFile(path);
+  for (const auto& error : load.errors) std::cerr << "vigil-engine: " << path << ": " << error.text() << "\n";
+  return std::move(load.protocol);
+}
+
+int run(const Options& options, core::Protocol protocol) {
+  boost::asio::io_context io;
+  zmq::context_t zmq;
+  service::WallClock clock;
+  service::EngineService engine(io, zmq, core::Engine(std::move(protocol)), options.config, clock);
+  const auto& bound = engine.endpoints();
+  // One line on stdout that scripts and tests read to find the ports actually bound.
+  std::cout << "vigil-engine listening ingest=" << bound.ingest << " alerts=" << bound.alerts
+            << " control=" << bound.control << std::endl;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+  engine.start();
+  io.run();
+  const auto& c = engine.counters();
+  const auto& e = engine.engine().counters();
+  std::clog << "vigil-engine: stopped. ingest=" << c.ingest_messages << " vitals=" << e.vitals_frames
+            << " pump=" << e.pump_statuses << " alerts=" << c.alert_events_published
+            << " not_queued=" << c.alert_events_not_queued << " malformed=" << c.malformed_multipart
+            << " unknown_topic=" << c.unknown_topic << " undecodable=" << c.undecodable
+            << " mismatched=" << c.topic_payload_mismatch << " non_finite=" << c.non_finite_measurements
+            << " events_unhandled=" << c.clinical_events_unhandled << " quality_gated=" << e.measurements_quality_gated
+            << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::optional<Options> options;
+  try {
+    options = parseOptions(argc, argv);
+  } catch (const po::error& error) {
+    std::cerr << "vigil-engine: " << error.what() << " (see --help)\n";
+    return kExitConfigError;
+  }
+  if (options->check_protocol) {
+    const auto protocol = loadOrExplain(*options->check_protocol);
+    if (!protocol) return kExitConfigError;
+    std::cout << service::describeProtocol(*protocol);
+    return 0;
+  }
+  auto protocol = loadOrExplain(options->protocol_path);
+  if (!protocol) return kExitConfigError;
+  try {
+    return run(*options, std::move(*protocol));
+  } catch (const zmq::error_t& error) {
+    std::cerr << "vigil-engine: cannot set up its sockets: " << error.what() << "\n";
+    return kExitConfigError;
+  }
+}

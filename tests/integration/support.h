@@ -1,0 +1,96 @@
+// Shared pieces of the integration tests: starting a real engine on ephemeral loopback
+// endpoints and listening to its alert stream like a station.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+
+#include "alerts.pb.h"
+#include "process.h"
+#include "streamer/topics.h"
+#include "streamer/zmq_io.h"
+
+namespace vigil::testing {
+
+using Clock = std::chrono::steady_clock;
+
+struct RunningEngine {
+  std::unique_ptr<ChildProcess> process;
+  std::string ingest;
+  std::string alerts;
+  std::string control;
+};
+
+// Starts vigil-engine on tcp://127.0.0.1:* and reads back the endpoints it bound.
+inline RunningEngine startEngine(std::vector<std::string> extra_args = {}) {
+  std::vector<std::string> argv{binary("alarms/vigil-engine"), "--ingest", "tcp://127.0.0.1:*", "--alerts",
+                                "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*"};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  RunningEngine engine{std::make_unique<ChildProcess>(argv), {}, {}, {}};
+  const std::regex listening(R"(listening ingest=(\S+) alerts=(\S+) control=(\S+))");
+  const auto match = engine.process->waitForLine(listening, Clock::now() + std::chrono::seconds(10));
+  if (!match) throw std::runtime_error("vigil-engine did not report its endpoints");
+  engine.ingest = (*match)[1];
+  engine.alerts = (*match)[2];
+  engine.control = (*match)[3];
+  return engine;
+}
+
+// A station's subscription to the alert stream.
+class AlertListener {
+ public:
+  AlertListener(zmq::context_t& context, const std::string& endpoint) : subscriber_(context) {
+    subscriber_.connect(endpoint);
+    subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Alert));
+    subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Heartbeat));
+  }
+
+  // A heartbeat proves the subscription has reached the engine, so nothing published
+  // after it can be lost to the ZeroMQ slow-joiner window.
+  bool awaitHeartbeat(Clock::time_point deadline) {
+    while (auto envelope = receive(deadline)) {
+      if (envelope->topic == "heartbeat") return true;
+      remember(*envelope);
+    }
+    return false;
+  }
+
+  // The first alarm event (already seen or arriving before the deadline) that matches.
+  std::optional<vigil::v1::AlarmEvent> awaitAlarm(const std::function<bool(const vigil::v1::AlarmEvent&)>& match,
+                                                  Clock::time_point deadline) {
+    for (;;) {
+      for (const auto& event : seen_) {
+        if (match(event)) return event;
+      }
+      const auto envelope = receive(deadline);
+      if (!envelope) return std::nullopt;
+      remember(*envelope);
+    }
+  }
+
+  const std::vector<vigil::v1::AlarmEvent>& seen() const { return seen_; }
+
+ private:
+  std::optional<streamer::Envelope> receive(Clock::time_point deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    return subscriber_.receive(left);
+  }
+
+  void remember(const streamer::Envelope& envelope) {
+    if (envelope.topic.rfind("alert/", 0) != 0) return;
+    vigil::v1::AlarmEvent event;
+    if (event.ParseFromString(envelope.payload)) seen_.push_back(event);
+  }
+
+  streamer::Subscriber subscriber_;
+  std::vector<vigil::v1::AlarmEvent> seen_;
+};
+
+}  // namespace vigil::testing
