@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The demo ward: an engine, six simulated ketamine patients and the terminal station,
+# until Ctrl-C. Engine and gateway logs go to $BUILD/demo/ so the station owns the screen.
+set -euo pipefail
+
+build=${BUILD:-build}
+speed=${DEMO_SPEED:-30}
+logs="$build/demo"
+mkdir -p "$logs"
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "demo stopped; logs in $logs/"
+}
+trap cleanup EXIT INT TERM
+
+# The simulator runs its 4 h session $speed times faster than real time and stamps frames
+# with simulated time, so the engine takes its time from the data (stream clock).
+"$build/alarms/vigil-engine" --clock stream >"$logs/engine.out" 2>"$logs/engine.log" &
+pids+=($!)
+"$build/streamer/vigil-gateway" --simulate 6 --speed "$speed" >"$logs/gateway.out" 2>"$logs/gateway.log" &
+pids+=($!)
+
+echo "engine and a simulated ward of 6 patients at ${speed}x; patients:"
+cat "$logs/gateway.out" 2>/dev/null || true
+"$build/tools/vigil-console" --connect tcp://127.0.0.1:7402 --control tcp://127.0.0.1:7403
