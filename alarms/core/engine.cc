@@ -14,6 +14,9 @@ struct MetricCondition {
 };
 
 struct RuleState {
+  // Two per metric of the rule: [2 * slot] continuous sources (e.g. arterial), [2 * slot + 1]
+  // episodic ones (NIBP), so seconds of arterial data never count as NIBP readings and an
+  // NIBP reading never starts the arterial delay.
   std::vector<MetricCondition> per_metric;
   std::optional<AlarmEvent> alarm;  // as last published, while active
 };
@@ -65,7 +68,7 @@ struct Engine::Patient {
         baseline(protocol.baseline_window),
         dose(pk, protocol.dose_attribution),
         rules(protocol.rules.size()) {
-    for (std::size_t r = 0; r < protocol.rules.size(); ++r) rules[r].per_metric.resize(protocol.rules[r].metrics.size());
+    for (std::size_t r = 0; r < protocol.rules.size(); ++r) rules[r].per_metric.resize(2 * protocol.rules[r].metrics.size());
   }
   std::string id;
   std::string unit;
@@ -200,10 +203,12 @@ void Engine::evaluateRule(Patient& p, std::size_t rule_index, std::size_t slot, 
   auto& state = p.rules[rule_index];
   const auto thresholds = thresholdsFor(rule, p.baseline.baseline(sample.metric));
   if (!thresholds) return;
-  auto& condition = state.per_metric[slot];
+  auto& condition = state.per_metric[2 * slot + (sample.episodic ? 1 : 0)];
   const int side = sideCrossed(rule, *thresholds, sample.value);
   if (side == 0) {
-    condition = {};
+    // A valid value inside the limit, from either kind of source, resets both.
+    state.per_metric[2 * slot] = {};
+    state.per_metric[2 * slot + 1] = {};
     if (state.alarm && !anyViolating(state)) endAlarm(p, rule_index, sample.time, out);
     return;
   }

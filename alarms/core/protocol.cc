@@ -91,9 +91,23 @@ void checkRule(const v1::LimitRule& rule, const std::string& at, std::set<std::s
   check.require(ids.insert(rule.id()).second, at + ".id", "duplicates an earlier rule's id");
   check.require(!rule.title().empty(), at + ".title", "must not be empty");
   check.require(rule.metrics_size() > 0, at + ".metrics", "must name at least one metric");
+  // The JSON mapping also accepts enum numbers, and proto3 enums keep numbers they do not
+  // know: one that names nothing must not reach the engine's tables.
+  check.require(v1::Reference_IsValid(rule.reference()), at + ".reference",
+                "is not a known reference (got " + std::to_string(rule.reference()) + ")");
+  check.require(v1::AlarmKind_IsValid(rule.kind()), at + ".kind",
+                "is not a known kind (got " + std::to_string(rule.kind()) + ")");
+  check.require(v1::Priority_IsValid(rule.priority()), at + ".priority",
+                "is not a known priority (got " + std::to_string(rule.priority()) + ")");
+  check.require(v1::AdviceAction_IsValid(rule.advice()), at + ".advice",
+                "is not a known advice (got " + std::to_string(rule.advice()) + ")");
   for (int m = 0; m < rule.metrics_size(); ++m) {
-    const auto metric = static_cast<v1::Metric>(rule.metrics(m));
     const auto field = at + ".metrics[" + std::to_string(m) + "]";
+    if (!v1::Metric_IsValid(rule.metrics(m))) {
+      check.require(false, field, "is not a known metric (got " + std::to_string(rule.metrics(m)) + ")");
+      continue;
+    }
+    const auto metric = static_cast<v1::Metric>(rule.metrics(m));
     check.require(metric != v1::METRIC_UNSPECIFIED, field, "must name a metric");
     check.require(!(isDoseMetric(metric) && rule.reference() == v1::BASELINE_PERCENT), field,
                   "a dose rate has no baseline");
