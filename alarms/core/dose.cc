@@ -8,6 +8,8 @@ namespace {
 
 // The rising criterion looks this far ahead at the current rate.
 constexpr Duration kRisingHorizon = std::chrono::minutes(10);
+// A session has a handful of rate changes; a bound keeps a flapping pump from growing memory.
+constexpr std::size_t kRateHistoryLimit = 256;
 
 std::string format(const char* pattern, auto... values) {
   char buffer[256];
@@ -38,9 +40,22 @@ RateChange DoseTracker::apply(const PumpStatus& status) {
   const auto before = model_.at(status.time);
   if (rate > rate_) last_increase_ = RateIncrease{status.time, rate_, rate, before};
   model_.setRate(status.time, rate);
+  remember(status.time, rate);
   rate_ = rate;
   ever_started_ = ever_started_ || rate > 0;
   return change;
+}
+
+void DoseTracker::remember(TimePoint, double rate) {
+  if (rate_history_.size() == kRateHistoryLimit) rate_history_.erase(rate_history_.begin());
+  rate_history_.push_back(rate);
+}
+
+double DoseTracker::previousLowerRate() const {
+  for (auto rate = rate_history_.rbegin(); rate != rate_history_.rend(); ++rate) {
+    if (*rate < rate_) return *rate;
+  }
+  return 0.0;
 }
 
 double DoseTracker::mlPerHour(double rate_mg_per_kg_per_h) const {
@@ -55,21 +70,21 @@ bool DoseTracker::ceStillRising(TimePoint time) const {
   return now > 0 && (ahead - now) / now >= settings_.ce_rising_fraction_per_10_min;
 }
 
-DoseContext DoseTracker::contextAt(TimePoint time) {
+DoseContext DoseTracker::contextAt(TimePoint time, TimePoint onset) {
   DoseContext context;
   const auto now = model_.at(time);
   context.infusion_running = rate_ > 0;
   context.rate_mg_per_kg_per_h = rate_;
   context.cp_ug_per_ml = now.cp_ug_per_ml;
   context.ce_ug_per_ml = now.ce_ug_per_ml;
+  context.previous_rate_mg_per_kg_per_h = previousLowerRate();
   if (last_increase_) {
-    context.previous_rate_mg_per_kg_per_h = last_increase_->from_mg_per_kg_per_h;
     context.last_increase = last_increase_->time;
     context.minutes_since_last_increase = minutesBetween(last_increase_->time, time);
     context.cp_at_increase_ug_per_ml = last_increase_->at_step.cp_ug_per_ml;
     context.ce_at_increase_ug_per_ml = last_increase_->at_step.ce_ug_per_ml;
   }
-  const auto since = last_increase_ ? time - last_increase_->time : Duration::max();
+  const auto since = last_increase_ ? onset - last_increase_->time : Duration::min();
   const bool in_window = last_increase_ && since >= settings_.window_start && since <= settings_.window_end;
   const bool rising = ceStillRising(time);
   context.likely_dose_related = context.infusion_running && (in_window || rising);

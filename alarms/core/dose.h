@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "alarms/core/domain.h"
 #include "alarms/core/pk.h"
@@ -33,8 +34,10 @@ class DoseTracker {
 
   RateChange apply(const PumpStatus& status);
 
-  // The dose context for a condition that starts at `time`, with the attribution decided.
-  DoseContext contextAt(TimePoint time);
+  // The dose context for an alarm raised at `time` whose condition began at `onset`, with
+  // the attribution decided: a condition that began before a rate step is not that step's.
+  DoseContext contextAt(TimePoint time, TimePoint onset);
+  DoseContext contextAt(TimePoint time) { return contextAt(time, time); }
 
   double rate() const { return rate_; }
   double weightKg() const { return weight_kg_; }
@@ -46,6 +49,10 @@ class DoseTracker {
 
  private:
   bool ceStillRising(TimePoint time) const;
+  // The most recent rate lower than the current one: where REDUCE goes. After a nurse has
+  // already stepped down, that is below the current rate, not the rate she left.
+  double previousLowerRate() const;
+  void remember(TimePoint time, double rate);
   std::string attribution(const DoseContext& context, bool in_window, bool rising) const;
 
   DoseAttributionSettings settings_;
@@ -55,6 +62,7 @@ class DoseTracker {
   double concentration_mg_per_ml_ = 0.0;
   bool ever_started_ = false;
   std::optional<RateIncrease> last_increase_;
+  std::vector<double> rate_history_;  // every distinct rate in order, bounded
 };
 
 // The dose rate a pump status means, mg/kg/h: 0 unless it is running; derived from mL/h,

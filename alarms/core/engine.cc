@@ -1,6 +1,7 @@
 #include "alarms/core/engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 namespace vigil::core {
@@ -45,6 +46,13 @@ std::string limitText(const Rule& rule, const Thresholds& thresholds, bool low_s
   text += number(absolute) + " (" + number(limit.value) + " % " + (low_side ? "below" : "above") + " baseline " +
           number(thresholds.baseline) + (thresholds.provisional ? ", provisional)" : ")");
   return text;
+}
+
+// Pumps spell drug names as their libraries do ("Ketamine", "KETAMINE").
+bool sameDrug(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  });
 }
 
 std::string alertId(const std::string& patient, const std::string& rule, TimePoint time) {
@@ -130,7 +138,7 @@ AlarmEvents Engine::onVitals(const VitalsFrame& frame) {
 AlarmEvents Engine::onInfusion(const PumpStatus& status) {
   AlarmEvents out;
   ++counters_.pump_statuses;
-  if (!protocol_.drug.empty() && !status.drug.empty() && status.drug != protocol_.drug) {
+  if (!protocol_.drug.empty() && !status.drug.empty() && !sameDrug(status.drug, protocol_.drug)) {
     ++counters_.pump_statuses_other_drug;
     return out;
   }
@@ -224,10 +232,11 @@ void Engine::evaluateRule(Patient& p, std::size_t rule_index, std::size_t slot, 
   trigger.limit_value = side < 0 ? *thresholds->low : *thresholds->high;
   trigger.baseline = thresholds->baseline;
   trigger.provisional_baseline = thresholds->provisional;
-  startAlarm(p, rule_index, sample.time, std::move(trigger), out);
+  startAlarm(p, rule_index, sample.time, condition.since, std::move(trigger), out);
 }
 
-void Engine::startAlarm(Patient& p, std::size_t rule_index, TimePoint time, Trigger trigger, AlarmEvents& out) {
+void Engine::startAlarm(Patient& p, std::size_t rule_index, TimePoint time, TimePoint onset, Trigger trigger,
+                        AlarmEvents& out) {
   const Rule& rule = protocol_.rules[rule_index];
   AlarmEvent event;
   event.alert_id = alertId(p.id, rule.id, time);
@@ -242,7 +251,7 @@ void Engine::startAlarm(Patient& p, std::size_t rule_index, TimePoint time, Trig
   event.event_time = time;
   event.start_time = time;
   event.trigger = std::move(trigger);
-  event.dose = p.dose.contextAt(time);
+  event.dose = p.dose.contextAt(time, onset);
   if (!rule.dose_attributable) {
     event.dose.likely_dose_related = false;
     event.dose.attribution = "not a dose-attributable condition";
@@ -269,9 +278,8 @@ Advice Engine::adviceFor(const Rule& rule, const DoseContext& dose, const DoseTr
   if (advice.action == AdviceAction::Reduce) {
     advice.target_rate_mg_per_kg_per_h = dose.previous_rate_mg_per_kg_per_h;
     advice.target_rate_ml_per_h = tracker.mlPerHour(advice.target_rate_mg_per_kg_per_h);
-    advice.reason += dose.previous_rate_mg_per_kg_per_h > 0
-                         ? "; back to the rate before the last increase"
-                         : "; the last increase was the start: reducing to 0 means pausing";
+    advice.reason += dose.previous_rate_mg_per_kg_per_h > 0 ? "; back to the previous lower rate"
+                                                            : "; there is no lower rate: reducing means pausing";
   }
   return advice;
 }

@@ -66,7 +66,8 @@ class Engine {
   void evaluate(Patient& patient, const Sample& sample, AlarmEvents& out);
   void evaluateRule(Patient& patient, std::size_t rule_index, std::size_t metric_slot, const Sample& sample,
                     AlarmEvents& out);
-  void startAlarm(Patient& patient, std::size_t rule_index, TimePoint time, Trigger trigger, AlarmEvents& out);
+  void startAlarm(Patient& patient, std::size_t rule_index, TimePoint time, TimePoint onset, Trigger trigger,
+                  AlarmEvents& out);
   void endAlarm(Patient& patient, std::size_t rule_index, TimePoint time, AlarmEvents& out);
   Advice adviceFor(const Rule& rule, const DoseContext& dose, const DoseTracker& tracker) const;
   void touch(TimePoint time);

@@ -340,6 +340,7 @@ TEST_F(DoseAttribution, ReduceRuleTargetsTheRateBeforeTheStep) {
 
 TEST(DoseAttributionWindow, EdgesAreInclusiveAt40MinutesAndNotOneMillisecondLater) {
   // 4 h at 0.30 then a small step to 0.31: Ce barely rises, so only the window attributes.
+  // The window is measured to the condition's onset; the alarm follows one delay later.
   const TimePoint start = atSecond(300);
   const TimePoint step = start + hours(4);
   PkCoefficients coefficients{shippedProtocol().pharmacokinetics};
@@ -353,7 +354,7 @@ TEST(DoseAttributionWindow, EdgesAreInclusiveAt40MinutesAndNotOneMillisecondLate
     preInfusionVitals(s, start);
     s.infusion(pump(start, 0.30));
     s.infusion(pump(step, 0.31));
-    heartRateUntil(s, step + after, kHrDelay, 125);
+    heartRateUntil(s, step + after + kHrDelay, kHrDelay, 125);
     const auto starts = select(s.events, "hr-above-120", Phase::Start);
     ASSERT_EQ(starts.size(), 1u);
     const bool in_window = after <= minutes(40);
@@ -369,8 +370,8 @@ TEST(DoseAttributionWindow, EdgesAreInclusiveAt40MinutesAndNotOneMillisecondLate
 }
 
 TEST(DoseAttributionRising, CeStillRisingAttributesAfterTheWindow) {
-  // 0.1 mg/kg/h, stepped to 0.2 after 10 min; the alarm 41 min after the step, outside the
-  // 40-min window, while Ce would still rise more than 5 % in the next 10 min.
+  // 0.1 mg/kg/h, stepped to 0.2 after 10 min; the condition begins 41 min after the step,
+  // outside the 40-min window, while Ce would still rise more than 5 % in the next 10 min.
   const TimePoint start = atSecond(300);
   const TimePoint step = start + minutes(10);
   const TimePoint alarm = step + minutes(41);
@@ -378,13 +379,13 @@ TEST(DoseAttributionRising, CeStillRisingAttributesAfterTheWindow) {
   InfusionModel model{coefficients};
   model.setRate(start, 0.1);
   model.setRate(step, 0.2);
-  ASSERT_GE(ceRisingFraction(model, alarm), 0.05) << "premise of this test";
+  ASSERT_GE(ceRisingFraction(model, alarm + kHrDelay), 0.05) << "premise of this test";
 
   Session s;
   preInfusionVitals(s, start);
   s.infusion(pump(start, 0.1));
   s.infusion(pump(step, 0.2));
-  heartRateUntil(s, alarm, kHrDelay, 125);
+  heartRateUntil(s, alarm + kHrDelay, kHrDelay, 125);
   const auto starts = select(s.events, "hr-above-120", Phase::Start);
   ASSERT_EQ(starts.size(), 1u);
   EXPECT_TRUE(starts[0].dose.likely_dose_related);
@@ -906,6 +907,64 @@ TEST(Counters, EveryInputIsAccountedFor) {
   EXPECT_EQ(c.measurements_unknown_code, 1u);
   EXPECT_EQ(c.acknowledgements, 0u);
   EXPECT_EQ(c.acknowledgements_refused, 1u);
+}
+
+}  // namespace
+}  // namespace vigil::core
+
+// ================================================================ after the nurse acts
+
+namespace vigil::core {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+// The DoseAttribution fixture: 0.1 from `start`, stepped to 0.2 three hours later.
+TEST_F(DoseAttribution, AfterAReductionReduceTargetsTheNextLowerRateNotTheCurrentOne) {
+  // The nurse already followed a REDUCE (0.2 -> 0.1); a new condition within the window of
+  // the 0.1 -> 0.2 increase must not be told "reduce to 0.1", which is where it already is.
+  s.infusion(pump(step + minutes(5), 0.1));
+  const TimePoint alarm = step + minutes(10);
+  heartRateUntil(s, alarm, kHrDelay, 125);
+  const auto starts = select(s.events, "hr-above-120", Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_TRUE(starts[0].dose.likely_dose_related);
+  EXPECT_EQ(starts[0].advice.action, AdviceAction::Reduce);
+  EXPECT_DOUBLE_EQ(starts[0].dose.previous_rate_mg_per_kg_per_h, 0.0);
+  EXPECT_DOUBLE_EQ(starts[0].advice.target_rate_mg_per_kg_per_h, 0.0);
+  EXPECT_TRUE(contains(starts[0].advice.reason, "reducing means pausing")) << starts[0].advice.reason;
+}
+
+TEST_F(DoseAttribution, AConditionThatBeganBeforeTheStepIsNotAttributedToIt) {
+  // HR above 120 from 30 s before the step: the alarm comes 30 s after it, but the
+  // condition predates the increase, so the window does not explain it.
+  const TimePoint onset = step - seconds(30);
+  heartRateUntil(s, onset + kHrDelay, kHrDelay, 125);
+  const auto starts = select(s.events, "hr-above-120", Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].start_time, onset + kHrDelay);
+  EXPECT_FALSE(contains(starts[0].dose.attribution, "min after the increase")) << starts[0].dose.attribution;
+}
+
+TEST(DrugName, PumpDrugNamesMatchWhateverTheirCase) {
+  Session s;
+  s.infusion(pump(atSecond(0), 0.5, PumpState::Running, kWeightKg, kConcentrationMgPerMl, "KETAMINE"));
+  EXPECT_EQ(s.engine.counters().pump_statuses_other_drug, 0u);
+  EXPECT_EQ(select(s.events, "dose-rate-above-protocol-max", Phase::Start).size(), 1u);
+  s.infusion(pump(atSecond(1), 0.5, PumpState::Running, kWeightKg, kConcentrationMgPerMl, "propofol"));
+  EXPECT_EQ(s.engine.counters().pump_statuses_other_drug, 1u);
+}
+
+TEST(PulseRate, TheOximeterPulseFeedsTheHeartRateRulesWhenThereIsNoEcg) {
+  Session s;
+  s.infusion(pump(atSecond(0), 0.2));
+  for (int t = 0; t <= 60; ++t) s.vitals(atSecond(t), {measurement(mdc::kPulseOximPulseRate, 130)});
+  const auto starts = select(s.events, "hr-above-120", Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].trigger.metric, "PULSE");
+  EXPECT_EQ(starts[0].trigger.code, mdc::kPulseOximPulseRate);
 }
 
 }  // namespace

@@ -85,13 +85,13 @@ const std::vector<ExpectedRule>& clinicalTable() {
       {"bp-30pct-above-baseline", {M::Sbp, M::Map}, Reference::BaselinePercent, {}, ExpectedLimit{30, true}, 120,
        2, P::Medium, AlarmKind::Physiological, A::Reduce, {{M::Sbp, 156.0}, {M::Map, 117.0}}},
       // 11. HR > 150 or < 50, 30 s, HIGH, PAUSE
-      {"hr-out-of-range", {M::HeartRate}, Reference::Absolute, ExpectedLimit{50, false}, ExpectedLimit{150, false},
+      {"hr-out-of-range", {M::HeartRate, M::Pulse}, Reference::Absolute, ExpectedLimit{50, false}, ExpectedLimit{150, false},
        30, 0, P::High, AlarmKind::Physiological, A::Pause, {}},
       // 12. HR > 120, 60 s, MEDIUM, HOLD
-      {"hr-above-120", {M::HeartRate}, Reference::Absolute, {}, ExpectedLimit{120, false}, 60, 0, P::Medium,
+      {"hr-above-120", {M::HeartRate, M::Pulse}, Reference::Absolute, {}, ExpectedLimit{120, false}, 60, 0, P::Medium,
        AlarmKind::Physiological, A::Hold, {}},
       // 13. HR >= 30 % above baseline, 120 s, MEDIUM, HOLD
-      {"hr-30pct-above-baseline", {M::HeartRate}, Reference::BaselinePercent, {}, ExpectedLimit{30, true}, 120, 0,
+      {"hr-30pct-above-baseline", {M::HeartRate, M::Pulse}, Reference::BaselinePercent, {}, ExpectedLimit{30, true}, 120, 0,
        P::Medium, AlarmKind::Physiological, A::Hold, {{M::HeartRate, 104.0}}},
       // 14. EtCO2 > 50, 60 s, MEDIUM, HOLD
       {"etco2-above-50", {M::EtCO2}, Reference::Absolute, {}, ExpectedLimit{50, false}, 60, 0, P::Medium,
