@@ -7,29 +7,49 @@ namespace vigil::streamer {
 ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoint)
     : socket_(context, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::linger, 0);
+  // Queue nothing while the engine is unreachable: an acknowledgement delivered minutes
+  // later, when the engine comes back, would silence an alarm nobody was looking at.
+  socket_.set(zmq::sockopt::immediate, 1);
   socket_.connect(endpoint);
 }
 
+namespace {
+
+// Waits until `events` are ready on the socket or the deadline passes; a signal counts as
+// "not ready" and leaves the decision to the caller.
+bool waitFor(zmq::socket_ref socket, short events, std::chrono::steady_clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+  if (left.count() <= 0) return false;
+  zmq::pollitem_t item{socket.handle(), 0, events, 0};
+  try {
+    return zmq::poll(&item, 1, left) > 0;
+  } catch (const zmq::error_t& error) {
+    if (error.num() == EINTR) return false;
+    throw;
+  }
+}
+
+}  // namespace
+
 std::optional<vigil::v1::ControlReply> ControlClient::request(vigil::v1::ControlRequest request,
                                                               std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const auto id = next_request_id_++;
   request.set_request_id(id);
   const auto payload = request.SerializeAsString();
+  // With ZMQ_IMMEDIATE the socket is writable only once the engine is connected.
+  if (!waitFor(socket_, ZMQ_POLLOUT, deadline)) return std::nullopt;
   if (!socket_.send(zmq::message_t{}, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return std::nullopt;
   socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait);
 
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return std::nullopt;
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, left) <= 0) return std::nullopt;
+  while (waitFor(socket_, ZMQ_POLLIN, deadline)) {
     const auto frames = receiveMultipart(socket_);
     if (frames.empty()) continue;
     vigil::v1::ControlReply reply;
     if (!reply.ParseFromArray(frames.back().data(), static_cast<int>(frames.back().size()))) continue;
     if (reply.request_id() == id) return reply;
   }
+  return std::nullopt;
 }
 
 }  // namespace vigil::streamer

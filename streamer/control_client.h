@@ -1,7 +1,8 @@
 // A station's side of the engine's control socket (ROUTER). It frames requests like a REQ
 // socket ([empty][payload]) so the engine serves REQ and DEALER clients alike, but it
 // never wedges: a lost reply is a timeout, and a late reply to an earlier request is
-// recognised by its request id and dropped.
+// recognised by its request id and dropped. Nothing is queued while the engine is
+// unreachable, so a request is either answered now or not at all.
 #pragma once
 
 #include <chrono>

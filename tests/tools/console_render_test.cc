@@ -1,0 +1,238 @@
+#include "tools/vigil-console/render.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace vigil::console {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using ::testing::Not;
+namespace v1 = vigil::v1;
+
+const SteadyTime kStart{std::chrono::hours(1)};
+const core::TimePoint kWallStart = core::fromMillis(1'700'000'000'000);
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string text;
+  for (const auto& line : lines) text += line + "\n";
+  return text;
+}
+
+// Visible columns of a rendered line: escape sequences take none.
+int visibleColumns(const std::string& line) {
+  int columns = 0;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\x1b') {
+      while (i < line.size() && !(line[i] >= '@' && line[i] <= '~' && line[i] != '[')) ++i;
+      continue;
+    }
+    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) ++columns;
+  }
+  return columns;
+}
+
+Row desaturation() {
+  Row row;
+  auto& alarm = row.alarm;
+  alarm.alert_id = "P03-SPO2-1";
+  alarm.patient_id = "P03";
+  alarm.title = "SpO2 low";
+  alarm.priority = core::Priority::High;
+  alarm.state = core::AlarmState::Active;
+  alarm.start_time = kWallStart - 192s;
+  alarm.trigger.metric = "SPO2";
+  alarm.trigger.value = 86;
+  alarm.trigger.unit = "%";
+  alarm.trigger.limit = "< 90 %";
+  alarm.advice.action = core::AdviceAction::StopAndCall;
+  return row;
+}
+
+class RenderScreenTest : public ::testing::Test {
+ protected:
+  std::string render(SteadyTime now) {
+    ScreenContext context;
+    context.width = 120;
+    context.height = 30;
+    context.wall_now = kWallStart;
+    context.steady_now = now;
+    context.station = "console@test";
+    return renderScreen(board, context);
+  }
+
+  void heartbeatAt(SteadyTime when) { board.onHeartbeat(v1::Heartbeat{}, when); }
+
+  AlarmBoard board{"", kStart};
+};
+
+TEST(FormatRowTest, HighRowIsRedWithAdviceValueLimitAndAge) {
+  const auto text = joined(formatRow(desaturation(), false, 120, kWallStart));
+  EXPECT_THAT(text, HasSubstr(kHighStyle));
+  EXPECT_THAT(std::string(kHighStyle), HasSubstr(";41m"));  // red background
+  EXPECT_THAT(text, HasSubstr("HIGH"));
+  EXPECT_THAT(text, HasSubstr("P03"));
+  EXPECT_THAT(text, HasSubstr("SPO2 86 % (< 90 %)"));
+  EXPECT_THAT(text, HasSubstr("STOP_AND_CALL"));
+  EXPECT_THAT(text, HasSubstr("03:12"));
+  EXPECT_THAT(text, HasSubstr("active"));
+}
+
+TEST(FormatRowTest, MediumIsYellowAndLowIsCyan) {
+  auto row = desaturation();
+  row.alarm.priority = core::Priority::Medium;
+  const auto medium = joined(formatRow(row, false, 120, kWallStart));
+  EXPECT_THAT(medium, HasSubstr("\x1b[30;43m"));
+  EXPECT_THAT(medium, Not(HasSubstr(";41m")));
+  row.alarm.priority = core::Priority::Low;
+  EXPECT_THAT(joined(formatRow(row, false, 120, kWallStart)), HasSubstr("\x1b[30;46m"));
+}
+
+TEST(FormatRowTest, ReduceShowsTheTargetRate) {
+  auto row = desaturation();
+  row.alarm.advice.action = core::AdviceAction::Reduce;
+  row.alarm.advice.target_rate_mg_per_kg_per_h = 0.15;
+  EXPECT_THAT(joined(formatRow(row, false, 120, kWallStart)), HasSubstr("REDUCE to 0.15 mg/kg/h"));
+  row.alarm.advice.target_rate_ml_per_h = 10.5;
+  EXPECT_EQ(formatAdvice(row.alarm.advice), "REDUCE to 0.15 mg/kg/h (10.5 mL/h)");
+}
+
+TEST(FormatRowTest, DoseRelationOnlyWhenLikelyDoseRelated) {
+  auto row = desaturation();
+  row.alarm.dose.minutes_since_last_increase = 12.4;
+  row.alarm.dose.ce_ug_per_ml = 0.456;
+  EXPECT_THAT(joined(formatRow(row, false, 160, kWallStart)), Not(HasSubstr("dose-related")));
+
+  row.alarm.dose.likely_dose_related = true;
+  const auto text = joined(formatRow(row, false, 160, kWallStart));
+  EXPECT_THAT(text, HasSubstr("likely dose-related"));
+  EXPECT_THAT(text, HasSubstr("12 min since dose increase"));
+  EXPECT_THAT(text, HasSubstr("Ce 0.46 ug/mL"));
+
+  row.alarm.dose.minutes_since_last_increase = -1;
+  EXPECT_THAT(formatDoseRelation(row.alarm.dose), HasSubstr("no dose increase yet"));
+}
+
+TEST(FormatRowTest, DoseRelationTakesAThirdLineRatherThanBeingCut) {
+  auto row = desaturation();
+  row.alarm.dose.likely_dose_related = true;
+  row.alarm.dose.minutes_since_last_increase = 14;
+  row.alarm.dose.ce_ug_per_ml = 0.38;
+  const auto wide = formatRow(row, false, 160, kWallStart);
+  ASSERT_EQ(wide.size(), 2u);
+  EXPECT_THAT(wide[1], HasSubstr("Ce 0.38 ug/mL)"));
+
+  const auto narrow = formatRow(row, false, 80, kWallStart);
+  ASSERT_EQ(narrow.size(), 3u);
+  EXPECT_THAT(narrow[1], HasSubstr("STOP_AND_CALL"));
+  EXPECT_THAT(narrow[2], HasSubstr("likely dose-related (14 min since dose increase, Ce 0.38 ug/mL)"));
+}
+
+TEST(FormatRowTest, StateTellsLatchedAcknowledgedAndPaused) {
+  core::AlarmEvent alarm;
+  EXPECT_EQ(formatState(alarm), "active");
+  alarm.inactivation = core::Inactivation::AudioPaused;
+  EXPECT_EQ(formatState(alarm), "audio paused");
+  alarm.inactivation = core::Inactivation::Acknowledged;
+  alarm.acknowledged_by = "console@ward3";
+  EXPECT_EQ(formatState(alarm), "acknowledged by console@ward3");
+  alarm.state = core::AlarmState::Latched;
+  EXPECT_EQ(formatState(alarm), "latched, acknowledged by console@ward3");
+  alarm.inactivation = core::Inactivation::Enabled;
+  EXPECT_EQ(formatState(alarm), "latched");
+}
+
+TEST(FormatRowTest, LinesNeverExceedTheWidth) {
+  auto row = desaturation();
+  row.alarm.title = std::string(200, 'x');
+  row.alarm.dose.likely_dose_related = true;
+  for (int width : {20, 40, 80}) {
+    for (const auto& line : formatRow(row, true, width, kWallStart)) EXPECT_LE(visibleColumns(line), width) << line;
+  }
+}
+
+TEST(FormatAgeTest, MinutesAndSecondsSinceStart) {
+  EXPECT_EQ(formatAge(kWallStart, kWallStart + 59s), "00:59");
+  EXPECT_EQ(formatAge(kWallStart, kWallStart + 125min + 3s), "125:03");
+  EXPECT_EQ(formatAge(kWallStart, kWallStart - 5s), "00:00");  // clock skew: never negative
+}
+
+TEST_F(RenderScreenTest, LiveLinkShowsHeartbeatAgeAndNoSilentBanner) {
+  heartbeatAt(kStart);
+  const auto screen = render(kStart + 300ms);
+  EXPECT_THAT(screen, HasSubstr("engine live, heartbeat 0.3 s ago"));
+  EXPECT_THAT(screen, Not(HasSubstr("ENGINE SILENT")));
+}
+
+TEST_F(RenderScreenTest, EngineSilentAppearsWhenHeartbeatsStop) {
+  heartbeatAt(kStart);
+  EXPECT_THAT(render(kStart + 2999ms), Not(HasSubstr("ENGINE SILENT")));
+  const auto screen = render(kStart + 3001ms);
+  EXPECT_THAT(screen, HasSubstr("ENGINE SILENT"));
+  EXPECT_THAT(screen, HasSubstr(kSilentStyle));
+}
+
+TEST_F(RenderScreenTest, EngineSilentWhenNoHeartbeatEverCame) {
+  const auto starting = render(kStart + 1s);
+  EXPECT_THAT(starting, HasSubstr("waiting for the engine's heartbeat"));
+  EXPECT_THAT(starting, Not(HasSubstr("ENGINE SILENT")));
+  EXPECT_THAT(render(kStart + 4s), HasSubstr("ENGINE SILENT: no heartbeat since start (4.0 s)"));
+}
+
+TEST_F(RenderScreenTest, HeaderCountsAndRowsInPriorityOrder) {
+  heartbeatAt(kStart);
+  v1::AlarmEvent high;
+  high.set_alert_id("h");
+  high.set_patient_id("P-HIGH");
+  high.set_priority(v1::PRIORITY_HIGH);
+  high.set_phase(v1::PHASE_START);
+  high.set_start_time_ms(core::toMillis(kWallStart) + 1000);
+  auto low = high;
+  low.set_alert_id("l");
+  low.set_patient_id("P-LOW");
+  low.set_priority(v1::PRIORITY_LOW);
+  low.set_start_time_ms(core::toMillis(kWallStart));
+  board.apply(low);
+  board.apply(high);
+
+  const auto screen = render(kStart + 100ms);
+  EXPECT_THAT(screen, HasSubstr(" HIGH 1 "));
+  EXPECT_THAT(screen, HasSubstr(" MEDIUM 0 "));
+  EXPECT_THAT(screen, HasSubstr(" LOW 1 "));
+  ASSERT_NE(screen.find("P-HIGH"), std::string::npos);
+  EXPECT_LT(screen.find("P-HIGH"), screen.find("P-LOW"));
+}
+
+TEST_F(RenderScreenTest, DroppedMessagesAreShownAsACounter) {
+  board.drops().undecodable = 4;
+  EXPECT_THAT(render(kStart), HasSubstr("dropped: 4 undecodable"));
+}
+
+TEST_F(RenderScreenTest, ManyAlarmsScrollToKeepTheSelectionVisible) {
+  heartbeatAt(kStart);
+  for (int i = 0; i < 40; ++i) {
+    v1::AlarmEvent event;
+    event.set_alert_id("id" + std::to_string(100 + i));
+    event.set_patient_id("PAT" + std::to_string(100 + i));
+    event.set_priority(v1::PRIORITY_LOW);
+    event.set_phase(v1::PHASE_START);
+    event.set_start_time_ms(i);
+    board.apply(event);
+  }
+  board.moveSelection(39);
+  const auto screen = render(kStart);
+  EXPECT_THAT(screen, HasSubstr("PAT139"));
+  EXPECT_THAT(screen, Not(HasSubstr("PAT100")));
+  EXPECT_THAT(screen, HasSubstr("more alarm(s) not shown"));
+  int lines = 1;
+  for (char c : screen) lines += c == '\n';
+  EXPECT_LE(lines, 30);
+}
+
+}  // namespace
+}  // namespace vigil::console

@@ -1,0 +1,24 @@
+// The vigil-console process around the board: the alerts SUB socket, the control socket,
+// the start-up order of the ZeroMQ Clone pattern (subscribe, then ask for a snapshot,
+// then apply live events newer than it) and the two ways of showing the result.
+#pragma once
+
+#include <string>
+
+namespace vigil::console {
+
+struct Options {
+  std::string alerts_endpoint = "tcp://127.0.0.1:7402";
+  std::string control_endpoint = "tcp://127.0.0.1:7403";
+  std::string unit;     // "" for every care unit
+  std::string station;  // who acknowledges; "" for console@<hostname>
+  bool json = false;    // one JSON alarm event per line on stdout instead of the screen
+};
+
+// "console@<hostname>".
+std::string defaultStationName();
+
+// Runs until 'q' (interactive) or SIGINT / SIGTERM / SIGHUP; returns the exit status.
+int runConsole(const Options& options);
+
+}  // namespace vigil::console

@@ -1,0 +1,69 @@
+// vigil-console: the terminal nurse station. Shows the engine's active alarms by priority,
+// acknowledges the selected one, and says loudly when the engine goes silent; --json
+// prints the alarm events as JSON lines for scripts instead.
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <boost/program_options.hpp>
+
+#include "tools/vigil-console/console.h"
+
+namespace po = boost::program_options;
+
+namespace {
+
+// Usage errors, as distinct from 1 for a failure while running.
+constexpr int kExitUsage = 2;
+
+po::options_description describeOptions(const vigil::console::Options& defaults) {
+  po::options_description options(
+      "Usage: vigil-console [--connect EP] [--control EP] [--unit U] [--json] [--station NAME]\n"
+      "Options");
+  options.add_options()
+      ("help", "show this help")
+      ("connect", po::value<std::string>()->default_value(defaults.alerts_endpoint), "the engine's alerts endpoint (PUB)")
+      ("control", po::value<std::string>()->default_value(defaults.control_endpoint), "the engine's control endpoint (ROUTER)")
+      ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
+      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>)")
+      ("json", po::bool_switch(), "no screen: one JSON alarm event per line on stdout");
+  return options;
+}
+
+vigil::console::Options readOptions(const po::variables_map& values) {
+  vigil::console::Options options;
+  options.alerts_endpoint = values["connect"].as<std::string>();
+  options.control_endpoint = values["control"].as<std::string>();
+  options.unit = values["unit"].as<std::string>();
+  options.station = values["station"].as<std::string>();
+  options.json = values["json"].as<bool>();
+  if (options.unit.find('/') != std::string::npos) throw po::error("--unit is a care unit name such as pacu, without '/'");
+  return options;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto description = describeOptions(vigil::console::Options{});
+  vigil::console::Options options;
+  try {
+    po::variables_map values;
+    po::store(po::parse_command_line(argc, argv, description), values);
+    po::notify(values);
+    if (values.count("help")) {
+      std::cout << description << "\n";
+      return 0;
+    }
+    options = readOptions(values);
+  } catch (const po::error& error) {
+    std::cerr << "vigil-console: " << error.what() << "\n" << description << "\n";
+    return kExitUsage;
+  }
+  try {
+    return vigil::console::runConsole(options);
+  } catch (const std::exception& error) {
+    // The terminal is already restored here: the screen's destructor ran while unwinding.
+    std::cerr << "vigil-console: " << error.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,369 @@
+#include "tools/vigil-console/render.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <string_view>
+
+#include "streamer/codec.h"
+
+namespace vigil::console {
+namespace {
+
+constexpr const char* kBold = "\x1b[1m";
+constexpr const char* kDim = "\x1b[2m";
+constexpr const char* kSelected = "\x1b[7m";
+constexpr const char* kWarningStyle = "\x1b[1;33m";
+constexpr const char* kErrorStyle = "\x1b[1;31m";
+constexpr const char* kGoodStyle = "\x1b[32m";
+
+// Column widths of a row's first line, sized so that the first line fits 80 columns;
+// the second line (state, advice, dose) starts under the patient.
+constexpr int kMarkerWidth = 2;
+constexpr int kPriorityWidth = 9;
+constexpr int kPatientWidth = 10;
+constexpr int kTitleWidth = 22;
+constexpr int kValueWidth = 30;
+constexpr int kDetailIndent = kMarkerWidth + kPriorityWidth;
+
+bool isContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+// Terminal columns of UTF-8 text, counting one per code point (no wide glyphs here).
+int columnsOf(std::string_view text) {
+  return static_cast<int>(std::count_if(text.begin(), text.end(), [](char c) { return !isContinuationByte(c); }));
+}
+
+// The longest prefix of `text` that fits in `columns`, never cutting a code point.
+std::string_view prefixFitting(std::string_view text, int columns) {
+  int used = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (isContinuationByte(text[i])) continue;
+    if (used == columns) return text.substr(0, i);
+    ++used;
+  }
+  return text;
+}
+
+// Builds one screen line that never exceeds the terminal width, whatever the data, with
+// styled segments that each end in a reset (then the line's base style again).
+class Line {
+ public:
+  explicit Line(int width, const char* base = nullptr) : width_(std::max(width, 0)), base_(base) {
+    if (base_) out_ += base_;
+  }
+
+  Line& text(std::string_view text, const char* style = nullptr) {
+    const auto fitting = prefixFitting(text, width_ - used_);
+    if (fitting.empty()) return *this;
+    if (style) out_ += style;
+    out_ += fitting;
+    if (style) restyle();
+    used_ += columnsOf(fitting);
+    return *this;
+  }
+
+  // Exactly `columns` wide (cut or padded), then a separating space.
+  Line& field(std::string_view value, int columns, const char* style = nullptr) {
+    std::string cell(prefixFitting(value, columns));
+    cell.append(static_cast<std::size_t>(columns - columnsOf(cell)), ' ');
+    text(cell, style);
+    return text(" ");
+  }
+
+  // Pads to the full width, so a coloured banner or a selection bar spans the line.
+  Line& fill(const char* style = nullptr) {
+    return text(std::string(static_cast<std::size_t>(width_ - used_), ' '), style);
+  }
+
+  std::string str() const { return base_ ? out_ + kReset : out_; }
+
+ private:
+  void restyle() {
+    out_ += kReset;
+    if (base_) out_ += base_;
+  }
+
+  int width_;
+  const char* base_;
+  int used_ = 0;
+  std::string out_;
+};
+
+// Fixed decimals without trailing zeros: 0.150 -> "0.15", 86.0 -> "86".
+std::string number(double value, int decimals) {
+  if (!std::isfinite(value)) return "?";
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  std::string text(buffer);
+  if (text.find('.') != std::string::npos) {
+    text.erase(text.find_last_not_of('0') + 1);
+    if (text.back() == '.') text.pop_back();
+  }
+  return text == "-0" ? "0" : text;
+}
+
+std::string withUnit(const std::string& value, const std::string& unit) {
+  return unit.empty() ? value : value + " " + unit;
+}
+
+const char* priorityStyle(core::Priority priority) {
+  switch (priority) {
+    case core::Priority::High: return kHighStyle;
+    case core::Priority::Medium: return kMediumStyle;
+    case core::Priority::Low: return kLowStyle;
+    case core::Priority::None: return nullptr;
+  }
+  return nullptr;
+}
+
+const char* toneStyle(Tone tone) {
+  switch (tone) {
+    case Tone::Info: return nullptr;
+    case Tone::Good: return kGoodStyle;
+    case Tone::Warning: return kWarningStyle;
+    case Tone::Error: return kErrorStyle;
+  }
+  return nullptr;
+}
+
+// "SPO2 86 % (< 90 %)"; technical alarms without a measurement show "-".
+std::string formatTrigger(const core::Trigger& trigger) {
+  if (trigger.metric.empty() && trigger.unit.empty() && trigger.limit.empty()) return "-";
+  std::string text = withUnit(number(trigger.value, 1), trigger.unit);
+  if (!trigger.metric.empty()) text = trigger.metric + " " + text;
+  if (!trigger.limit.empty()) return text + " (" + trigger.limit + ")";
+  if (trigger.limit_value != 0.0) return text + " (limit " + withUnit(number(trigger.limit_value, 1), trigger.unit) + ")";
+  return text;
+}
+
+std::string clockText(core::TimePoint now) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%H:%M:%S", &local);
+  return buffer;
+}
+
+// Always one decimal: "0.3 s", "4.0 s".
+std::string secondsText(std::chrono::milliseconds duration) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(duration.count()) / 1000.0);
+  return buffer;
+}
+
+std::string headerLine(const AlarmBoard& board, const ScreenContext& context) {
+  const auto counts = board.counts();
+  const auto link = board.link(context.steady_now);
+  Line line(context.width);
+  // Most important first, so a narrow terminal cuts the least useful part.
+  line.text("VIGIL " + (context.unit.empty() ? "" : context.unit + " ") + clockText(context.wall_now) + " ", kBold);
+  line.text(" HIGH " + std::to_string(counts.high) + " ", counts.high ? kHighStyle : nullptr).text(" ");
+  line.text(" MEDIUM " + std::to_string(counts.medium) + " ", counts.medium ? kMediumStyle : nullptr).text(" ");
+  line.text(" LOW " + std::to_string(counts.low) + " ", counts.low ? kLowStyle : nullptr);
+  if (counts.none) line.text(" advisory " + std::to_string(counts.none));
+  line.text(" | ");
+  line.text(formatLink(link), link.live ? kGoodStyle : link.silent ? kErrorStyle : kWarningStyle);
+  return line.str();
+}
+
+// A silent link is itself an alarm: a full-width red bar that cannot be overlooked.
+std::string silentBanner(const AlarmBoard& board, const ScreenContext& context) {
+  const auto link = board.link(context.steady_now);
+  const std::string why = link.ever_heard ? "no heartbeat for " + secondsText(link.quiet_for)
+                                          : "no heartbeat since start (" + secondsText(link.quiet_for) + ")";
+  Line line(context.width, kSilentStyle);
+  line.text(" ENGINE SILENT: " + why + ". Alarms below may be out of date; check the engine.");
+  return line.fill().str();
+}
+
+std::string dropsText(const DropCounters& drops) {
+  std::string text;
+  const auto add = [&](std::uint64_t count, const char* what) {
+    if (count == 0) return;
+    text += (text.empty() ? "dropped: " : ", ") + std::to_string(count) + " " + what;
+  };
+  add(drops.undecodable, "undecodable");
+  add(drops.malformed, "malformed");
+  add(drops.unknown_topic, "unknown topic");
+  add(drops.invalid, "invalid");
+  return text;
+}
+
+std::string statusLine(const AlarmBoard& board, const ScreenContext& context) {
+  Line line(context.width);
+  line.text(context.status.text, toneStyle(context.status.tone));
+  if (const auto drops = dropsText(board.drops()); !drops.empty()) line.text("  [" + drops + "]", kWarningStyle);
+  return line.str();
+}
+
+std::string columnHeadings(int width) {
+  Line line(width, kDim);
+  line.field("", kMarkerWidth - 1).field("PRIORITY", kPriorityWidth - 1).field("PATIENT", kPatientWidth - 1);
+  line.field("ALARM", kTitleWidth - 1).field("VALUE (LIMIT)", kValueWidth - 1).text("AGE");
+  return line.fill().str();
+}
+
+std::string footerLine(const ScreenContext& context) {
+  Line line(context.width, kDim);
+  line.text(context.keyboard ? " up/down or k/j: select   a: acknowledge selected   q: quit"
+                             : " display only (stdin is not a terminal): stop with Ctrl-C or SIGTERM");
+  return line.str();
+}
+
+using RowLines = std::vector<std::string>;
+
+// Which rows fit in `free_lines` (rows take two or three lines), scrolled so that the
+// selected row is always on screen; one line is kept for "... more" when not all fit.
+struct Window {
+  std::size_t first = 0;
+  std::size_t count = 0;
+};
+
+Window visibleRows(const std::vector<RowLines>& rows, std::optional<std::size_t> selected, int free_lines) {
+  std::size_t total_lines = 0;
+  for (const auto& row : rows) total_lines += row.size();
+  auto budget = static_cast<std::size_t>(std::max(free_lines, 1));
+  if (total_lines > budget && budget > 1) --budget;  // room for the "more" line
+
+  Window window;
+  const auto last_needed = selected.value_or(0);
+  std::size_t used = 0;
+  for (std::size_t i = 0; i <= last_needed && i < rows.size(); ++i) {
+    used += rows[i].size();
+    while (used > budget && window.first < i) used -= rows[window.first++].size();
+  }
+  used = 0;
+  for (std::size_t i = window.first; i < rows.size() && used + rows[i].size() <= budget; ++i) {
+    used += rows[i].size();
+    ++window.count;
+  }
+  window.count = std::max<std::size_t>(window.count, 1);  // the selected row even when it is too tall
+  return window;
+}
+
+void appendRows(const AlarmBoard& board, const ScreenContext& context, int free_lines, std::vector<std::string>& lines) {
+  if (board.rows().empty()) {
+    lines.push_back(Line(context.width).text(board.hasSnapshot() ? "  No active alarms." : "  No active alarms known yet (no snapshot).").str());
+    return;
+  }
+  const auto selected = board.selectedIndex();
+  std::vector<RowLines> rows;
+  for (std::size_t i = 0; i < board.rows().size(); ++i) {
+    rows.push_back(formatRow(board.rows()[i], selected == i, context.width, context.wall_now));
+  }
+  const auto window = visibleRows(rows, selected, free_lines);
+  for (std::size_t i = window.first; i < window.first + window.count; ++i) {
+    for (auto& text : rows[i]) lines.push_back(std::move(text));
+  }
+  const auto hidden = rows.size() - window.count;
+  if (hidden > 0) {
+    lines.push_back(Line(context.width, kDim).text("  ... " + std::to_string(hidden) + " more alarm(s) not shown: move with k/j").str());
+  }
+}
+
+}  // namespace
+
+std::string formatAdvice(const core::Advice& advice) {
+  const std::string name(streamer::adviceName(advice.action));
+  const auto rate = [&] {
+    std::string text = number(advice.target_rate_mg_per_kg_per_h, 3) + " mg/kg/h";
+    if (advice.target_rate_ml_per_h > 0.0) text += " (" + number(advice.target_rate_ml_per_h, 1) + " mL/h)";
+    return text;
+  };
+  switch (advice.action) {
+    case core::AdviceAction::None: return "";
+    case core::AdviceAction::Reduce: return name + " to " + rate();
+    case core::AdviceAction::ResumePossible: return name + " at " + rate();
+    case core::AdviceAction::Hold:
+    case core::AdviceAction::Pause:
+    case core::AdviceAction::StopAndCall: return name;
+  }
+  return name;
+}
+
+std::string formatDoseRelation(const core::DoseContext& dose) {
+  if (!dose.likely_dose_related) return "";
+  const std::string since = dose.minutes_since_last_increase < 0.0
+                                ? "no dose increase yet"
+                                : number(dose.minutes_since_last_increase, 0) + " min since dose increase";
+  return "likely dose-related (" + since + ", Ce " + number(dose.ce_ug_per_ml, 2) + " ug/mL)";
+}
+
+std::string formatState(const core::AlarmEvent& alarm) {
+  std::string text;
+  switch (alarm.inactivation) {
+    case core::Inactivation::Acknowledged:
+      text = alarm.acknowledged_by.empty() ? "acknowledged" : "acknowledged by " + alarm.acknowledged_by;
+      break;
+    case core::Inactivation::AudioPaused: text = "audio paused"; break;
+    case core::Inactivation::Enabled: text = "active"; break;
+  }
+  if (alarm.state != core::AlarmState::Latched) return text;
+  return alarm.inactivation == core::Inactivation::Enabled ? "latched" : "latched, " + text;
+}
+
+std::string formatLink(const LinkStatus& link) {
+  if (link.live) return "engine live, heartbeat " + secondsText(link.quiet_for) + " ago";
+  if (link.silent) return "ENGINE SILENT";
+  return "waiting for the engine's heartbeat";
+}
+
+std::string formatAge(core::TimePoint start, core::TimePoint now) {
+  const auto seconds = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(now - start).count());
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%02lld:%02lld", seconds / 60, seconds % 60);
+  return buffer;
+}
+
+std::vector<std::string> formatRow(const Row& row, bool selected, int width, core::TimePoint now) {
+  const auto& alarm = row.alarm;
+  Line main(width, selected ? kSelected : nullptr);
+  main.field(selected ? ">" : "", kMarkerWidth - 1);
+  main.field(std::string(streamer::priorityName(alarm.priority)), kPriorityWidth - 1, priorityStyle(alarm.priority));
+  main.field(alarm.patient_id, kPatientWidth - 1).field(alarm.title, kTitleWidth - 1);
+  main.field(formatTrigger(alarm.trigger), kValueWidth - 1).text(formatAge(alarm.start_time, now));
+  if (selected) main.fill();
+
+  const auto indent = std::string(kDetailIndent, ' ');
+  const auto state = formatState(alarm);
+  const auto advice = formatAdvice(alarm.advice);
+  const auto dose = formatDoseRelation(alarm.dose);
+  const std::string reason = alarm.advice.reason.empty() ? "" : " (" + alarm.advice.reason + ")";
+  Line detail(width);
+  detail.text(indent).text(state, alarm.inactivation == core::Inactivation::Enabled ? kBold : nullptr);
+  detail.text(" | advice: ").text(advice.empty() ? "none" : advice, advice.empty() ? nullptr : kBold);
+  // The dose relation matters as much as the advice: on a narrow terminal it takes a line
+  // of its own rather than being cut off.
+  const auto detail_columns = columnsOf(indent + state + " | advice: " + (advice.empty() ? "none" : advice) + " | " + dose);
+  const bool dose_inline = !dose.empty() && detail_columns <= width;
+  if (dose_inline) detail.text(" | " + dose);
+  detail.text(reason, kDim);
+  if (dose.empty() || dose_inline) return {main.str(), detail.str()};
+  return {main.str(), detail.str(), Line(width).text(indent + dose).str()};
+}
+
+std::string renderScreen(const AlarmBoard& board, const ScreenContext& context) {
+  std::vector<std::string> lines;
+  lines.push_back(headerLine(board, context));
+  if (board.link(context.steady_now).silent) lines.push_back(silentBanner(board, context));
+  lines.push_back(statusLine(board, context));
+  lines.push_back(columnHeadings(context.width));
+  const int footer_lines = 1;
+  appendRows(board, context, context.height - static_cast<int>(lines.size()) - footer_lines, lines);
+  // The key help stays on the last line, however few alarms there are.
+  while (static_cast<int>(lines.size()) < context.height - footer_lines) lines.emplace_back();
+  lines.push_back(footerLine(context));
+
+  std::string screen = "\x1b[H";
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    screen += lines[i];
+    screen += "\x1b[K";
+    if (i + 1 < lines.size()) screen += "\r\n";
+  }
+  return screen + "\x1b[J";
+}
+
+}  // namespace vigil::console
