@@ -276,10 +276,15 @@ Advice Engine::adviceFor(const Rule& rule, const DoseContext& dose, const DoseTr
     return advice;
   }
   if (advice.action == AdviceAction::Reduce) {
+    if (dose.previous_rate_mg_per_kg_per_h <= 0) {
+      // "Reduce to 0 mg/kg/h" is a pause; say so in the words a nurse acts on.
+      advice.action = AdviceAction::Pause;
+      advice.reason += "; no lower rate to go back to: pause";
+      return advice;
+    }
     advice.target_rate_mg_per_kg_per_h = dose.previous_rate_mg_per_kg_per_h;
     advice.target_rate_ml_per_h = tracker.mlPerHour(advice.target_rate_mg_per_kg_per_h);
-    advice.reason += dose.previous_rate_mg_per_kg_per_h > 0 ? "; back to the previous lower rate"
-                                                            : "; there is no lower rate: reducing means pausing";
+    advice.reason += "; back to the previous lower rate";
   }
   return advice;
 }

@@ -202,6 +202,7 @@ void EngineService::heartbeat() {
   beat.set_engine_epoch(epoch_);
   beat.set_sequence(sequence_);
   beat.set_wall_time_ms(core::toMillis(clock_.now()));
+  beat.set_engine_time_ms(core::toMillis(engine_.now()));
   beat.set_active_alarms(static_cast<std::uint32_t>(engine_.activeAlarmCount()));
   if (alerts_.publish(streamer::makeTopic(TopicKind::Heartbeat, {}, {}), beat)) ++counters_.heartbeats;
 }

@@ -61,6 +61,7 @@ class RenderScreenTest : public ::testing::Test {
     context.width = 120;
     context.height = 30;
     context.wall_now = kWallStart;
+    context.engine_now = kWallStart;
     context.steady_now = now;
     context.station = "console@test";
     return renderScreen(board, context);

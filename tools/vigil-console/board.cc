@@ -97,6 +97,7 @@ ApplyOutcome AlarmBoard::apply(const v1::AlarmEvent& event) {
 void AlarmBoard::onHeartbeat(const v1::Heartbeat& heartbeat, SteadyTime now) {
   noteEpoch(heartbeat.engine_epoch());
   last_heartbeat_ = now;
+  if (heartbeat.engine_time_ms() > 0) engine_time_ = core::fromMillis(heartbeat.engine_time_ms());
 }
 
 const Row* AlarmBoard::find(const std::string& alert_id) const {

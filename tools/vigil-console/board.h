@@ -85,6 +85,8 @@ class AlarmBoard {
   void applySnapshot(const vigil::v1::Snapshot& snapshot);
   ApplyOutcome apply(const vigil::v1::AlarmEvent& event);
   void onHeartbeat(const vigil::v1::Heartbeat& heartbeat, SteadyTime now);
+  // The engine's time from its last heartbeat (data time in a replay), if it sent one.
+  std::optional<core::TimePoint> engineTime() const { return engine_time_; }
 
   // Sorted: highest priority first, then the oldest start, then alert id (a stable order).
   const std::vector<Row>& rows() const { return rows_; }
@@ -138,6 +140,7 @@ class AlarmBoard {
 
   SteadyTime started_;
   std::optional<SteadyTime> last_heartbeat_;
+  std::optional<core::TimePoint> engine_time_;
   DropCounters drops_;
 };
 

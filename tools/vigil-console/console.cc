@@ -71,7 +71,9 @@ class ScreenOutput final : public Output {
     const auto now = steadyNow();
     if (!changed && now - last_draw_ < kRedrawEvery) return;
     const auto size = terminalSize();
-    ScreenContext context{size.width, size.height, wallNow(), now, options_.unit, station_, status_, keyboard()};
+    const auto wall = wallNow();
+    ScreenContext context{size.width, size.height, wall, board.engineTime().value_or(wall), now, options_.unit,
+                          station_, status_, keyboard()};
     writeAll(STDOUT_FILENO, renderScreen(board, context));
     last_draw_ = now;
   }

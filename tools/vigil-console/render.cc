@@ -252,7 +252,7 @@ void appendRows(const AlarmBoard& board, const ScreenContext& context, int free_
   const auto selected = board.selectedIndex();
   std::vector<RowLines> rows;
   for (std::size_t i = 0; i < board.rows().size(); ++i) {
-    rows.push_back(formatRow(board.rows()[i], selected == i, context.width, context.wall_now));
+    rows.push_back(formatRow(board.rows()[i], selected == i, context.width, context.engine_now));
   }
   const auto window = visibleRows(rows, selected, free_lines);
   for (std::size_t i = window.first; i < window.first + window.count; ++i) {

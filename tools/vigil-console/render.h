@@ -28,7 +28,8 @@ struct StatusLine {
 struct ScreenContext {
   int width = 80;
   int height = 24;
-  core::TimePoint wall_now;  // alarm ages and the clock in the header
+  core::TimePoint wall_now;    // the clock in the header
+  core::TimePoint engine_now;  // alarm ages: the engine's time, which a replay runs faster
   SteadyTime steady_now;     // heartbeat age
   std::string unit;          // "" for all units
   std::string station;

@@ -922,7 +922,7 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 // The DoseAttribution fixture: 0.1 from `start`, stepped to 0.2 three hours later.
-TEST_F(DoseAttribution, AfterAReductionReduceTargetsTheNextLowerRateNotTheCurrentOne) {
+TEST_F(DoseAttribution, AfterAReductionToTheFirstRateFurtherReductionIsAPause) {
   // The nurse already followed a REDUCE (0.2 -> 0.1); a new condition within the window of
   // the 0.1 -> 0.2 increase must not be told "reduce to 0.1", which is where it already is.
   s.infusion(pump(step + minutes(5), 0.1));
@@ -931,10 +931,25 @@ TEST_F(DoseAttribution, AfterAReductionReduceTargetsTheNextLowerRateNotTheCurren
   const auto starts = select(s.events, "hr-above-120", Phase::Start);
   ASSERT_EQ(starts.size(), 1u);
   EXPECT_TRUE(starts[0].dose.likely_dose_related);
-  EXPECT_EQ(starts[0].advice.action, AdviceAction::Reduce);
+  // Nothing lower than 0.1 was ever given: going lower means pausing, and the advice says so.
+  EXPECT_EQ(starts[0].advice.action, AdviceAction::Pause);
   EXPECT_DOUBLE_EQ(starts[0].dose.previous_rate_mg_per_kg_per_h, 0.0);
-  EXPECT_DOUBLE_EQ(starts[0].advice.target_rate_mg_per_kg_per_h, 0.0);
-  EXPECT_TRUE(contains(starts[0].advice.reason, "reducing means pausing")) << starts[0].advice.reason;
+  EXPECT_TRUE(contains(starts[0].advice.reason, "no lower rate to go back to: pause")) << starts[0].advice.reason;
+}
+
+TEST_F(DoseAttribution, AfterAReductionReduceTargetsTheNextLowerRateNotTheCurrentOne) {
+  // 0.1 -> 0.2 -> 0.3, then the nurse goes back to 0.2: a new dose-related condition must
+  // be told 0.1 (the next lower rate given), not 0.2 (where the pump already is).
+  s.infusion(pump(step + minutes(20), 0.3));
+  s.infusion(pump(step + minutes(25), 0.2));
+  const TimePoint alarm = step + minutes(30);
+  heartRateUntil(s, alarm, kHrDelay, 125);
+  const auto starts = select(s.events, "hr-above-120", Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_TRUE(starts[0].dose.likely_dose_related);
+  EXPECT_EQ(starts[0].advice.action, AdviceAction::Reduce);
+  EXPECT_DOUBLE_EQ(starts[0].advice.target_rate_mg_per_kg_per_h, 0.1);
+  EXPECT_DOUBLE_EQ(starts[0].advice.target_rate_ml_per_h, 0.1 * kWeightKg / kConcentrationMgPerMl);
 }
 
 TEST_F(DoseAttribution, AConditionThatBeganBeforeTheStepIsNotAttributedToIt) {
