@@ -166,3 +166,23 @@ TEST(EngineConfiguration, InvalidProtocolExitsWithCode2) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+TEST_F(EngineProcessTest, ConsoleJsonPrintsEachAlarmEventAsOneLine) {
+  ChildProcess console({binary("tools/vigil-console"), "--json", "--connect", engine_.alerts, "--control",
+                        engine_.control});
+  // The console's snapshot comes after its subscription (Clone pattern): once the snapshot
+  // line or a live event arrives nothing can be missed. Raise the alarm, then read it back.
+  sendPump(start_ms_, 0.2);
+  sendSpO2Run(start_ms_, 0, 20, 86.0);
+  const auto start_line = console.waitForLine(std::regex(R"(^.*"condition":\s*"spo2-below-90".*"phase":\s*"PHASE_START".*$)"),
+                                              Clock::now() + 15s);
+  ASSERT_TRUE(start_line) << "vigil-console --json printed no spo2-below-90 START line";
+  EXPECT_NE(start_line->str(0).find("ADVICE_PAUSE"), std::string::npos);
+  EXPECT_EQ(console.stop(), 0);
+}
+
+}  // namespace
+}  // namespace vigil::testing
