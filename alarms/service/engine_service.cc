@@ -72,33 +72,12 @@ void EngineService::handleIngest(const streamer::Envelope& envelope) {
     return;
   }
   switch (topic->kind) {
-    case TopicKind::Vitals: {
-      auto decoded = streamer::decodeVitals(envelope.payload);
-      counters_.non_finite_measurements += static_cast<std::uint64_t>(decoded.dropped);
-      if (!decoded.ok()) {
-        ++counters_.undecodable;
-        return;
-      }
-      if (!addressedConsistently(*decoded.value, *topic)) {
-        ++counters_.topic_payload_mismatch;
-        return;
-      }
-      publish(engine_.onVitals(*decoded.value));
-      return;
-    }
-    case TopicKind::Infusion: {
-      auto decoded = streamer::decodePumpStatus(envelope.payload);
-      if (!decoded.ok()) {
-        ++counters_.undecodable;
-        return;
-      }
-      if (!addressedConsistently(*decoded.value, *topic)) {
-        ++counters_.topic_payload_mismatch;
-        return;
-      }
-      publish(engine_.onInfusion(*decoded.value));
-      return;
-    }
+    case TopicKind::Vitals:
+      return ingest(streamer::decodeVitals(envelope.payload), *topic,
+                    [this](const core::VitalsFrame& frame) { return engine_.onVitals(frame); });
+    case TopicKind::Infusion:
+      return ingest(streamer::decodePumpStatus(envelope.payload), *topic,
+                    [this](const core::PumpStatus& status) { return engine_.onInfusion(status); });
     case TopicKind::Event:
       // Clinical events (sedation, side effects) have no rules in this protocol version yet.
       ++counters_.clinical_events_unhandled;
@@ -107,6 +86,20 @@ void EngineService::handleIngest(const streamer::Envelope& envelope) {
       ++counters_.unknown_topic;
       return;
   }
+}
+
+template <typename Value, typename Apply>
+void EngineService::ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply) {
+  counters_.non_finite_measurements += static_cast<std::uint64_t>(decoded.dropped);
+  if (!decoded.ok()) {
+    ++counters_.undecodable;
+    return;
+  }
+  if (!addressedConsistently(*decoded.value, topic)) {
+    ++counters_.topic_payload_mismatch;
+    return;
+  }
+  publish(apply(*decoded.value));
 }
 
 void EngineService::publish(const core::AlarmEvents& events) {

@@ -15,6 +15,8 @@
 #include "alarms/service/clock.h"
 #include "alarms/service/socket_reader.h"
 #include "alerts.pb.h"
+#include "streamer/codec.h"
+#include "streamer/topics.h"
 #include "streamer/zmq_io.h"
 
 namespace vigil::service {
@@ -73,6 +75,9 @@ class EngineService {
   void readControl();
   void readSubscription();
   void handleIngest(const streamer::Envelope& envelope);
+  // Counts what the decoder refused, checks the payload against its topic, hands it on.
+  template <typename Value, typename Apply>
+  void ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply);
   vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request);
   void publish(const core::AlarmEvents& events);
   void tick();
