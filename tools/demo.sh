@@ -12,7 +12,9 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  echo "demo stopped; logs in $logs/"
+  echo "demo stopped. The beds and their scenarios were:"
+  cat "$logs/gateway.out" 2>/dev/null || true
+  echo "logs in $logs/"
 }
 trap cleanup EXIT INT TERM
 
@@ -23,6 +25,4 @@ pids+=($!)
 "$build/streamer/vigil-gateway" --simulate 6 --speed "$speed" >"$logs/gateway.out" 2>"$logs/gateway.log" &
 pids+=($!)
 
-echo "engine and a simulated ward of 6 patients at ${speed}x; patients:"
-cat "$logs/gateway.out" 2>/dev/null || true
 "$build/tools/vigil-console" --connect tcp://127.0.0.1:7402 --control tcp://127.0.0.1:7403
