@@ -31,22 +31,19 @@ double effectiveDoseRate(const PumpStatus& status) {
 DoseTracker::DoseTracker(const PkCoefficients& coefficients, const DoseAttributionSettings& settings)
     : settings_(settings), model_(coefficients) {}
 
-RateChange DoseTracker::apply(const PumpStatus& status) {
+void DoseTracker::apply(const PumpStatus& status) {
   if (status.patient_weight_kg > 0) weight_kg_ = status.patient_weight_kg;
   if (status.concentration_mg_per_ml > 0) concentration_mg_per_ml_ = status.concentration_mg_per_ml;
   const double rate = effectiveDoseRate(status);
-  if (rate == rate_ && model_.started()) return {};
-  const RateChange change{rate != rate_, rate > 0 && !ever_started_, rate_, rate};
+  if (rate == rate_ && model_.started()) return;
   const auto before = model_.at(status.time);
   if (rate > rate_) last_increase_ = RateIncrease{status.time, rate_, rate, before};
   model_.setRate(status.time, rate);
-  remember(status.time, rate);
+  remember(rate);
   rate_ = rate;
-  ever_started_ = ever_started_ || rate > 0;
-  return change;
 }
 
-void DoseTracker::remember(TimePoint, double rate) {
+void DoseTracker::remember(double rate) {
   if (rate_history_.size() == kRateHistoryLimit) rate_history_.erase(rate_history_.begin());
   rate_history_.push_back(rate);
 }

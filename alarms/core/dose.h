@@ -20,19 +20,11 @@ struct RateIncrease {
   Concentrations at_step;
 };
 
-// What changed when a pump status was applied.
-struct RateChange {
-  bool changed = false;
-  bool first_start = false;  // the infusion ran for the first time
-  double from = 0.0;
-  double to = 0.0;
-};
-
 class DoseTracker {
  public:
   DoseTracker(const PkCoefficients& coefficients, const DoseAttributionSettings& settings);
 
-  RateChange apply(const PumpStatus& status);
+  void apply(const PumpStatus& status);
 
   // The dose context for an alarm raised at `time` whose condition began at `onset`, with
   // the attribution decided: a condition that began before a rate step is not that step's.
@@ -41,7 +33,6 @@ class DoseTracker {
 
   double rate() const { return rate_; }
   double weightKg() const { return weight_kg_; }
-  double concentrationMgPerMl() const { return concentration_mg_per_ml_; }
   std::optional<RateIncrease> lastIncrease() const { return last_increase_; }
 
   // mL/h for a dose rate, or 0 when the pump's concentration or the weight is unknown.
@@ -52,7 +43,7 @@ class DoseTracker {
   // The most recent rate lower than the current one: where REDUCE goes. After a nurse has
   // already stepped down, that is below the current rate, not the rate she left.
   double previousLowerRate() const;
-  void remember(TimePoint time, double rate);
+  void remember(double rate);
   std::string attribution(const DoseContext& context, bool in_window, bool rising) const;
 
   DoseAttributionSettings settings_;
@@ -60,7 +51,6 @@ class DoseTracker {
   double rate_ = 0.0;
   double weight_kg_ = 0.0;
   double concentration_mg_per_ml_ = 0.0;
-  bool ever_started_ = false;
   std::optional<RateIncrease> last_increase_;
   std::vector<double> rate_history_;  // every distinct rate in order, bounded
 };

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "alarms/core/format.h"
+
 namespace vigil::core {
 namespace {
 
@@ -29,11 +31,8 @@ struct Thresholds {
   bool provisional = false;
 };
 
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.4g", value);
-  return buffer;
-}
+// Limits in alarm texts: four significant digits are what a monitor shows.
+std::string number(double value) { return formatNumber(value, 4); }
 
 bool crossesLow(double value, double limit, bool inclusive) { return inclusive ? value <= limit : value < limit; }
 bool crossesHigh(double value, double limit, bool inclusive) { return inclusive ? value >= limit : value > limit; }
@@ -143,9 +142,10 @@ AlarmEvents Engine::onInfusion(const PumpStatus& status) {
     return out;
   }
   auto& p = patient(status.patient_id, status.unit);
-  const auto change = p.dose.apply(status);
-  if (change.first_start) p.baseline.onInfusionStart(status.time);
+  p.dose.apply(status);
   const double rate = p.dose.rate();
+  // Only the first start freezes the baselines; later calls are no-ops.
+  if (rate > 0) p.baseline.onInfusionStart(status.time);
   evaluate(p, Sample{Metric::DoseRateMgPerKgPerH, 0, rate, "mg/kg/h", false, status.time}, out);
   if (p.dose.weightKg() > 0) {
     evaluate(p, Sample{Metric::DoseRateMgPerH, 0, rate * p.dose.weightKg(), "mg/h", false, status.time}, out);

@@ -5,6 +5,7 @@
 
 #include <google/protobuf/util/json_util.h>
 
+#include "alarms/core/format.h"
 #include "protocol.pb.h"
 
 namespace vigil::core {
@@ -18,20 +19,13 @@ class Checker {
     if (!condition) errors_.push_back({std::move(field), std::move(message)});
   }
   void requirePositive(double value, const std::string& field) {
-    require(std::isfinite(value) && value > 0, field, "must be a positive number (got " + show(value) + ")");
+    require(std::isfinite(value) && value > 0, field, "must be a positive number (got " + formatNumber(value) + ")");
   }
   void requireNonNegative(double value, const std::string& field) {
-    require(std::isfinite(value) && value >= 0, field, "must not be negative (got " + show(value) + ")");
+    require(std::isfinite(value) && value >= 0, field, "must not be negative (got " + formatNumber(value) + ")");
   }
   std::vector<ProtocolError> take() { return std::move(errors_); }
   bool ok() const { return errors_.empty(); }
-
-  static std::string show(double value) {
-    std::string text = std::to_string(value);
-    text.erase(text.find_last_not_of('0') + 1);
-    if (!text.empty() && text.back() == '.') text.pop_back();
-    return text;
-  }
 
  private:
   std::vector<ProtocolError> errors_;
@@ -76,13 +70,13 @@ void checkLimits(const v1::LimitRule& rule, const std::string& at, Checker& chec
   if (rule.reference() == v1::BASELINE_PERCENT) {
     if (rule.has_low()) {
       check.require(rule.low().value() > 0 && rule.low().value() < 100, at + ".low.value",
-                    "a percentage below baseline must be between 0 and 100 (got " + Checker::show(rule.low().value()) + ")");
+                    "a percentage below baseline must be between 0 and 100 (got " + formatNumber(rule.low().value()) + ")");
     }
     if (rule.has_high()) check.requirePositive(rule.high().value(), at + ".high.value");
   } else if (rule.has_low() && rule.has_high()) {
     check.require(rule.low().value() < rule.high().value(), at + ".low.value",
-                  "low limit " + Checker::show(rule.low().value()) + " is not below high limit " +
-                      Checker::show(rule.high().value()));
+                  "low limit " + formatNumber(rule.low().value()) + " is not below high limit " +
+                      formatNumber(rule.high().value()));
   }
 }
 

@@ -4,16 +4,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "alarms/core/format.h"
 #include "streamer/codec.h"
 
 namespace vigil::service {
 namespace {
-
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", value);
-  return buffer;
-}
 
 std::string limitsText(const core::Rule& rule) {
   const char* suffix = rule.reference == core::Reference::BaselinePercent ? " % of baseline" : "";
@@ -21,13 +16,13 @@ std::string limitsText(const core::Rule& rule) {
   if (rule.low) {
     text += (rule.low->inclusive ? "<= " : "< ");
     text += rule.reference == core::Reference::BaselinePercent ? "-" : "";
-    text += number(rule.low->value) + suffix;
+    text += core::formatNumber(rule.low->value) + suffix;
   }
   if (rule.high) {
     if (!text.empty()) text += " or ";
     text += (rule.high->inclusive ? ">= " : "> ");
     text += rule.reference == core::Reference::BaselinePercent ? "+" : "";
-    text += number(rule.high->value) + suffix;
+    text += core::formatNumber(rule.high->value) + suffix;
   }
   return text;
 }

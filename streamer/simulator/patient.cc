@@ -12,11 +12,10 @@ namespace {
 
 namespace mdc = core::mdc;
 
-// UCUM units, as in alarms/core/metrics.h.
-constexpr const char* kPerMin = "/min";
-constexpr const char* kPercent = "%";
-constexpr const char* kMmHg = "mm[Hg]";
-constexpr const char* kCelsius = "Cel";
+// A measurement in the UCUM unit the core's code table gives for its code.
+core::Measurement measurement(std::uint32_t code, double value, core::Quality quality = core::Quality::Valid) {
+  return {code, value, std::string(core::metricUnit(core::metricForCode(code)->metric)), quality};
+}
 
 constexpr const char* kDrug = "ketamine";
 constexpr double kSecondsPerHour = 3600.0;
@@ -226,12 +225,12 @@ core::VitalsFrame SimulatedPatient::monitorFrame(core::TimePoint time, double mi
                                                                             : core::Quality::Valid;
   const bool off = probe == ProbeState::Off;
   auto& m = frame.measurements;
-  m.push_back({mdc::kEcgHeartRate, wholeNumber(now_.heart_rate), kPerMin, core::Quality::Valid});
-  m.push_back({mdc::kSpO2, off ? 0.0 : saturation(now_.spo2), kPercent, oximeter_quality});
-  m.push_back({mdc::kPulseOximPulseRate, off ? 0.0 : wholeNumber(now_.pulse_rate), kPerMin, oximeter_quality});
-  m.push_back({mdc::kRespRate, wholeNumber(now_.resp_rate), kPerMin, core::Quality::Valid});
-  m.push_back({mdc::kEtCO2, wholeNumber(now_.etco2), kMmHg, core::Quality::Valid});
-  m.push_back({mdc::kTempBody, tenths(now_.temperature), kCelsius, core::Quality::Valid});
+  m.push_back(measurement(mdc::kEcgHeartRate, wholeNumber(now_.heart_rate)));
+  m.push_back(measurement(mdc::kSpO2, off ? 0.0 : saturation(now_.spo2), oximeter_quality));
+  m.push_back(measurement(mdc::kPulseOximPulseRate, off ? 0.0 : wholeNumber(now_.pulse_rate), oximeter_quality));
+  m.push_back(measurement(mdc::kRespRate, wholeNumber(now_.resp_rate)));
+  m.push_back(measurement(mdc::kEtCO2, wholeNumber(now_.etco2)));
+  m.push_back(measurement(mdc::kTempBody, tenths(now_.temperature)));
   maybeAddArtifact(frame);
   return frame;
 }
@@ -275,9 +274,9 @@ core::VitalsFrame SimulatedPatient::nibpFrame(core::TimePoint time) {
   systolic = wholeNumber(systolic);
   diastolic = wholeNumber(diastolic);
   const double mean = wholeNumber(diastolic + (systolic - diastolic) / 3.0);
-  frame.measurements.push_back({mdc::kNibpSys, systolic, kMmHg, quality});
-  frame.measurements.push_back({mdc::kNibpDia, diastolic, kMmHg, quality});
-  frame.measurements.push_back({mdc::kNibpMean, mean, kMmHg, quality});
+  frame.measurements.push_back(measurement(mdc::kNibpSys, systolic, quality));
+  frame.measurements.push_back(measurement(mdc::kNibpDia, diastolic, quality));
+  frame.measurements.push_back(measurement(mdc::kNibpMean, mean, quality));
   return frame;
 }
 

@@ -97,8 +97,6 @@ class ChildProcess {
     return status;
   }
 
-  pid_t pid() const { return pid_; }
-
  private:
   static constexpr int kStillRunning = -1000;
 

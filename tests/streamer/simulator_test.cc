@@ -114,11 +114,11 @@ std::vector<Sample> validOnly(const std::vector<Sample>& samples) {
   return valid;
 }
 
-// The longest stretch of valid samples meeting `condition` with no valid sample against
-// it in between (artifacts, which a monitor's rules ignore, neither count nor break it).
-template <typename Condition>
-seconds longestValidRun(const std::vector<Sample>& samples, Condition condition) {
-  seconds longest{0};
+// Walks the runs of valid samples meeting `condition` (artifacts, which a monitor's rules
+// ignore, neither count nor break a run), calling visit(run_start, covered) for each sample
+// in a run until it returns true; `covered` counts the sample's own second.
+template <typename Condition, typename Visit>
+void walkValidRuns(const std::vector<Sample>& samples, Condition condition, Visit visit) {
   std::optional<core::TimePoint> run_start;
   for (const auto& s : samples) {
     if (!s.valid()) continue;
@@ -127,8 +127,18 @@ seconds longestValidRun(const std::vector<Sample>& samples, Condition condition)
       continue;
     }
     if (!run_start) run_start = s.time;
-    longest = std::max(longest, std::chrono::duration_cast<seconds>(s.time - *run_start) + seconds{1});
+    if (visit(*run_start, std::chrono::duration_cast<seconds>(s.time - *run_start) + seconds{1})) return;
   }
+}
+
+// The longest stretch of valid samples meeting `condition` with no valid sample against it.
+template <typename Condition>
+seconds longestValidRun(const std::vector<Sample>& samples, Condition condition) {
+  seconds longest{0};
+  walkValidRuns(samples, condition, [&](core::TimePoint, seconds covered) {
+    longest = std::max(longest, covered);
+    return false;
+  });
   return longest;
 }
 
@@ -136,17 +146,12 @@ seconds longestValidRun(const std::vector<Sample>& samples, Condition condition)
 template <typename Condition>
 std::optional<core::TimePoint> firstSustained(const std::vector<Sample>& samples, seconds duration,
                                               Condition condition) {
-  std::optional<core::TimePoint> run_start;
-  for (const auto& s : samples) {
-    if (!s.valid()) continue;
-    if (!condition(s.value)) {
-      run_start.reset();
-      continue;
-    }
-    if (!run_start) run_start = s.time;
-    if (s.time - *run_start + seconds{1} >= duration) return run_start;
-  }
-  return std::nullopt;
+  std::optional<core::TimePoint> found;
+  walkValidRuns(samples, condition, [&](core::TimePoint run_start, seconds covered) {
+    if (covered >= duration) found = run_start;
+    return found.has_value();
+  });
+  return found;
 }
 
 const PatientPlan& planOf(const std::vector<PatientPlan>& plans, ScenarioKind kind) {

@@ -924,7 +924,8 @@ using std::chrono::seconds;
 // The DoseAttribution fixture: 0.1 from `start`, stepped to 0.2 three hours later.
 TEST_F(DoseAttribution, AfterAReductionToTheFirstRateFurtherReductionIsAPause) {
   // The nurse already followed a REDUCE (0.2 -> 0.1); a new condition within the window of
-  // the 0.1 -> 0.2 increase must not be told "reduce to 0.1", which is where it already is.
+  // the 0.1 -> 0.2 increase must not be told "reduce to 0.1", which is where it already is:
+  // nothing lower was ever given, so the next step down is a pause.
   s.infusion(pump(step + minutes(5), 0.1));
   const TimePoint alarm = step + minutes(10);
   heartRateUntil(s, alarm, kHrDelay, 125);
