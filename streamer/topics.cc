@@ -6,14 +6,19 @@
 namespace vigil::streamer {
 namespace {
 
-constexpr std::array<std::pair<TopicKind, std::string_view>, 6> kKindNames{{
+constexpr std::array<std::pair<TopicKind, std::string_view>, 8> kKindNames{{
     {TopicKind::Vitals, "vitals"},
     {TopicKind::Infusion, "infusion"},
     {TopicKind::Event, "event"},
     {TopicKind::Alert, "alert"},
     {TopicKind::Status, "status"},
     {TopicKind::Heartbeat, "heartbeat"},
+    {TopicKind::Advice, "advice"},
+    {TopicKind::Stats, "stats"},
 }};
+
+// Engine-wide kinds belong to no unit or patient: the topic is the kind alone.
+bool engineWide(TopicKind kind) { return kind == TopicKind::Heartbeat || kind == TopicKind::Stats; }
 
 std::optional<TopicKind> kindFromName(std::string_view name) {
   for (const auto& [kind, kind_name] : kKindNames) {
@@ -33,14 +38,14 @@ std::string_view topicKindName(TopicKind kind) {
 
 std::string makeTopic(TopicKind kind, std::string_view unit, std::string_view patient_id) {
   std::string topic(topicKindName(kind));
-  if (kind == TopicKind::Heartbeat) return topic;
+  if (engineWide(kind)) return topic;
   topic.append("/").append(unit).append("/").append(patient_id);
   return topic;
 }
 
 std::string topicPrefix(TopicKind kind, std::string_view unit) {
   std::string prefix(topicKindName(kind));
-  if (kind == TopicKind::Heartbeat) return prefix;
+  if (engineWide(kind)) return prefix;
   prefix.append("/");
   if (!unit.empty()) prefix.append(unit).append("/");
   return prefix;
@@ -50,7 +55,7 @@ std::optional<Topic> parseTopic(std::string_view topic) {
   const auto first = topic.find('/');
   const auto kind = kindFromName(topic.substr(0, first));
   if (!kind) return std::nullopt;
-  if (*kind == TopicKind::Heartbeat) {
+  if (engineWide(*kind)) {
     if (first != std::string_view::npos) return std::nullopt;
     return Topic{*kind, {}, {}};
   }

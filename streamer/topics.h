@@ -8,7 +8,7 @@
 
 namespace vigil::streamer {
 
-enum class TopicKind { Vitals, Infusion, Event, Alert, Status, Heartbeat };
+enum class TopicKind { Vitals, Infusion, Event, Alert, Status, Heartbeat, Advice, Stats };
 
 struct Topic {
   TopicKind kind = TopicKind::Vitals;
@@ -17,7 +17,7 @@ struct Topic {
 };
 
 std::string_view topicKindName(TopicKind kind);
-// "vitals/pacu/P01"; a heartbeat topic is just "heartbeat".
+// "vitals/pacu/P01"; the engine-wide kinds are just their name: "heartbeat", "stats".
 std::string makeTopic(TopicKind kind, std::string_view unit, std::string_view patient_id);
 // The prefix a subscriber uses for one kind, optionally of one unit: "alert/" or "alert/pacu/".
 std::string topicPrefix(TopicKind kind, std::string_view unit = {});

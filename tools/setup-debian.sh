@@ -8,7 +8,8 @@ packages=(
   libzmq3-dev cppzmq-dev
   libprotobuf-dev protobuf-compiler
   libboost1.74-dev libboost-program-options1.74-dev
-  libsqlite3-dev
+  libsqlite3-dev zlib1g-dev
+  clang libclang-rt-14-dev  # libFuzzer targets and the sanitizer runtime
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

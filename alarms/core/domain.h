@@ -137,4 +137,83 @@ struct AlarmEvent {
 
 using AlarmEvents = std::vector<AlarmEvent>;
 
+// The one current advice of a patient changed (DESIGN.md section 3: advice is a
+// first-class output). action None: no advice stands any more.
+struct AdviceEvent {
+  std::string advice_id;  // "<patient>/advice/<event_time_ms>"
+  std::string patient_id;
+  std::string unit;
+  TimePoint event_time;
+  Advice advice;
+  AdviceAction previous_action = AdviceAction::None;
+  std::string condition;  // rule id that drives it; empty for resume or none
+  std::string alert_id;   // the alarm that drives it, if any
+  Trigger trigger;
+  DoseContext dose;
+};
+
+using AdviceEvents = std::vector<AdviceEvent>;
+
+// NEWS2 (RCP 2017, CLINICAL.md section 5).
+enum class News2Band { Unknown, Zero, Low, LowMedium, Medium, High };
+
+struct News2SubScore {
+  std::string parameter;  // "RR", "SPO2", "AIR_OR_OXYGEN", "SBP", "PULSE", "CONSCIOUSNESS", "TEMP"
+  bool known = false;
+  double value = 0.0;  // as scored, after rounding to the chart's resolution
+  int score = 0;
+};
+
+struct News2 {
+  int total = 0;
+  News2Band band = News2Band::Unknown;
+  bool any_single_three = false;
+  int spo2_scale = 1;
+  std::vector<News2SubScore> sub_scores;
+};
+
+struct LatestValue {
+  std::uint32_t code = 0;
+  std::string metric;
+  double value = 0.0;
+  std::string unit;
+  TimePoint time;
+};
+
+struct BaselineEntry {
+  std::string metric;
+  double value = 0.0;
+  bool provisional = false;
+};
+
+// One patient's state for the stations: published at most once a second per patient and
+// at once when the NEWS2 band changes.
+struct PatientStatus {
+  std::string patient_id;
+  std::string unit;
+  TimePoint event_time;
+  std::vector<LatestValue> latest;
+  News2 news2;
+  std::vector<BaselineEntry> baselines;
+  DoseContext dose;
+  Advice advice;
+  std::size_t active_alarms = 0;
+};
+
+using PatientStatuses = std::vector<PatientStatus>;
+
+// Everything one engine input caused, in the order it happened.
+struct Outputs {
+  AlarmEvents alarms;
+  AdviceEvents advice;
+  PatientStatuses statuses;
+
+  bool empty() const { return alarms.empty() && advice.empty() && statuses.empty(); }
+  void append(Outputs&& more) {
+    for (auto& event : more.alarms) alarms.push_back(std::move(event));
+    for (auto& event : more.advice) advice.push_back(std::move(event));
+    for (auto& status : more.statuses) statuses.push_back(std::move(status));
+  }
+};
+
 }  // namespace vigil::core

@@ -80,5 +80,17 @@ TEST(TopicsTest, RejectsAnExtraSlash) {
   EXPECT_FALSE(parseTopic("heartbeat/pacu/bed-01").has_value());
 }
 
+TEST(Topics, StatsIsEngineWideAndAdviceIsPerPatient) {
+  EXPECT_EQ(makeTopic(TopicKind::Stats, "pacu", "bed-01"), "stats");
+  EXPECT_EQ(makeTopic(TopicKind::Advice, "pacu", "bed-01"), "advice/pacu/bed-01");
+  ASSERT_TRUE(parseTopic("stats"));
+  EXPECT_EQ(parseTopic("stats")->kind, TopicKind::Stats);
+  EXPECT_FALSE(parseTopic("stats/pacu/bed-01"));
+  const auto advice = parseTopic("advice/pacu/bed-01");
+  ASSERT_TRUE(advice);
+  EXPECT_EQ(advice->kind, TopicKind::Advice);
+  EXPECT_EQ(advice->patient_id, "bed-01");
+}
+
 }  // namespace
 }  // namespace vigil::streamer
