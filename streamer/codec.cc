@@ -102,6 +102,9 @@ core::ClinicalEvent fromProto(const v1::ClinicalEvent& message) {
   event.severity = castEnum<core::Severity>(message.severity());
   event.entered_by = message.entered_by();
   event.note = message.note();
+  event.acvpu = castEnum<core::Acvpu>(message.acvpu());
+  event.oxygen_l_per_min = message.oxygen_l_per_min();
+  event.enabled = message.enabled();
   return event;
 }
 
@@ -151,6 +154,9 @@ v1::ClinicalEvent toProto(const core::ClinicalEvent& event) {
   message.set_severity(castEnum<v1::Severity>(event.severity));
   message.set_entered_by(event.entered_by);
   message.set_note(event.note);
+  message.set_acvpu(castEnum<v1::Acvpu>(event.acvpu));
+  message.set_oxygen_l_per_min(event.oxygen_l_per_min);
+  message.set_enabled(event.enabled);
   return message;
 }
 

@@ -56,7 +56,20 @@ struct PumpStatus {
   double volume_infused_ml = 0.0;
 };
 
-enum class ClinicalEventKind { Unspecified, SedationScore, Hallucination, Dysphoria, Nightmare, Nausea, Vomiting };
+// Same order as proto/vitals.proto.
+enum class ClinicalEventKind {
+  Unspecified,
+  SedationScore,
+  Hallucination,
+  Dysphoria,
+  Nightmare,
+  Nausea,
+  Vomiting,
+  Consciousness,
+  SupplementalOxygen,
+  Spo2Scale2,
+};
+enum class Acvpu { Unspecified, Alert, NewConfusion, Voice, Pain, Unresponsive };
 enum class Severity { Unspecified, Mild, Severe };
 
 struct ClinicalEvent {
@@ -70,6 +83,9 @@ struct ClinicalEvent {
   Severity severity = Severity::Unspecified;
   std::string entered_by;
   std::string note;
+  Acvpu acvpu = Acvpu::Unspecified;
+  double oxygen_l_per_min = 0.0;
+  bool enabled = false;
 };
 
 // Ordered: a higher value is more urgent.
