@@ -189,8 +189,12 @@ ProtocolLoad parseProtocol(std::string_view json_text) {
       google::protobuf::StringPiece(json_text.data(), json_text.size()), &message, options);
   if (!status.ok()) return {std::nullopt, {{"", "not a valid protocol file: " + std::string(status.message())}}};
   auto errors = validate(message);
+  std::optional<News2Chart> news2;
+  if (message.has_news2()) news2 = parseNews2Chart(message.news2(), errors);
   if (!errors.empty()) return {std::nullopt, std::move(errors)};
-  return {toProtocol(message), {}};
+  auto protocol = toProtocol(message);
+  if (news2) protocol.news2 = std::move(*news2);
+  return {std::move(protocol), {}};
 }
 
 }  // namespace vigil::core

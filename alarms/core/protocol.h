@@ -9,6 +9,7 @@
 
 #include "alarms/core/domain.h"
 #include "alarms/core/metrics.h"
+#include "alarms/core/news2.h"
 #include "alarms/core/pk.h"
 
 namespace vigil::core {
@@ -49,6 +50,7 @@ struct Protocol {
   DoseAttributionSettings dose_attribution;
   Duration baseline_window{0};
   std::vector<Rule> rules;
+  News2Chart news2;  // configured = false when the file has no "news2" block
 };
 
 // One problem with a protocol file, naming the field it is about.
