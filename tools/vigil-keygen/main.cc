@@ -31,7 +31,7 @@ constexpr char kUsage[] =
     "Clients: vigil-gateway / vigil-console --key NAME.key --server-key engine.pub\n"
     "\n"
     "Setting up:\n"
-    "  vigil-keygen --out keys --name engine\n"
+    "  vigil-keygen --out keys --name engine && mkdir -p keys/gateways keys/stations\n"
     "  vigil-keygen --out gw --name gateway-pacu  && cp gw/gateway-pacu.pub keys/gateways/\n"
     "  vigil-keygen --out st --name station-3     && cp st/station-3.pub keys/stations/\n"
     "\n"
