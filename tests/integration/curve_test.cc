@@ -279,6 +279,7 @@ TEST_F(CurveTest, AStrangersFramesNeverGetIn) {
 }
 
 // (c) Neither a stranger nor a gateway key can acknowledge; the alarm stays unacknowledged.
+// A stranger cannot subscribe to the alerts either.
 TEST_F(CurveTest, AStrangerOrAGatewayKeyCannotAcknowledge) {
   startSecureEngine();
   connectAdmittedPair();
@@ -310,7 +311,17 @@ TEST_F(CurveTest, AStrangerOrAGatewayKeyCannotAcknowledge) {
   EXPECT_EQ(snapshot->snapshot().alarms(0).inactivation(), v1::INACTIVATION_ENABLED);
   EXPECT_EQ(snapshot->snapshot().alarms(0).acknowledged_by(), "");
 
+  // Nor can a stranger listen to the alert stream.
+  streamer::Subscriber eavesdropper(context_);
+  HandshakeMonitor eavesdropper_handshake(context_, eavesdropper.handle());
+  security("rogue").apply(eavesdropper.handle());
+  eavesdropper.connect(engine_.alerts);
+  const auto outcome = eavesdropper_handshake.awaitOutcome(Clock::now() + 10s);
+  ASSERT_TRUE(outcome) << "the eavesdropper's handshake had no outcome";
+  EXPECT_EQ(outcome->event, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+
   const auto log = stopEngine();
+  EXPECT_NE(log.find("REJECTED key " + fingerprintOf("rogue") + " on vigil-alerts"), std::string::npos) << log;
   std::smatch rejected;
   ASSERT_TRUE(std::regex_search(log, rejected, std::regex(R"(zap_rejected_control=(\d+))"))) << log;
   EXPECT_GE(std::stoi(rejected[1]), 2);

@@ -27,7 +27,7 @@ po::options_description describeOptions(const vigil::console::Options& defaults)
       ("connect", po::value<std::string>()->default_value(defaults.alerts_endpoint), "the engine's alerts endpoint (PUB)")
       ("control", po::value<std::string>()->default_value(defaults.control_endpoint), "the engine's control endpoint (ROUTER)")
       ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
-      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>)")
+      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>); with --key the engine uses the key's name")
       ("json", po::bool_switch(), "no screen: one JSON alarm event per line on stdout")
       ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
