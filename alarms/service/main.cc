@@ -93,9 +93,11 @@ void announceSecurity(const Options& options) {
     std::clog << "vigil-engine: CurveZMQ on every socket, engine key " << streamer::fingerprint(keys->public_key)
               << ", " << keys->admitted.gateways.size() << " gateway key(s), " << keys->admitted.stations.size()
               << " station key(s) admitted" << std::endl;
-    if (keys->admitted.gateways.empty() || keys->admitted.stations.empty()) {
-      std::clog << "vigil-engine: warning: no " << (keys->admitted.gateways.empty() ? "gateways" : "stations")
-                << "/*.pub in " << options.keys_directory << ": nobody of that role can connect" << std::endl;
+    for (const auto& [role, admitted] : {std::pair{"gateways", &keys->admitted.gateways},
+                                         std::pair{"stations", &keys->admitted.stations}}) {
+      if (!admitted->empty()) continue;
+      std::clog << "vigil-engine: warning: no " << role << "/*.pub in " << options.keys_directory
+                << ": nobody of that role can connect" << std::endl;
     }
   }
 }
