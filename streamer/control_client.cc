@@ -4,12 +4,15 @@
 
 namespace vigil::streamer {
 
-ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoint)
+ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoint, const ClientSecurity& security)
     : socket_(context, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::linger, 0);
   // Queue nothing while the engine is unreachable: an acknowledgement delivered minutes
   // later, when the engine comes back, would silence an alarm nobody was looking at.
   socket_.set(zmq::sockopt::immediate, 1);
+  // With CURVE, "connected" means the engine admitted this key: a refused station's
+  // requests are never sent, they time out.
+  security.apply(socket_);
   socket_.connect(endpoint);
 }
 

@@ -12,12 +12,14 @@
 #include <zmq.hpp>
 
 #include "alerts.pb.h"
+#include "streamer/security.h"
 
 namespace vigil::streamer {
 
 class ControlClient {
  public:
-  ControlClient(zmq::context_t& context, const std::string& endpoint);
+  // `security` is applied before connecting: CURVE keys, or none for a plain connection.
+  ControlClient(zmq::context_t& context, const std::string& endpoint, const ClientSecurity& security = {});
 
   std::optional<vigil::v1::ControlReply> request(vigil::v1::ControlRequest request,
                                                  std::chrono::milliseconds timeout);

@@ -28,12 +28,26 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   ingest_.subscribe(streamer::topicPrefix(TopicKind::Vitals));
   ingest_.subscribe(streamer::topicPrefix(TopicKind::Infusion));
   ingest_.subscribe(streamer::topicPrefix(TopicKind::Event));
+  if (config_.keys) secureSockets(*config_.keys, zmq);
   endpoints_.ingest = ingest_.bind(config_.ingest_endpoint);
   endpoints_.alerts = alerts_.bind(config_.alerts_endpoint);
   endpoints_.control = streamer::bindResolved(control_, config_.control_endpoint);
 }
 
+// Every socket a CURVE server in its own ZAP domain, so a gateway key opens ingest only and
+// a station key alerts and control only. The handler exists before the first bind.
+void EngineService::secureSockets(const EngineKeys& keys, zmq::context_t& zmq) {
+  zap_ = std::make_unique<ZapHandler>(zmq, keys.admitted, std::clog);
+  streamer::applyCurveServer(ingest_.handle(), keys.secret_key, kIngestZapDomain);
+  streamer::applyCurveServer(alerts_.handle(), keys.secret_key, kAlertsZapDomain);
+  streamer::applyCurveServer(control_, keys.secret_key, kControlZapDomain);
+}
+
 void EngineService::start() {
+  if (zap_) {
+    zap_reader_ = std::make_unique<SocketReader>(io_, zap_->handle(), [this] { zap_->handleOne(); });
+    zap_reader_->start();
+  }
   ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
   control_reader_ = std::make_unique<SocketReader>(io_, control_, [this] { readControl(); });
   subscription_reader_ = std::make_unique<SocketReader>(io_, alerts_.handle(), [this] { readSubscription(); });
@@ -129,7 +143,9 @@ void EngineService::readControl() {
   v1::ControlReply reply;
   v1::ControlRequest request;
   if (request.ParseFromArray(frames.back().data(), static_cast<int>(frames.back().size()))) {
-    reply = handleControl(request);
+    // The User-Id the ZAP handler gave this connection (its key's name), if any.
+    const char* user_id = zmq_msg_gets(frames.back().handle(), "User-Id");
+    reply = handleControl(request, user_id ? std::optional<std::string>(user_id) : std::nullopt);
   } else {
     ++counters_.control_malformed;
     reply.set_ok(false);
@@ -144,12 +160,14 @@ void EngineService::readControl() {
   }
 }
 
-v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request) {
+v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
+                                              const std::optional<std::string>& authenticated) {
   v1::ControlReply reply;
   reply.set_request_id(request.request_id());
   if (request.has_acknowledge()) {
     const auto& ack = request.acknowledge();
-    auto result = engine_.acknowledge(ack.alert_id(), ack.station().empty() ? "unnamed station" : ack.station());
+    // Recorded under who the key says, not who the request says.
+    auto result = engine_.acknowledge(ack.alert_id(), acknowledgerName(authenticated, ack.station()));
     reply.set_ok(result.ok);
     reply.set_error(result.error);
     publish(result.events);

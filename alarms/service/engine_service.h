@@ -14,6 +14,7 @@
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
 #include "alarms/service/socket_reader.h"
+#include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
@@ -33,6 +34,8 @@ struct ServiceConfig {
   ClockMode clock_mode = ClockMode::Wall;
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds tick_interval{250};
+  // CurveZMQ on every socket, admitted by the ZAP handler; none: plain (loopback only).
+  std::optional<EngineKeys> keys;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -69,6 +72,8 @@ class EngineService {
   const ServiceCounters& counters() const { return counters_; }
   const core::Engine& engine() const { return engine_; }
   std::uint64_t epoch() const { return epoch_; }
+  // nullptr without keys.
+  const ZapCounters* zapCounters() const { return zap_ ? &zap_->counters() : nullptr; }
 
  private:
   void readIngest();
@@ -78,7 +83,10 @@ class EngineService {
   // Counts what the decoder refused, checks the payload against its topic, hands it on.
   template <typename Value, typename Apply>
   void ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply);
-  vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request);
+  void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
+  // `authenticated`: the requester's ZAP User-Id; nullopt on a plain connection.
+  vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request,
+                                        const std::optional<std::string>& authenticated);
   void publish(const core::AlarmEvents& events);
   void tick();
   void heartbeat();
@@ -91,6 +99,7 @@ class EngineService {
   const Clock& clock_;
   std::uint64_t epoch_;
   std::uint64_t sequence_ = 0;
+  std::unique_ptr<ZapHandler> zap_;  // before the sockets it authenticates, gone after them
   streamer::Subscriber ingest_;
   streamer::Publisher alerts_;
   zmq::socket_t control_;
@@ -99,6 +108,7 @@ class EngineService {
   std::unique_ptr<SocketReader> ingest_reader_;
   std::unique_ptr<SocketReader> control_reader_;
   std::unique_ptr<SocketReader> subscription_reader_;
+  std::unique_ptr<SocketReader> zap_reader_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer heartbeat_timer_;
 };

@@ -7,6 +7,7 @@
 
 #include "alarms/service/engine_service.h"
 #include "alarms/service/protocol_file.h"
+#include "streamer/security.h"
 
 namespace po = boost::program_options;
 using namespace vigil;
@@ -20,6 +21,8 @@ struct Options {
   service::ServiceConfig config;
   std::string protocol_path = VIGIL_DEFAULT_PROTOCOL;
   std::optional<std::string> check_protocol;
+  std::string keys_directory;  // "" for no CurveZMQ
+  bool insecure = false;
 };
 
 std::optional<Options> parseOptions(int argc, char** argv) {
@@ -37,7 +40,12 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
       ("clock", po::value(&clock)->default_value(clock),
        "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
-      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit");
+      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit")
+      ("keys", po::value(&options.keys_directory),
+       "CurveZMQ on every socket: DIR/engine.key (+ engine.pub), DIR/gateways/*.pub admitted on ingest, "
+       "DIR/stations/*.pub admitted on alerts and control; a key's file name is its identity (see vigil-keygen)")
+      ("insecure", po::bool_switch(&options.insecure),
+       "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms");
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -57,17 +65,66 @@ std::optional<core::Protocol> loadOrExplain(const std::string& path) {
   return std::move(load.protocol);
 }
 
+// Without keys only this machine may reach the engine: a non-loopback endpoint needs
+// --keys, or --insecure said out loud. "" when the configuration may run.
+std::string bindRefusal(const Options& options) {
+  if (!options.keys_directory.empty()) {
+    return options.insecure ? "--insecure and --keys contradict each other: choose one" : "";
+  }
+  if (options.insecure) return "";
+  const auto& c = options.config;
+  for (const auto& endpoint : {c.ingest_endpoint, c.alerts_endpoint, c.control_endpoint}) {
+    if (!streamer::isLoopbackEndpoint(endpoint)) {
+      return "refusing to bind " + endpoint +
+             " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "
+             "Give --keys DIR (see vigil-keygen --help), bind 127.0.0.1, or accept the risk with --insecure";
+    }
+  }
+  return "";
+}
+
+void announceSecurity(const Options& options) {
+  if (options.insecure) {
+    std::cerr << "vigil-engine: WARNING: RUNNING --insecure: NO AUTHENTICATION, NO ENCRYPTION. ANYONE WHO CAN "
+                 "REACH THESE PORTS CAN INJECT VITALS AND ACKNOWLEDGE ALARMS."
+              << std::endl;
+  }
+  if (const auto& keys = options.config.keys) {
+    std::clog << "vigil-engine: CurveZMQ on every socket, engine key " << streamer::fingerprint(keys->public_key)
+              << ", " << keys->admitted.gateways.size() << " gateway key(s), " << keys->admitted.stations.size()
+              << " station key(s) admitted" << std::endl;
+    for (const auto& [role, admitted] : {std::pair{"gateways", &keys->admitted.gateways},
+                                         std::pair{"stations", &keys->admitted.stations}}) {
+      if (!admitted->empty()) continue;
+      std::clog << "vigil-engine: warning: no " << role << "/*.pub in " << options.keys_directory
+                << ": nobody of that role can connect" << std::endl;
+    }
+  }
+}
+
+std::string zapSummary(const service::EngineService& engine) {
+  const auto* zap = engine.zapCounters();
+  if (!zap) return " curve=off";
+  return " zap_admitted=" + std::to_string(zap->admitted) + " zap_rejected_ingest=" +
+         std::to_string(zap->rejected_ingest) + " zap_rejected_alerts=" + std::to_string(zap->rejected_alerts) +
+         " zap_rejected_control=" + std::to_string(zap->rejected_control) +
+         " zap_rejected_other=" + std::to_string(zap->rejected_unknown_domain + zap->malformed);
+}
+
 int run(const Options& options, core::Protocol protocol) {
   boost::asio::io_context io;
   zmq::context_t zmq;
   service::WallClock clock;
   service::EngineService engine(io, zmq, core::Engine(std::move(protocol)), options.config, clock);
+  // Before the "listening" line: whoever reads it may stop the engine at once, and must
+  // get a clean stop (and the security warning already said).
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+  announceSecurity(options);
   const auto& bound = engine.endpoints();
   // One line on stdout that scripts and tests read to find the ports actually bound.
   std::cout << "vigil-engine listening ingest=" << bound.ingest << " alerts=" << bound.alerts
             << " control=" << bound.control << std::endl;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
   engine.start();
   io.run();
   const auto& c = engine.counters();
@@ -78,7 +135,8 @@ int run(const Options& options, core::Protocol protocol) {
             << " unknown_topic=" << c.unknown_topic << " undecodable=" << c.undecodable
             << " mismatched=" << c.topic_payload_mismatch << " non_finite=" << c.non_finite_measurements
             << " events_unhandled=" << c.clinical_events_unhandled << " quality_gated=" << e.measurements_quality_gated
-            << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements << std::endl;
+            << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements
+            << zapSummary(engine) << (options.insecure ? " INSECURE" : "") << std::endl;
   return 0;
 }
 
@@ -97,6 +155,18 @@ int main(int argc, char** argv) {
     if (!protocol) return kExitConfigError;
     std::cout << service::describeProtocol(*protocol);
     return 0;
+  }
+  if (const auto refusal = bindRefusal(*options); !refusal.empty()) {
+    std::cerr << "vigil-engine: " << refusal << "\n";
+    return kExitConfigError;
+  }
+  if (!options->keys_directory.empty()) {
+    auto keys = service::loadEngineKeys(options->keys_directory);
+    if (!keys.ok()) {
+      std::cerr << "vigil-engine: --keys " << options->keys_directory << ": " << keys.error << "\n";
+      return kExitConfigError;
+    }
+    options->config.keys = std::move(keys.value);
   }
   auto protocol = loadOrExplain(options->protocol_path);
   if (!protocol) return kExitConfigError;

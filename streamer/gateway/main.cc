@@ -21,6 +21,7 @@
 #include <boost/program_options.hpp>
 
 #include "streamer/codec.h"
+#include "streamer/security.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
@@ -60,6 +61,7 @@ struct Arguments {
   double observation_minutes = 60.0;
   int nibp_interval_s = 300;
   std::optional<std::int64_t> start_ms;
+  vigil::streamer::ClientSecurity security;
 };
 
 std::string knownScenarios() {
@@ -76,6 +78,7 @@ po::options_description describeOptions() {
       "Usage: vigil-gateway --simulate N [--connect EP] [options]\n"
       "Publishes N simulated ketamine patients (vitals/<unit>/<bed>, infusion/<unit>/<bed>).\n"
       "Prints one line per patient on stdout at start: \"bed-01 desaturation weight=72kg\".\n"
+      "An engine started with --keys needs --key NAME.key (NAME.pub in its gateways/) and --server-key engine.pub.\n"
       "Options");
   options.add_options()
       ("help", "show this help")
@@ -89,7 +92,9 @@ po::options_description describeOptions() {
       ("session-min", po::value<double>(), "infusion length in minutes (default 240)")
       ("observation-min", po::value<double>(), "observation after the infusion stops, minutes (default 60)")
       ("nibp-interval-s", po::value<int>(), "NIBP measurement interval in seconds (default 300)")
-      ("start-ms", po::value<std::int64_t>(), "sim time of the session start, ms since the epoch (default now)");
+      ("start-ms", po::value<std::int64_t>(), "sim time of the session start, ms since the epoch (default now)")
+      ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -142,6 +147,12 @@ Arguments readArguments(const po::variables_map& values) {
     if (arguments.nibp_interval_s < 1) throw po::error("--nibp-interval-s must be at least 1");
   }
   if (values.count("start-ms")) arguments.start_ms = values["start-ms"].as<std::int64_t>();
+  vigil::streamer::ClientKeyOptions keys;
+  if (values.count("key")) keys.key_file = values["key"].as<std::string>();
+  if (values.count("server-key")) keys.server_key_file = values["server-key"].as<std::string>();
+  auto security = vigil::streamer::loadClientSecurity(keys);
+  if (!security.ok()) throw po::error(security.error);
+  arguments.security = std::move(*security.value);
   return arguments;
 }
 
@@ -298,6 +309,7 @@ int run(const Arguments& arguments) {
   zmq::context_t context;
   vigil::streamer::Publisher publisher(context);
   configureForBursts(publisher);
+  arguments.security.apply(publisher.handle());
   try {
     publisher.connect(arguments.endpoint);
   } catch (const zmq::error_t& error) {

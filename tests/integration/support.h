@@ -13,6 +13,7 @@
 
 #include "alerts.pb.h"
 #include "process.h"
+#include "streamer/security.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
 
@@ -45,7 +46,9 @@ inline RunningEngine startEngine(std::vector<std::string> extra_args = {}) {
 // A station's subscription to the alert stream.
 class AlertListener {
  public:
-  AlertListener(zmq::context_t& context, const std::string& endpoint) : subscriber_(context) {
+  AlertListener(zmq::context_t& context, const std::string& endpoint, const streamer::ClientSecurity& security = {})
+      : subscriber_(context) {
+    security.apply(subscriber_.handle());
     subscriber_.connect(endpoint);
     subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Alert));
     subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Heartbeat));

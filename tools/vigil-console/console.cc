@@ -162,7 +162,7 @@ class Console {
         output_(output),
         screen_(screen),
         subscriber_(context_),
-        control_(context_, options.control_endpoint),
+        control_(context_, options.control_endpoint, options.security),
         board_(options.unit, steadyNow()) {}
 
   int run() {
@@ -187,6 +187,7 @@ class Console {
   // nothing published in between is lost; what the snapshot already holds is skipped by
   // sequence number.
   void subscribeFirst() {
+    options_.security.apply(subscriber_.handle());
     subscriber_.connect(options_.alerts_endpoint);
     subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Alert, options_.unit));
     subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Heartbeat));

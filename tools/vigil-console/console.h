@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "streamer/security.h"
+
 namespace vigil::console {
 
 struct Options {
@@ -13,6 +15,7 @@ struct Options {
   std::string unit;     // "" for every care unit
   std::string station;  // who acknowledges; "" for console@<hostname>
   bool json = false;    // one JSON alarm event per line on stdout instead of the screen
+  streamer::ClientSecurity security;  // CURVE keys for both sockets, or none (loopback)
 };
 
 // "console@<hostname>".

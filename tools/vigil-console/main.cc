@@ -19,14 +19,18 @@ constexpr int kExitUsage = 2;
 po::options_description describeOptions(const vigil::console::Options& defaults) {
   po::options_description options(
       "Usage: vigil-console [--connect EP] [--control EP] [--unit U] [--json] [--station NAME]\n"
+      "                     [--key NAME.key --server-key engine.pub]\n"
+      "With keys the engine records acknowledgements under the key's NAME, not --station.\n"
       "Options");
   options.add_options()
       ("help", "show this help")
       ("connect", po::value<std::string>()->default_value(defaults.alerts_endpoint), "the engine's alerts endpoint (PUB)")
       ("control", po::value<std::string>()->default_value(defaults.control_endpoint), "the engine's control endpoint (ROUTER)")
       ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
-      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>)")
-      ("json", po::bool_switch(), "no screen: one JSON alarm event per line on stdout");
+      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>); with --key the engine uses the key's name")
+      ("json", po::bool_switch(), "no screen: one JSON alarm event per line on stdout")
+      ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -38,6 +42,9 @@ vigil::console::Options readOptions(const po::variables_map& values) {
   options.station = values["station"].as<std::string>();
   options.json = values["json"].as<bool>();
   if (options.unit.find('/') != std::string::npos) throw po::error("--unit is a care unit name such as pacu, without '/'");
+  auto security = vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+  if (!security.ok()) throw po::error(security.error);
+  options.security = std::move(*security.value);
   return options;
 }
 
