@@ -97,6 +97,7 @@ Outcome StationState::apply(const v1::PatientStatus& status) {
 
 Outcome StationState::onHeartbeat(const v1::Heartbeat& heartbeat, SteadyTime now) {
   last_heartbeat_ = now;
+  ++counters_.heartbeats;
   if (heartbeat.engine_time_ms() > 0) engine_time_ = core::fromMillis(heartbeat.engine_time_ms());
   return admitHeartbeat(heartbeat.engine_epoch(), heartbeat.sequence());
 }

@@ -63,6 +63,7 @@ enum class ResyncReason { None, Gap, EpochChange };
 // Everything counted, so no drop is silent (DESIGN.md section 6).
 struct StationCounters {
   std::uint64_t applied = 0;
+  std::uint64_t heartbeats = 0;
   std::uint64_t duplicates = 0;       // dropped as already held
   std::uint64_t gaps = 0;             // sequence jumps, seen on an update or a heartbeat
   std::uint64_t messages_missed = 0;  // the sum of the jumps: messages never received
