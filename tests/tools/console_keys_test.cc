@@ -172,6 +172,19 @@ TEST(EventPromptTest, BackspaceGoesBackToTheMenu) {
   EXPECT_EQ(prompt.event()->kind(), v1::NAUSEA);
 }
 
+TEST(EventPromptTest, TheMenuShowsEveryChoiceWithinEightyColumns) {
+  EventPrompt prompt("bed-1", "pacu");
+  std::string all;
+  for (const auto& line : prompt.lines()) {
+    EXPECT_LE(line.size() + 1, 80u) << line;  // the screen indents prompt lines by one
+    all += line;
+  }
+  for (const char* choice : {"1 sedation", "2 hallucination", "3 dysphoria", "4 nightmare", "5 nausea", "6 vomiting",
+                             "7 consciousness", "8 oxygen", "9 SpO2 scale 2"}) {
+    EXPECT_NE(all.find(choice), std::string::npos) << choice;
+  }
+}
+
 TEST(EventPromptTest, AKeyOutsideTheMenuIsRefusedWithAHint) {
   EventPrompt prompt("bed-1", "pacu");
   type(prompt, "x");

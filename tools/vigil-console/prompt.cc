@@ -10,9 +10,9 @@ namespace vigil::console {
 namespace v1 = vigil::v1;
 namespace {
 
-constexpr const char* kKindMenu =
-    "1 sedation (RASS)  2 hallucination  3 dysphoria  4 nightmare  5 nausea  6 vomiting  "
-    "7 consciousness (ACVPU)  8 oxygen  9 SpO2 scale 2";
+// Two lines, so that an 80-column terminal shows every choice.
+constexpr const char* kKindMenu = "Which observation? 1 sedation (RASS)  2 hallucination  3 dysphoria  4 nightmare";
+constexpr const char* kKindMenuMore = "  5 nausea  6 vomiting  7 consciousness (ACVPU)  8 oxygen  9 SpO2 scale 2";
 
 std::optional<int> parseInteger(const std::string& text) {
   const char* first = text.data();
@@ -218,7 +218,7 @@ void EventPrompt::confirm(v1::ClinicalEvent event) {
 
 std::string EventPrompt::question() const {
   switch (step_) {
-    case Step::Kind: return "Which observation? " + std::string(kKindMenu);
+    case Step::Kind: return kKindMenu;
     case Step::Rass: return "RASS score (-5 .. +4), Enter: " + text_ + "_";
     case Step::Severity: return describeClinicalEvent(draft_) + ": m mild, s severe";
     case Step::Acvpu: return "ACVPU: a alert, c new confusion, v voice, p pain, u unresponsive";
@@ -234,6 +234,7 @@ std::vector<std::string> EventPrompt::lines() const {
   std::vector<std::string> lines{"Clinical event for " + patient_id_ + (unit_.empty() ? "" : " (" + unit_ + ")") +
                                      "   Esc: cancel  Backspace: back",
                                  question()};
+  if (step_ == Step::Kind) lines.push_back(kKindMenuMore);
   if (!error_.empty()) lines.push_back("! " + error_);
   return lines;
 }
