@@ -217,6 +217,33 @@ core::Trigger fromProto(const v1::Trigger& message) {
                        message.limit(), message.limit_value(), message.baseline(), message.provisional_baseline()};
 }
 
+v1::Advice toProto(const core::Advice& advice) {
+  v1::Advice message;
+  message.set_action(castEnum<v1::AdviceAction>(advice.action));
+  message.set_target_rate_mg_per_kg_per_h(advice.target_rate_mg_per_kg_per_h);
+  message.set_target_rate_ml_per_h(advice.target_rate_ml_per_h);
+  message.set_reason(advice.reason);
+  return message;
+}
+
+core::Advice fromProto(const v1::Advice& message) {
+  return core::Advice{castEnum<core::AdviceAction>(message.action()), message.target_rate_mg_per_kg_per_h(),
+                      message.target_rate_ml_per_h(), message.reason()};
+}
+
+v1::News2SubScore toProto(const core::News2SubScore& sub_score) {
+  v1::News2SubScore message;
+  message.set_parameter(sub_score.parameter);
+  message.set_known(sub_score.known);
+  message.set_value(sub_score.value);
+  message.set_score(sub_score.score);
+  return message;
+}
+
+core::News2SubScore fromProto(const v1::News2SubScore& message) {
+  return core::News2SubScore{message.parameter(), message.known(), message.value(), message.score()};
+}
+
 }  // namespace
 
 v1::AlarmEvent toProto(const core::AlarmEvent& event) {
@@ -234,11 +261,7 @@ v1::AlarmEvent toProto(const core::AlarmEvent& event) {
   message.set_event_time_ms(core::toMillis(event.event_time));
   message.set_start_time_ms(core::toMillis(event.start_time));
   *message.mutable_trigger() = toProto(event.trigger);
-  auto* advice = message.mutable_advice();
-  advice->set_action(castEnum<v1::AdviceAction>(event.advice.action));
-  advice->set_target_rate_mg_per_kg_per_h(event.advice.target_rate_mg_per_kg_per_h);
-  advice->set_target_rate_ml_per_h(event.advice.target_rate_ml_per_h);
-  advice->set_reason(event.advice.reason);
+  *message.mutable_advice() = toProto(event.advice);
   *message.mutable_dose() = toProto(event.dose);
   message.set_acknowledged_by(event.acknowledged_by);
   message.set_acknowledged_time_ms(event.acknowledged_time ? core::toMillis(*event.acknowledged_time) : 0);
@@ -260,13 +283,118 @@ core::AlarmEvent fromProto(const v1::AlarmEvent& message) {
   event.event_time = core::fromMillis(message.event_time_ms());
   event.start_time = core::fromMillis(message.start_time_ms());
   event.trigger = fromProto(message.trigger());
-  event.advice = core::Advice{castEnum<core::AdviceAction>(message.advice().action()),
-                              message.advice().target_rate_mg_per_kg_per_h(),
-                              message.advice().target_rate_ml_per_h(), message.advice().reason()};
+  event.advice = fromProto(message.advice());
   event.dose = fromProto(message.dose());
   event.acknowledged_by = message.acknowledged_by();
   if (message.acknowledged_time_ms() != 0) event.acknowledged_time = core::fromMillis(message.acknowledged_time_ms());
   return event;
+}
+
+v1::AdviceEvent toProto(const core::AdviceEvent& event) {
+  v1::AdviceEvent message;
+  message.set_advice_id(event.advice_id);
+  message.set_patient_id(event.patient_id);
+  message.set_unit(event.unit);
+  message.set_event_time_ms(core::toMillis(event.event_time));
+  *message.mutable_advice() = toProto(event.advice);
+  message.set_previous_action(castEnum<v1::AdviceAction>(event.previous_action));
+  message.set_condition(event.condition);
+  message.set_alert_id(event.alert_id);
+  *message.mutable_trigger() = toProto(event.trigger);
+  *message.mutable_dose() = toProto(event.dose);
+  return message;
+}
+
+core::AdviceEvent fromProto(const v1::AdviceEvent& message) {
+  core::AdviceEvent event;
+  event.advice_id = message.advice_id();
+  event.patient_id = message.patient_id();
+  event.unit = message.unit();
+  event.event_time = core::fromMillis(message.event_time_ms());
+  event.advice = fromProto(message.advice());
+  event.previous_action = castEnum<core::AdviceAction>(message.previous_action());
+  event.condition = message.condition();
+  event.alert_id = message.alert_id();
+  event.trigger = fromProto(message.trigger());
+  event.dose = fromProto(message.dose());
+  return event;
+}
+
+v1::News2 toProto(const core::News2& news2) {
+  v1::News2 message;
+  message.set_total(news2.total);
+  // Wire bands are declared in the domain's order (UNKNOWN = 0 on both sides).
+  message.set_band(castEnum<v1::News2Band>(news2.band));
+  message.set_any_single_three(news2.any_single_three);
+  message.set_spo2_scale(news2.spo2_scale);
+  for (const auto& sub_score : news2.sub_scores) *message.add_sub_scores() = toProto(sub_score);
+  return message;
+}
+
+core::News2 fromProto(const v1::News2& message) {
+  core::News2 news2;
+  news2.total = message.total();
+  news2.band = castEnum<core::News2Band>(message.band());
+  news2.any_single_three = message.any_single_three();
+  // 0 is proto3's "not set": an engine that sent no NEWS2 scored nothing on any scale.
+  news2.spo2_scale = message.spo2_scale() == 0 ? 1 : message.spo2_scale();
+  for (const auto& sub_score : message.sub_scores()) news2.sub_scores.push_back(fromProto(sub_score));
+  return news2;
+}
+
+v1::LatestValue toProto(const core::LatestValue& value) {
+  v1::LatestValue message;
+  message.set_code(value.code);
+  message.set_metric(value.metric);
+  message.set_value(value.value);
+  message.set_unit(value.unit);
+  message.set_time_ms(core::toMillis(value.time));
+  return message;
+}
+
+core::LatestValue fromProto(const v1::LatestValue& message) {
+  return core::LatestValue{message.code(), message.metric(), message.value(), message.unit(),
+                           core::fromMillis(message.time_ms())};
+}
+
+v1::BaselineEntry toProto(const core::BaselineEntry& baseline) {
+  v1::BaselineEntry message;
+  message.set_metric(baseline.metric);
+  message.set_value(baseline.value);
+  message.set_provisional(baseline.provisional);
+  return message;
+}
+
+core::BaselineEntry fromProto(const v1::BaselineEntry& message) {
+  return core::BaselineEntry{message.metric(), message.value(), message.provisional()};
+}
+
+v1::PatientStatus toProto(const core::PatientStatus& status) {
+  v1::PatientStatus message;
+  message.set_patient_id(status.patient_id);
+  message.set_unit(status.unit);
+  message.set_event_time_ms(core::toMillis(status.event_time));
+  for (const auto& value : status.latest) *message.add_latest() = toProto(value);
+  *message.mutable_news2() = toProto(status.news2);
+  for (const auto& baseline : status.baselines) *message.add_baselines() = toProto(baseline);
+  *message.mutable_dose() = toProto(status.dose);
+  *message.mutable_advice() = toProto(status.advice);
+  message.set_active_alarms(static_cast<std::uint32_t>(status.active_alarms));
+  return message;
+}
+
+core::PatientStatus fromProto(const v1::PatientStatus& message) {
+  core::PatientStatus status;
+  status.patient_id = message.patient_id();
+  status.unit = message.unit();
+  status.event_time = core::fromMillis(message.event_time_ms());
+  for (const auto& value : message.latest()) status.latest.push_back(fromProto(value));
+  status.news2 = fromProto(message.news2());
+  for (const auto& baseline : message.baselines()) status.baselines.push_back(fromProto(baseline));
+  status.dose = fromProto(message.dose());
+  status.advice = fromProto(message.advice());
+  status.active_alarms = message.active_alarms();
+  return status;
 }
 
 std::string_view priorityName(core::Priority priority) {
@@ -298,6 +426,18 @@ std::string_view phaseName(core::Phase phase) {
     case core::Phase::Escalate: return "ESCALATE";
     case core::Phase::DeEscalate: return "DE_ESCALATE";
     case core::Phase::End: return "END";
+  }
+  return "?";
+}
+
+std::string_view news2BandName(core::News2Band band) {
+  switch (band) {
+    case core::News2Band::Unknown: return "UNKNOWN";
+    case core::News2Band::Zero: return "ZERO";
+    case core::News2Band::Low: return "LOW";
+    case core::News2Band::LowMedium: return "LOW_MEDIUM";
+    case core::News2Band::Medium: return "MEDIUM";
+    case core::News2Band::High: return "HIGH";
   }
   return "?";
 }

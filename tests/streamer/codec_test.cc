@@ -94,6 +94,49 @@ core::AlarmEvent sampleAlarm() {
   return alarm;
 }
 
+core::AdviceEvent sampleAdvice() {
+  core::AdviceEvent event;
+  event.advice_id = "bed-05/advice/1700000800000";
+  event.patient_id = "bed-05";
+  event.unit = "pacu";
+  event.event_time = core::fromMillis(1'700'000'800'000);
+  event.advice = core::Advice{core::AdviceAction::Reduce, 0.15, 10.95, "SpO2 < 94 % 12 min after an increase"};
+  event.previous_action = core::AdviceAction::Hold;
+  event.condition = "spo2-below-94";
+  event.alert_id = "bed-05/spo2-below-94/1";
+  event.trigger = core::Trigger{mdc::kSpO2, "SPO2", 92.0, "%", "< 94", 94.0, 0.0, false};
+  event.dose.infusion_running = true;
+  event.dose.rate_mg_per_kg_per_h = 0.2;
+  event.dose.previous_rate_mg_per_kg_per_h = 0.15;
+  event.dose.last_increase = core::fromMillis(1'700'000'080'000);
+  event.dose.minutes_since_last_increase = 12.0;
+  event.dose.ce_ug_per_ml = 0.06;
+  event.dose.likely_dose_related = true;
+  event.dose.attribution = "12 min after 0.15 -> 0.2 mg/kg/h";
+  return event;
+}
+
+core::PatientStatus samplePatientStatus() {
+  core::PatientStatus status;
+  status.patient_id = "bed-06";
+  status.unit = "pacu";
+  status.event_time = core::fromMillis(1'700'000'900'000);
+  status.latest = {{mdc::kSpO2, "SPO2", 93.0, "%", core::fromMillis(1'700'000'899'000)},
+                   {mdc::kRespRate, "RR", 22.0, "/min", core::fromMillis(1'700'000'898'000)}};
+  status.news2.total = 5;
+  status.news2.band = core::News2Band::Medium;
+  status.news2.any_single_three = true;
+  status.news2.spo2_scale = 2;
+  status.news2.sub_scores = {{"RR", true, 22.0, 2}, {"SPO2", true, 93.0, 0}, {"TEMP", false, 0.0, 0}};
+  status.baselines = {{"SBP", 118.0, false}, {"HR", 71.5, true}};
+  status.dose.infusion_running = true;
+  status.dose.rate_mg_per_kg_per_h = 0.25;
+  status.dose.ce_ug_per_ml = 0.08;
+  status.advice = core::Advice{core::AdviceAction::Hold, 0.0, 0.0, "NEWS2 5"};
+  status.active_alarms = 3;
+  return status;
+}
+
 void expectSameFrame(const core::VitalsFrame& actual, const core::VitalsFrame& expected) {
   EXPECT_EQ(actual.patient_id, expected.patient_id);
   EXPECT_EQ(actual.unit, expected.unit);
@@ -315,6 +358,96 @@ TEST(CodecTest, ANegativeOrNonFinitePumpNumberIsRefused) {
   status = sampleStatus();
   status.rate_ml_per_h = 0.0;  // a stopped pump is fine
   EXPECT_TRUE(decodePumpStatus(toProto(status).SerializeAsString()).ok());
+}
+
+TEST(CodecTest, AdviceEventRoundTripsThroughProtoAndBytes) {
+  const auto advice = sampleAdvice();
+  const auto message = toProto(advice);
+  EXPECT_EQ(message.advice().action(), vigil::v1::ADVICE_REDUCE);
+  EXPECT_EQ(message.previous_action(), vigil::v1::ADVICE_HOLD);
+  vigil::v1::AdviceEvent parsed;
+  ASSERT_TRUE(parsed.ParseFromString(message.SerializeAsString()));
+  const auto back = fromProto(parsed);
+  EXPECT_EQ(back.advice_id, advice.advice_id);
+  EXPECT_EQ(back.patient_id, advice.patient_id);
+  EXPECT_EQ(back.unit, advice.unit);
+  EXPECT_EQ(back.event_time, advice.event_time);
+  EXPECT_EQ(back.advice.action, advice.advice.action);
+  EXPECT_EQ(back.advice.target_rate_mg_per_kg_per_h, advice.advice.target_rate_mg_per_kg_per_h);
+  EXPECT_EQ(back.advice.target_rate_ml_per_h, advice.advice.target_rate_ml_per_h);
+  EXPECT_EQ(back.advice.reason, advice.advice.reason);
+  EXPECT_EQ(back.previous_action, advice.previous_action);
+  EXPECT_EQ(back.condition, advice.condition);
+  EXPECT_EQ(back.alert_id, advice.alert_id);
+  EXPECT_EQ(back.trigger.metric, advice.trigger.metric);
+  EXPECT_EQ(back.trigger.value, advice.trigger.value);
+  EXPECT_EQ(back.trigger.limit, advice.trigger.limit);
+  EXPECT_EQ(back.dose.last_increase, advice.dose.last_increase);
+  EXPECT_EQ(back.dose.previous_rate_mg_per_kg_per_h, advice.dose.previous_rate_mg_per_kg_per_h);
+  EXPECT_EQ(back.dose.ce_ug_per_ml, advice.dose.ce_ug_per_ml);
+  EXPECT_EQ(back.dose.attribution, advice.dose.attribution);
+}
+
+TEST(CodecTest, PatientStatusRoundTripsThroughProtoAndBytes) {
+  const auto status = samplePatientStatus();
+  const auto message = toProto(status);
+  EXPECT_EQ(message.news2().band(), vigil::v1::NEWS2_MEDIUM);
+  vigil::v1::PatientStatus parsed;
+  ASSERT_TRUE(parsed.ParseFromString(message.SerializeAsString()));
+  const auto back = fromProto(parsed);
+  EXPECT_EQ(back.patient_id, status.patient_id);
+  EXPECT_EQ(back.unit, status.unit);
+  EXPECT_EQ(back.event_time, status.event_time);
+  ASSERT_EQ(back.latest.size(), status.latest.size());
+  for (std::size_t i = 0; i < status.latest.size(); ++i) {
+    EXPECT_EQ(back.latest[i].code, status.latest[i].code) << i;
+    EXPECT_EQ(back.latest[i].metric, status.latest[i].metric) << i;
+    EXPECT_EQ(back.latest[i].value, status.latest[i].value) << i;
+    EXPECT_EQ(back.latest[i].unit, status.latest[i].unit) << i;
+    EXPECT_EQ(back.latest[i].time, status.latest[i].time) << i;
+  }
+  EXPECT_EQ(back.news2.total, status.news2.total);
+  EXPECT_EQ(back.news2.band, status.news2.band);
+  EXPECT_EQ(back.news2.any_single_three, status.news2.any_single_three);
+  EXPECT_EQ(back.news2.spo2_scale, status.news2.spo2_scale);
+  ASSERT_EQ(back.news2.sub_scores.size(), status.news2.sub_scores.size());
+  for (std::size_t i = 0; i < status.news2.sub_scores.size(); ++i) {
+    EXPECT_EQ(back.news2.sub_scores[i].parameter, status.news2.sub_scores[i].parameter) << i;
+    EXPECT_EQ(back.news2.sub_scores[i].known, status.news2.sub_scores[i].known) << i;
+    EXPECT_EQ(back.news2.sub_scores[i].value, status.news2.sub_scores[i].value) << i;
+    EXPECT_EQ(back.news2.sub_scores[i].score, status.news2.sub_scores[i].score) << i;
+  }
+  ASSERT_EQ(back.baselines.size(), status.baselines.size());
+  for (std::size_t i = 0; i < status.baselines.size(); ++i) {
+    EXPECT_EQ(back.baselines[i].metric, status.baselines[i].metric) << i;
+    EXPECT_EQ(back.baselines[i].value, status.baselines[i].value) << i;
+    EXPECT_EQ(back.baselines[i].provisional, status.baselines[i].provisional) << i;
+  }
+  EXPECT_EQ(back.dose.rate_mg_per_kg_per_h, status.dose.rate_mg_per_kg_per_h);
+  EXPECT_EQ(back.dose.ce_ug_per_ml, status.dose.ce_ug_per_ml);
+  EXPECT_EQ(back.advice.action, status.advice.action);
+  EXPECT_EQ(back.advice.reason, status.advice.reason);
+  EXPECT_EQ(back.active_alarms, status.active_alarms);
+}
+
+TEST(CodecTest, EveryNews2BandSurvivesTheWireAndHasAName) {
+  for (const auto band : {core::News2Band::Unknown, core::News2Band::Zero, core::News2Band::Low,
+                          core::News2Band::LowMedium, core::News2Band::Medium, core::News2Band::High}) {
+    core::News2 news2;
+    news2.band = band;
+    EXPECT_EQ(fromProto(toProto(news2)).band, band) << news2BandName(band);
+  }
+  EXPECT_EQ(toProto(core::News2{0, core::News2Band::LowMedium, true, 1, {}}).band(), vigil::v1::NEWS2_LOW_MEDIUM);
+  EXPECT_EQ(news2BandName(core::News2Band::LowMedium), "LOW_MEDIUM");
+  EXPECT_EQ(news2BandName(core::News2Band::Unknown), "UNKNOWN");
+  EXPECT_EQ(news2BandName(core::News2Band::High), "HIGH");
+}
+
+TEST(CodecTest, AStatusWithoutNews2ReadsAsScaleOneUnknown) {
+  const auto back = fromProto(vigil::v1::PatientStatus{});
+  EXPECT_EQ(back.news2.band, core::News2Band::Unknown);
+  EXPECT_EQ(back.news2.spo2_scale, 1);
+  EXPECT_TRUE(back.news2.sub_scores.empty());
 }
 
 TEST(CodecTest, ReadableNamesForConsoles) {

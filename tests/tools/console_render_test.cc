@@ -67,9 +67,27 @@ class RenderScreenTest : public ::testing::Test {
     return renderScreen(board, context);
   }
 
-  void heartbeatAt(SteadyTime when) { board.onHeartbeat(v1::Heartbeat{}, when); }
+  void SetUp() override {
+    state.applySnapshot(v1::Snapshot{});
+    board.refresh();
+  }
 
-  AlarmBoard board{"", kStart};
+  void heartbeatAt(SteadyTime when) {
+    v1::Heartbeat beat;
+    beat.set_sequence(sequence);
+    state.onHeartbeat(beat, when);
+    board.refresh();
+  }
+
+  void apply(v1::AlarmEvent event) {
+    event.set_sequence(++sequence);
+    state.apply(event);
+    board.refresh();
+  }
+
+  StationState state{"", kStart};
+  AlarmBoard board{state};
+  std::uint64_t sequence = 0;
 };
 
 TEST(FormatRowTest, HighRowIsRedWithAdviceValueLimitAndAge) {
@@ -198,8 +216,8 @@ TEST_F(RenderScreenTest, HeaderCountsAndRowsInPriorityOrder) {
   low.set_patient_id("P-LOW");
   low.set_priority(v1::PRIORITY_LOW);
   low.set_start_time_ms(core::toMillis(kWallStart));
-  board.apply(low);
-  board.apply(high);
+  apply(low);
+  apply(high);
 
   const auto screen = render(kStart + 100ms);
   EXPECT_THAT(screen, HasSubstr(" HIGH 1 "));
@@ -210,7 +228,7 @@ TEST_F(RenderScreenTest, HeaderCountsAndRowsInPriorityOrder) {
 }
 
 TEST_F(RenderScreenTest, DroppedMessagesAreShownAsACounter) {
-  board.drops().undecodable = 4;
+  state.counters().undecodable = 4;
   EXPECT_THAT(render(kStart), HasSubstr("dropped: 4 undecodable"));
 }
 
@@ -223,7 +241,7 @@ TEST_F(RenderScreenTest, ManyAlarmsScrollToKeepTheSelectionVisible) {
     event.set_priority(v1::PRIORITY_LOW);
     event.set_phase(v1::PHASE_START);
     event.set_start_time_ms(i);
-    board.apply(event);
+    apply(event);
   }
   board.moveSelection(39);
   const auto screen = render(kStart);
@@ -233,6 +251,117 @@ TEST_F(RenderScreenTest, ManyAlarmsScrollToKeepTheSelectionVisible) {
   int lines = 1;
   for (char c : screen) lines += c == '\n';
   EXPECT_LE(lines, 30);
+}
+
+TEST_F(RenderScreenTest, EngineSilentIsTheFirstLineUnderTheHeaderWhateverElseIsShown) {
+  heartbeatAt(kStart);
+  v1::PatientStatus status;
+  status.set_patient_id("bed-1");
+  status.set_sequence(++sequence);
+  state.apply(status);
+  board.refresh();
+  ScreenContext context;
+  context.width = 100;
+  context.height = 20;
+  context.steady_now = kStart + 4s;
+  context.notice = "resynchronised (gap of 3)";
+  context.prompt = {"Clinical event for bed-1", "Which observation?"};
+  const auto screen = renderScreen(board, context);
+  const auto second_line = screen.find("\r\n") + 2;
+  EXPECT_THAT(screen, HasSubstr("ENGINE SILENT: no heartbeat for 4.0 s"));
+  EXPECT_EQ(screen.find(kSilentStyle), second_line) << "the banner is the second line, above notices and prompts";
+}
+
+TEST_F(RenderScreenTest, PatientsShowTheirAdviceWithRateAndReasonAndNews2) {
+  heartbeatAt(kStart);
+  v1::AdviceEvent advice;
+  advice.set_patient_id("bed-4");
+  advice.mutable_advice()->set_action(v1::ADVICE_REDUCE);
+  advice.mutable_advice()->set_target_rate_mg_per_kg_per_h(0.15);
+  advice.mutable_advice()->set_target_rate_ml_per_h(10.5);
+  advice.mutable_advice()->set_reason("SpO2 < 94 % after an increase");
+  advice.set_sequence(++sequence);
+  state.apply(advice);
+  v1::PatientStatus status;
+  status.set_patient_id("bed-4");
+  status.mutable_news2()->set_total(6);
+  status.mutable_news2()->set_band(v1::NEWS2_MEDIUM);
+  status.set_sequence(++sequence);
+  state.apply(status);
+  v1::PatientStatus incomplete;
+  incomplete.set_patient_id("bed-5");
+  incomplete.set_sequence(++sequence);
+  state.apply(incomplete);
+  board.refresh();
+
+  const auto screen = render(kStart + 100ms);
+  EXPECT_THAT(screen, HasSubstr("PATIENTS"));
+  EXPECT_THAT(screen, HasSubstr("bed-4"));
+  EXPECT_THAT(screen, HasSubstr("NEWS2 6 MEDIUM"));
+  EXPECT_THAT(screen, HasSubstr("REDUCE to 0.15 mg/kg/h (10.5 mL/h)"));
+  EXPECT_THAT(screen, HasSubstr("(SpO2 < 94 % after an increase)"));
+  EXPECT_THAT(screen, HasSubstr("NEWS2 incomplete"));
+}
+
+TEST(FormatPatientTest, NoAdviceNoStatusAndAlarmCount) {
+  PatientRow patient;
+  patient.patient_id = "bed-9";
+  patient.alarms = 2;
+  const auto line = formatPatient(patient, false, 100);
+  EXPECT_THAT(line, HasSubstr("NEWS2 -"));
+  EXPECT_THAT(line, HasSubstr("advice: none"));
+  EXPECT_THAT(line, HasSubstr("2 alarm(s)"));
+  EXPECT_LE(visibleColumns(formatPatient(patient, true, 30)), 30);
+}
+
+TEST(FormatNews2Test, BandTotalAndScaleTwo) {
+  core::News2 news2;
+  news2.total = 7;
+  news2.band = core::News2Band::High;
+  EXPECT_EQ(formatNews2(news2), "NEWS2 7 HIGH");
+  news2.spo2_scale = 2;
+  EXPECT_EQ(formatNews2(news2), "NEWS2 7 HIGH (SpO2 scale 2)");
+  news2.band = core::News2Band::Unknown;
+  EXPECT_EQ(formatNews2(news2), "NEWS2 incomplete");
+}
+
+TEST_F(RenderScreenTest, ResyncNoticeAndCountersAreShown) {
+  heartbeatAt(kStart);
+  state.counters().gaps = 2;
+  state.counters().messages_missed = 40;
+  state.counters().resyncs = 2;
+  ScreenContext context;
+  context.width = 160;
+  context.height = 24;
+  context.steady_now = kStart;
+  context.notice = "resynchronised (gap of 31)";
+  const auto screen = renderScreen(board, context);
+  EXPECT_THAT(screen, HasSubstr("resynchronised (gap of 31)"));
+  EXPECT_THAT(screen, HasSubstr("gaps 2 (40 missed), resyncs 2"));
+  EXPECT_EQ(formatSyncCounters(StationCounters{}), "");
+}
+
+TEST_F(RenderScreenTest, AnOpenPromptIsShownAboveTheFooter) {
+  heartbeatAt(kStart);
+  ScreenContext context;
+  context.width = 100;
+  context.height = 24;
+  context.steady_now = kStart;
+  context.prompt = {"Clinical event for bed-1", "RASS score (-5 .. +4), Enter: -2_"};
+  const auto screen = renderScreen(board, context);
+  EXPECT_THAT(screen, HasSubstr("RASS score (-5 .. +4), Enter: -2_"));
+  EXPECT_THAT(screen, HasSubstr("Enter confirms, Esc cancels"));
+  EXPECT_THAT(screen, Not(HasSubstr("q: quit")));
+  EXPECT_LT(screen.find("Clinical event for bed-1"), screen.find("Enter confirms"));
+  int lines = 1;
+  for (char c : screen) lines += c == '\n';
+  EXPECT_EQ(lines, 24);
+}
+
+TEST_F(RenderScreenTest, FooterNamesTheNewKeys) {
+  const auto screen = render(kStart);
+  EXPECT_THAT(screen, HasSubstr("p: audio pause patient"));
+  EXPECT_THAT(screen, HasSubstr("e: clinical event"));
 }
 
 }  // namespace

@@ -1,36 +1,11 @@
 #include "tools/vigil-console/board.h"
 
 #include <algorithm>
+#include <map>
 #include <tuple>
 
-#include "streamer/codec.h"
-
 namespace vigil::console {
-namespace v1 = vigil::v1;
 namespace {
-
-bool hasPhase(const v1::AlarmEvent& event) {
-  return event.phase() != v1::PHASE_UNSPECIFIED && v1::AlarmPhase_IsValid(event.phase());
-}
-
-// An ended condition stays on the board only while it is latched (CLINICAL.md section 6).
-bool endsRow(const v1::AlarmEvent& event) {
-  return event.phase() == v1::PHASE_END && event.state() != v1::STATE_LATCHED;
-}
-
-// A station must never hide an alarm because it does not understand one of its fields:
-// an unknown priority is shown as HIGH, unknown states as plainly active and sounding.
-core::AlarmEvent toDomain(const v1::AlarmEvent& event) {
-  v1::AlarmEvent known = event;
-  if (!v1::Priority_IsValid(known.priority())) known.set_priority(v1::PRIORITY_HIGH);
-  if (!v1::AlarmState_IsValid(known.state())) known.set_state(v1::STATE_ACTIVE);
-  if (!v1::InactivationState_IsValid(known.inactivation())) known.set_inactivation(v1::INACTIVATION_ENABLED);
-  if (!v1::AlarmKind_IsValid(known.kind()) || known.kind() == v1::KIND_UNSPECIFIED) {
-    known.set_kind(v1::KIND_PHYSIOLOGICAL);
-  }
-  if (!v1::AdviceAction_IsValid(known.advice().action())) known.mutable_advice()->set_action(v1::ADVICE_NONE);
-  return streamer::fromProto(known);
-}
 
 bool sortsBefore(const Row& a, const Row& b) {
   return std::tuple(b.alarm.priority, a.alarm.start_time, a.alarm.alert_id) <
@@ -39,65 +14,34 @@ bool sortsBefore(const Row& a, const Row& b) {
 
 }  // namespace
 
-bool changedBoard(ApplyOutcome outcome) {
-  switch (outcome) {
-    case ApplyOutcome::Added:
-    case ApplyOutcome::Replaced:
-    case ApplyOutcome::Latched:
-    case ApplyOutcome::Removed:
-      return true;
-    case ApplyOutcome::Stale:
-    case ApplyOutcome::OtherUnit:
-    case ApplyOutcome::Invalid:
-      return false;
-  }
-  return false;
+AlarmBoard::AlarmBoard(const StationState& state) : state_(state) { refresh(); }
+
+void AlarmBoard::refresh() {
+  rebuildRows();
+  keepAlarmSelection();
+  rebuildPatients();
+  keepPatientSelection();
 }
 
-AlarmBoard::AlarmBoard(std::string unit, SteadyTime started) : unit_(std::move(unit)), started_(started) {}
-
-void AlarmBoard::applySnapshot(const v1::Snapshot& snapshot) {
+void AlarmBoard::rebuildRows() {
   rows_.clear();
-  ended_.clear();
-  epoch_ = snapshot.engine_epoch();
-  snapshot_sequence_ = snapshot.sequence();
-  has_snapshot_ = true;
-  resync_needed_ = false;
-  for (const auto& alarm : snapshot.alarms()) {
-    if (alarm.alert_id().empty() || !hasPhase(alarm)) {
-      ++drops_.invalid;
-    } else if (!forThisUnit(alarm)) {
-      ++drops_.other_unit;
-    } else if (!endsRow(alarm)) {
-      rows_.push_back(Row{toDomain(alarm), alarm.sequence()});
-    }
-  }
-  resort();
+  for (const auto& [id, entry] : state_.alarms()) rows_.push_back(Row{entry.alarm, entry.sequence});
+  std::sort(rows_.begin(), rows_.end(), sortsBefore);
 }
 
-ApplyOutcome AlarmBoard::apply(const v1::AlarmEvent& event) {
-  if (event.alert_id().empty() || !hasPhase(event)) {
-    ++drops_.invalid;
-    return ApplyOutcome::Invalid;
-  }
-  if (!forThisUnit(event)) {
-    ++drops_.other_unit;
-    return ApplyOutcome::OtherUnit;
-  }
-  noteEpoch(event.engine_epoch());
-  if (isStale(event)) {
-    ++drops_.stale;
-    return ApplyOutcome::Stale;
-  }
-  const auto outcome = endsRow(event) ? remove(event) : store(event);
-  resort();
-  return outcome;
-}
-
-void AlarmBoard::onHeartbeat(const v1::Heartbeat& heartbeat, SteadyTime now) {
-  noteEpoch(heartbeat.engine_epoch());
-  last_heartbeat_ = now;
-  if (heartbeat.engine_time_ms() > 0) engine_time_ = core::fromMillis(heartbeat.engine_time_ms());
+void AlarmBoard::rebuildPatients() {
+  std::map<std::string, PatientRow> by_id;
+  const auto patient = [&](const std::string& id, const std::string& unit) -> PatientRow& {
+    auto& row = by_id[id];
+    row.patient_id = id;
+    if (row.unit.empty()) row.unit = unit;
+    return row;
+  };
+  for (const auto& row : rows_) ++patient(row.alarm.patient_id, row.alarm.unit).alarms;
+  for (const auto& [id, entry] : state_.advice()) patient(id, entry.advice.unit).advice = entry.advice.advice;
+  for (const auto& [id, entry] : state_.statuses()) patient(id, entry.status.unit).news2 = entry.status.news2;
+  patients_.clear();
+  for (auto& [id, row] : by_id) patients_.push_back(std::move(row));
 }
 
 const Row* AlarmBoard::find(const std::string& alert_id) const {
@@ -125,6 +69,22 @@ void AlarmBoard::moveSelection(int delta) {
   const auto target = static_cast<std::size_t>(std::clamp(current + delta, 0L, last));
   selected_id_ = rows_[target].alarm.alert_id;
   selected_position_ = target;
+  selected_patient_ = rows_[target].alarm.patient_id;
+}
+
+const PatientRow* AlarmBoard::selectedPatient() const {
+  if (!selected_patient_) return nullptr;
+  const auto it = std::find_if(patients_.begin(), patients_.end(),
+                               [&](const PatientRow& row) { return row.patient_id == *selected_patient_; });
+  return it == patients_.end() ? nullptr : &*it;
+}
+
+void AlarmBoard::movePatient(int delta) {
+  if (patients_.empty()) return;
+  const auto* current = selectedPatient();
+  const auto index = current ? static_cast<long>(current - patients_.data()) : 0L;
+  const auto last = static_cast<long>(patients_.size()) - 1;
+  selected_patient_ = patients_[static_cast<std::size_t>(std::clamp(index + delta, 0L, last))].patient_id;
 }
 
 PriorityCounts AlarmBoard::counts() const {
@@ -140,68 +100,9 @@ PriorityCounts AlarmBoard::counts() const {
   return counts;
 }
 
-LinkStatus AlarmBoard::link(SteadyTime now) const {
-  LinkStatus status;
-  status.ever_heard = last_heartbeat_.has_value();
-  const auto since = last_heartbeat_.value_or(started_);
-  status.quiet_for = std::max(std::chrono::milliseconds{0}, std::chrono::duration_cast<std::chrono::milliseconds>(now - since));
-  // Compared in the clock's own resolution so that 3.001 s is silent even though it
-  // rounds down to 3000 ms.
-  status.silent = (now - since) > kSilentAfter;
-  status.live = status.ever_heard && !status.silent;
-  return status;
-}
-
-bool AlarmBoard::forThisUnit(const v1::AlarmEvent& event) const { return unit_.empty() || event.unit() == unit_; }
-
-// Sequence 0 means the sender does not number its events: such events apply in arrival order.
-bool AlarmBoard::isStale(const v1::AlarmEvent& event) const {
-  const auto sequence = event.sequence();
-  if (sequence == 0) return false;
-  if (sequence <= snapshot_sequence_) return true;
-  if (const auto* row = find(event.alert_id()); row && row->sequence >= sequence) return true;
-  return std::any_of(ended_.begin(), ended_.end(), [&](const Ended& ended) {
-    return ended.alert_id == event.alert_id() && ended.sequence >= sequence;
-  });
-}
-
-// A new engine epoch means the engine restarted and its sequence numbers began again:
-// nothing the board holds can be compared with them any more, and it needs a snapshot.
-void AlarmBoard::noteEpoch(std::uint64_t epoch) {
-  if (epoch == 0 || epoch == epoch_) return;
-  if (epoch_ != 0) resync_needed_ = true;
-  epoch_ = epoch;
-  snapshot_sequence_ = 0;
-  ended_.clear();
-  for (auto& row : rows_) row.sequence = 0;
-}
-
-ApplyOutcome AlarmBoard::store(const v1::AlarmEvent& event) {
-  Row row{toDomain(event), event.sequence()};
-  const auto outcome = row.alarm.state == core::AlarmState::Latched ? ApplyOutcome::Latched : ApplyOutcome::Replaced;
-  for (auto& existing : rows_) {
-    if (existing.alarm.alert_id == event.alert_id()) {
-      existing = std::move(row);
-      return outcome;
-    }
-  }
-  rows_.push_back(std::move(row));
-  return outcome == ApplyOutcome::Latched ? outcome : ApplyOutcome::Added;
-}
-
-ApplyOutcome AlarmBoard::remove(const v1::AlarmEvent& event) {
-  std::erase_if(rows_, [&](const Row& row) { return row.alarm.alert_id == event.alert_id(); });
-  if (event.sequence() != 0) {
-    ended_.push_back(Ended{event.alert_id(), event.sequence()});
-    if (ended_.size() > kEndedMemory) ended_.pop_front();
-  }
-  return ApplyOutcome::Removed;
-}
-
 // Keeps the selection on its alert id; when that row is gone, on the row now at the
 // position it had (clamped), so the cursor does not jump to the top.
-void AlarmBoard::resort() {
-  std::sort(rows_.begin(), rows_.end(), sortsBefore);
+void AlarmBoard::keepAlarmSelection() {
   if (rows_.empty()) {
     selected_id_.reset();
     selected_position_ = 0;
@@ -213,6 +114,19 @@ void AlarmBoard::resort() {
   }
   selected_position_ = std::min(selected_position_, rows_.size() - 1);
   selected_id_ = rows_[selected_position_].alarm.alert_id;
+}
+
+// A patient stays selected while the engine still tells about them; otherwise the patient
+// of the selected alarm, or the first one.
+void AlarmBoard::keepPatientSelection() {
+  if (selectedPatient()) return;
+  if (const Row* row = selected()) {
+    selected_patient_ = row->alarm.patient_id;
+  } else if (!patients_.empty()) {
+    selected_patient_ = patients_.front().patient_id;
+  } else {
+    selected_patient_.reset();
+  }
 }
 
 }  // namespace vigil::console

@@ -15,24 +15,25 @@
 #include <zmq.hpp>
 
 #include "streamer/codec.h"
-#include "streamer/control_client.h"
-#include "streamer/topics.h"
-#include "streamer/zmq_io.h"
+#include "streamer/station/station_client.h"
 #include "tools/vigil-console/board.h"
-#include "tools/vigil-console/feed.h"
 #include "tools/vigil-console/keys.h"
+#include "tools/vigil-console/prompt.h"
 #include "tools/vigil-console/render.h"
+#include "tools/vigil-console/requests.h"
 #include "tools/vigil-console/terminal.h"
 
 namespace vigil::console {
 namespace v1 = vigil::v1;
 using namespace std::chrono_literals;
+using streamer::station::Delivery;
+using streamer::station::SnapshotAttempt;
 
 namespace {
 
-constexpr auto kRequestTimeout = 2000ms;
-constexpr auto kSnapshotRetry = 5s;
 constexpr auto kRedrawEvery = 1s;
+// How long "resynchronised (gap of N)" stays on the status line.
+constexpr auto kNoticeFor = 10s;
 // Messages taken from the socket per wake-up: a burst of alarms must not starve the keyboard.
 constexpr int kBatch = 512;
 
@@ -46,15 +47,26 @@ std::string describe(const core::AlarmEvent& alarm) {
   return std::string(streamer::priorityName(alarm.priority)) + " " + alarm.patient_id + " " + alarm.title;
 }
 
+streamer::station::StationOptions stationOptions(const Options& options) {
+  streamer::station::StationOptions station;
+  station.alerts_endpoint = options.alerts_endpoint;
+  station.control_endpoint = options.control_endpoint;
+  station.unit = options.unit;
+  station.security = options.security;
+  return station;
+}
+
 // How the console shows what happens: the full screen, or JSON lines for scripts.
 class Output {
  public:
   virtual ~Output() = default;
-  virtual void snapshotApplied(const v1::Snapshot& snapshot, const AlarmBoard& board) = 0;
-  virtual void eventApplied(const v1::AlarmEvent& event) = 0;
+  // After every snapshot (the first and each resync): the whole picture.
+  virtual void snapshotApplied(const AlarmBoard& board) = 0;
+  virtual void delivered(const Delivery& delivery) = 0;
   virtual void status(StatusLine line) = 0;
+  virtual void notice(const std::string& text) = 0;
   // Called after every wake-up; `changed` when the board or the status changed.
-  virtual void refresh(const AlarmBoard& board, bool changed) = 0;
+  virtual void refresh(const AlarmBoard& board, bool changed, std::vector<std::string> prompt) = 0;
 };
 
 class ScreenOutput final : public Output {
@@ -63,17 +75,21 @@ class ScreenOutput final : public Output {
       : terminal_(keyboard), options_(options), station_(std::move(station)) {}
 
   bool keyboard() const { return terminal_.rawKeyboard(); }
-  void snapshotApplied(const v1::Snapshot&, const AlarmBoard&) override {}
-  void eventApplied(const v1::AlarmEvent&) override {}
+  void snapshotApplied(const AlarmBoard&) override {}
+  void delivered(const Delivery&) override {}
   void status(StatusLine line) override { status_ = std::move(line); }
+  void notice(const std::string& text) override {
+    notice_ = text;
+    notice_until_ = steadyNow() + kNoticeFor;
+  }
 
-  void refresh(const AlarmBoard& board, bool changed) override {
+  void refresh(const AlarmBoard& board, bool changed, std::vector<std::string> prompt) override {
     const auto now = steadyNow();
     if (!changed && now - last_draw_ < kRedrawEvery) return;
     const auto size = terminalSize();
     const auto wall = wallNow();
     ScreenContext context{size.width, size.height, wall, board.engineTime().value_or(wall), now, options_.unit,
-                          station_, status_, keyboard()};
+                          station_, status_, now < notice_until_ ? notice_ : "", keyboard(), std::move(prompt)};
     writeAll(STDOUT_FILENO, renderScreen(board, context));
     last_draw_ = now;
   }
@@ -85,20 +101,29 @@ class ScreenOutput final : public Output {
   const Options& options_;
   std::string station_;
   StatusLine status_;
+  std::string notice_;
+  SteadyTime notice_until_{};
   SteadyTime last_draw_{};
 };
 
-// One JSON object per line, flushed per line. Snapshot alarms come first, as the board
-// took them; heartbeats are not printed; status goes to stderr.
+// One JSON object per line, flushed per line: alarm events as themselves (as before),
+// advice as {"advice": AdviceEvent}, statuses as {"status": PatientStatus}. After every
+// snapshot the whole picture is printed again; heartbeats are not printed; status and
+// notices go to stderr.
 class JsonOutput final : public Output {
  public:
-  void snapshotApplied(const v1::Snapshot& snapshot, const AlarmBoard& board) override {
-    for (const auto& alarm : snapshot.alarms()) {
-      if (board.find(alarm.alert_id())) print(alarm);
-    }
+  void snapshotApplied(const AlarmBoard& board) override {
+    const auto& state = board.state();
+    for (const auto& row : board.rows()) print(streamer::toProto(row.alarm), "");
+    for (const auto& [patient, entry] : state.advice()) print(streamer::toProto(entry.advice), "advice");
+    for (const auto& [patient, entry] : state.statuses()) print(streamer::toProto(entry.status), "status");
   }
 
-  void eventApplied(const v1::AlarmEvent& event) override { print(event); }
+  void delivered(const Delivery& delivery) override {
+    if (delivery.alarm) print(*delivery.alarm, "");
+    if (delivery.advice) print(*delivery.advice, "advice");
+    if (delivery.status) print(*delivery.status, "status");
+  }
 
   // Once per change: a retry every 5 s must not flood a script's log.
   void status(StatusLine line) override {
@@ -107,22 +132,25 @@ class JsonOutput final : public Output {
     std::fprintf(stderr, "vigil-console: %s\n", line.text.c_str());
   }
 
-  void refresh(const AlarmBoard& board, bool) override {
+  void notice(const std::string& text) override { std::fprintf(stderr, "vigil-console: %s\n", text.c_str()); }
+
+  void refresh(const AlarmBoard& board, bool, std::vector<std::string>) override {
     reportLink(board.link(steadyNow()));
-    reportDrops(board.drops());
+    reportDrops(board.counters());
   }
 
  private:
-  void print(const v1::AlarmEvent& event) {
+  void print(const google::protobuf::Message& message, const char* wrapper) {
     std::string json;
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = false;  // the default, stated: one object per line
-    const auto result = google::protobuf::util::MessageToJsonString(event, &json, options);
+    const auto result = google::protobuf::util::MessageToJsonString(message, &json, options);
     if (!result.ok()) {
-      std::fprintf(stderr, "vigil-console: alarm %s not printable as JSON: %s\n", event.alert_id().c_str(),
+      std::fprintf(stderr, "vigil-console: a %s not printable as JSON: %s\n", message.GetTypeName().c_str(),
                    result.ToString().c_str());
       return;
     }
+    if (*wrapper) json = std::string("{\"") + wrapper + "\":" + json + "}";
     json += '\n';
     std::fwrite(json.data(), 1, json.size(), stdout);
     std::fflush(stdout);
@@ -136,14 +164,17 @@ class JsonOutput final : public Output {
     if (link.live) {
       std::fprintf(stderr, "vigil-console: engine live\n");
     } else {
-      std::fprintf(stderr, "vigil-console: ENGINE SILENT: no heartbeat for %.1f s\n", static_cast<double>(link.quiet_for.count()) / 1000.0);
+      std::fprintf(stderr, "vigil-console: ENGINE SILENT: no heartbeat for %.1f s\n",
+                   static_cast<double>(link.quiet_for.count()) / 1000.0);
     }
   }
 
-  void reportDrops(const DropCounters& drops) {
+  void reportDrops(const StationCounters& drops) {
     if (drops.faults() == reported_faults_) return;
     reported_faults_ = drops.faults();
-    std::fprintf(stderr, "vigil-console: %llu message(s) dropped so far (undecodable %llu, malformed %llu, unknown topic %llu, invalid %llu)\n",
+    std::fprintf(stderr,
+                 "vigil-console: %llu message(s) dropped so far (undecodable %llu, malformed %llu, unknown topic %llu, "
+                 "invalid %llu)\n",
                  static_cast<unsigned long long>(drops.faults()), static_cast<unsigned long long>(drops.undecodable),
                  static_cast<unsigned long long>(drops.malformed), static_cast<unsigned long long>(drops.unknown_topic),
                  static_cast<unsigned long long>(drops.invalid));
@@ -161,76 +192,63 @@ class Console {
         station_(std::move(station)),
         output_(output),
         screen_(screen),
-        subscriber_(context_),
-        control_(context_, options.control_endpoint, options.security),
-        board_(options.unit, steadyNow()) {}
+        client_(context_, stationOptions(options), steadyNow()),
+        board_(client_.state()),
+        // A restarted console must not reuse the sequence numbers of its earlier run.
+        event_sequence_(static_cast<std::uint64_t>(core::toMillis(wallNow()))) {}
 
   int run() {
-    subscribeFirst();
-    output_.status({"requesting a snapshot from " + options_.control_endpoint + " ...", Tone::Info});
-    output_.refresh(board_, true);
-    requestSnapshot();
+    output_.status({"subscribed to " + options_.alerts_endpoint + "; waiting for the engine, then a snapshot ...",
+                    Tone::Info});
+    output_.refresh(board_, true, promptLines());
     while (!stop_) {
-      const bool changed = waitAndHandle();
-      if (needsSnapshot() && steadyNow() >= next_snapshot_try_) requestSnapshot();
-      output_.refresh(board_, changed || changed_);
-      changed_ = false;
+      bool changed = waitAndHandle();
+      changed |= pumpStation();
+      output_.refresh(board_, changed, promptLines());
     }
     return 0;
   }
 
  private:
-  // At start, after a failed request, and after an engine restart (a new epoch).
-  bool needsSnapshot() const { return !board_.hasSnapshot() || board_.resyncNeeded(); }
+  std::vector<std::string> promptLines() const { return prompt_ ? prompt_->lines() : std::vector<std::string>{}; }
 
-  // Clone pattern: the subscription is in place before the snapshot is asked for, so
-  // nothing published in between is lost; what the snapshot already holds is skipped by
-  // sequence number.
-  void subscribeFirst() {
-    options_.security.apply(subscriber_.handle());
-    subscriber_.connect(options_.alerts_endpoint);
-    subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Alert, options_.unit));
-    subscriber_.subscribe(streamer::topicPrefix(streamer::TopicKind::Heartbeat));
-  }
-
-  // ControlClient waits in zmq::poll, which reports a signal as EINTR: that is "no reply",
-  // and the main loop then finds the signal on its pipe.
-  std::optional<v1::ControlReply> ask(v1::ControlRequest request) {
-    try {
-      return control_.request(std::move(request), kRequestTimeout);
-    } catch (const zmq::error_t& error) {
-      if (error.num() != EINTR) throw;
-      return std::nullopt;
+  // Reads the stream; the client asks for a snapshot by itself at start and after a gap or
+  // an engine restart. The request may take its whole timeout: say so first.
+  bool pumpStation() {
+    const auto now = steadyNow();
+    const auto due = client_.nextDeadline();
+    if (due && *due <= now) {
+      output_.status({"requesting a snapshot from " + options_.control_endpoint + " ...", Tone::Info});
+      output_.refresh(board_, true, promptLines());
     }
+    const auto result = client_.pump(now, kBatch);
+    bool heard = false;
+    for (const auto& delivery : result.deliveries) {
+      output_.delivered(delivery);
+      heard |= delivery.heartbeat();
+    }
+    if (result.snapshot) handleSnapshot(*result.snapshot);
+    if (result.changed() || heard) board_.refresh();
+    return result.changed() || heard || result.snapshot.has_value();
   }
 
-  void requestSnapshot() {
-    const bool restarted = board_.resyncNeeded();
-    if (restarted) output_.status({"engine restarted (new epoch): requesting a new snapshot ...", Tone::Warning});
-    output_.refresh(board_, true);  // the request may take the whole timeout: say so first
-    v1::ControlRequest request;
-    request.mutable_snapshot()->set_unit_prefix(options_.unit);
-    const auto reply = ask(std::move(request));
-    if (!reply || !reply->ok()) {
-      next_snapshot_try_ = steadyNow() + kSnapshotRetry;
-      const std::string why = !reply ? "no snapshot from " + options_.control_endpoint + " within 2 s"
-                                     : "engine refused the snapshot: " + reply->error();
-      output_.status({why + "; showing live events only, retrying every 5 s", Tone::Error});
-      changed_ = true;
+  void handleSnapshot(const SnapshotAttempt& attempt) {
+    if (!attempt.ok) {
+      output_.status({attempt.error + "; updates are kept, retrying every 5 s", Tone::Error});
       return;
     }
-    board_.applySnapshot(reply->snapshot());
-    output_.snapshotApplied(reply->snapshot(), board_);
-    output_.status({"snapshot: " + std::to_string(board_.rows().size()) + " active alarm(s) at sequence " +
-                        std::to_string(reply->snapshot().sequence()),
+    board_.refresh();
+    output_.snapshotApplied(board_);
+    if (attempt.resync) output_.notice(streamer::station::describeResync(client_.state().lastResync()));
+    output_.status({"snapshot: " + std::to_string(attempt.alarms) + " active alarm(s) at sequence " +
+                        std::to_string(attempt.sequence),
                     Tone::Good});
-    changed_ = true;
   }
 
-  // Waits for a message, a key, a signal or the next redraw; true when the board changed.
+  // Waits for a message, a key, a signal or the next deadline; true when the board changed.
   bool waitAndHandle() {
     std::vector<zmq::pollitem_t> items{
-        {subscriber_.handle().handle(), 0, ZMQ_POLLIN, 0},
+        {client_.alertsSocket().handle(), 0, ZMQ_POLLIN, 0},
         {nullptr, signals_.fd(), ZMQ_POLLIN, 0},
     };
     if (keyboard_) items.push_back({nullptr, STDIN_FILENO, ZMQ_POLLIN, 0});
@@ -241,14 +259,13 @@ class Console {
     }
     bool changed = false;
     if (items[1].revents & ZMQ_POLLIN) changed |= handleSignals();
-    if (items[0].revents & ZMQ_POLLIN) changed |= drainAlerts();
     if (keyboard_ && items[2].revents) changed |= handleKeyboard(items[2].revents);
     return changed;
   }
 
   std::chrono::milliseconds pollTimeout() const {
     auto until = steadyNow() + kRedrawEvery;
-    if (needsSnapshot()) until = std::min(until, next_snapshot_try_);
+    if (const auto due = client_.nextDeadline()) until = std::min(until, *due);
     if (screen_) until = std::min(until, screen_->nextDraw());
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - steadyNow());
     return std::clamp(left, 10ms, std::chrono::milliseconds(kRedrawEvery));
@@ -260,68 +277,94 @@ class Console {
     return received.resized;
   }
 
-  bool drainAlerts() {
-    bool changed = false;
-    for (int i = 0; i < kBatch; ++i) {
-      const auto envelope = subscriber_.tryReceive();
-      if (!envelope) break;
-      const auto delivery = deliver(*envelope, board_, steadyNow());
-      if (delivery.event) output_.eventApplied(*delivery.event);
-      changed |= delivery.changed || delivery.heartbeat;
-    }
-    return changed;
-  }
-
   bool handleKeyboard(short revents) {
     char buffer[64];
     const auto count = (revents & ZMQ_POLLIN) ? ::read(STDIN_FILENO, buffer, sizeof buffer) : 0;
     if (count <= 0) {
       // The terminal hung up: keep showing alarms, stop reading keys (no busy loop).
       keyboard_ = false;
+      prompt_.reset();
       output_.status({"keyboard closed: display only", Tone::Warning});
       return true;
     }
-    for (const auto key : keys_.feed(std::string_view(buffer, static_cast<std::size_t>(count)))) handleKey(key);
+    for (const auto& press : keys_.feed(std::string_view(buffer, static_cast<std::size_t>(count)))) handleKey(press);
     return true;
   }
 
-  void handleKey(Key key) {
-    switch (key) {
-      case Key::Up: board_.moveSelection(-1); break;
-      case Key::Down: board_.moveSelection(+1); break;
-      case Key::Acknowledge: acknowledgeSelected(); break;
-      case Key::Quit: stop_ = true; break;
-      case Key::Redraw: break;
+  void handleKey(const KeyPress& press) {
+    if (prompt_) return feedPrompt(press);
+    switch (commandFor(press)) {
+      case Command::Up: board_.moveSelection(-1); break;
+      case Command::Down: board_.moveSelection(+1); break;
+      case Command::PreviousPatient: board_.movePatient(-1); break;
+      case Command::NextPatient: board_.movePatient(+1); break;
+      case Command::Acknowledge: acknowledgeSelected(); break;
+      case Command::AudioPause: audioPauseSelected(); break;
+      case Command::ClinicalEvent: openPrompt(); break;
+      case Command::Quit: stop_ = true; break;
+      case Command::Redraw:
+      case Command::None: break;
+    }
+  }
+
+  // A request queued to an engine that is not there would be delivered whenever it comes
+  // back, long after the nurse looked: do not send one into silence.
+  bool engineLive(const std::string& what) {
+    if (board_.link(steadyNow()).live) return true;
+    output_.status({"no heartbeat from the engine: " + what + " not sent", Tone::Error});
+    return false;
+  }
+
+  // Sends a request and reports the outcome; the reply's alarm events show at once.
+  void send(v1::ControlRequest request, const std::string& what, const std::string& done) {
+    output_.status({what + " ...", Tone::Info});
+    output_.refresh(board_, true, promptLines());
+    const auto reply = client_.request(std::move(request));
+    if (!reply) {
+      output_.status({"no reply from the engine within 2 s: " + what + " NOT confirmed", Tone::Error});
+    } else if (!reply->ok()) {
+      output_.status({"engine refused: " + what + ": " + reply->error(), Tone::Error});
+    } else {
+      for (const auto& event : reply->events()) client_.state().applyReply(event);
+      board_.refresh();
+      output_.status({done, Tone::Good});
     }
   }
 
   void acknowledgeSelected() {
     const Row* row = board_.selected();
-    if (!row) {
-      output_.status({"nothing selected to acknowledge", Tone::Warning});
-      return;
-    }
-    // A request queued to an engine that is not there would be delivered whenever it comes
-    // back, long after the nurse looked: do not send one into silence.
-    if (!board_.link(steadyNow()).live) {
-      output_.status({"no heartbeat from the engine: acknowledgement not sent", Tone::Error});
-      return;
-    }
+    if (!row) return output_.status({"nothing selected to acknowledge", Tone::Warning});
+    if (!engineLive("acknowledgement")) return;
     const auto what = describe(row->alarm);
-    v1::ControlRequest request;
-    request.mutable_acknowledge()->set_alert_id(row->alarm.alert_id);
-    request.mutable_acknowledge()->set_station(station_);
-    output_.status({"acknowledging " + what + " ...", Tone::Info});
-    output_.refresh(board_, true);
-    const auto reply = ask(std::move(request));
-    if (!reply) {
-      output_.status({"no reply from the engine within 2 s: " + what + " NOT confirmed acknowledged", Tone::Error});
-    } else if (!reply->ok()) {
-      output_.status({"engine refused to acknowledge " + what + ": " + reply->error(), Tone::Error});
-    } else {
-      for (const auto& event : reply->events()) board_.apply(event);
-      output_.status({"acknowledged " + what, Tone::Good});
+    send(acknowledgeRequest(*row, station_), "acknowledging " + what, "acknowledged " + what);
+  }
+
+  void audioPauseSelected() {
+    const PatientRow* patient = board_.selectedPatient();
+    if (!patient) return output_.status({"no patient selected for audio pause", Tone::Warning});
+    if (!engineLive("audio pause")) return;
+    send(audioPauseRequest(*patient, station_), "pausing the audio of " + patient->patient_id + "'s alarms",
+         "audio paused for " + patient->patient_id);
+  }
+
+  void openPrompt() {
+    const PatientRow* patient = board_.selectedPatient();
+    if (!patient) return output_.status({"no patient selected for a clinical event", Tone::Warning});
+    prompt_.emplace(patient->patient_id, patient->unit.empty() ? options_.unit : patient->unit);
+  }
+
+  void feedPrompt(const KeyPress& press) {
+    const auto status = prompt_->feed(press);
+    if (status == EventPrompt::Status::Open) return;
+    const auto entered = prompt_->event();
+    prompt_.reset();
+    if (status == EventPrompt::Status::Cancelled || !entered) {
+      return output_.status({"clinical event cancelled", Tone::Info});
     }
+    const auto what = describeClinicalEvent(*entered) + " for " + entered->patient_id();
+    if (!engineLive("clinical event " + what)) return;
+    send(clinicalEventRequest(*entered, station_, options_.nurse, wallNow(), ++event_sequence_), "sending " + what,
+         "recorded " + what);
   }
 
   const Options& options_;
@@ -329,15 +372,14 @@ class Console {
   Output& output_;
   ScreenOutput* screen_;
   zmq::context_t context_;
-  streamer::Subscriber subscriber_;
-  streamer::ControlClient control_;
+  streamer::station::StationClient client_;
   AlarmBoard board_;
   SignalPipe signals_;
   KeyDecoder keys_;
+  std::optional<EventPrompt> prompt_;
   bool keyboard_ = screen_ && screen_->keyboard();
   bool stop_ = false;
-  bool changed_ = false;
-  SteadyTime next_snapshot_try_{};
+  std::uint64_t event_sequence_;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
-// vigil-console: the terminal nurse station. Shows the engine's active alarms by priority,
-// acknowledges the selected one, and says loudly when the engine goes silent; --json
-// prints the alarm events as JSON lines for scripts instead.
+// vigil-console: the terminal nurse station. Shows the engine's active alarms by priority
+// and each patient's advice and NEWS2, acknowledges the selected alarm, pauses the audio of
+// the selected patient's alarms, enters clinical observations, resynchronises by itself
+// after a gap, and says loudly when the engine goes silent; --json prints the alarm events
+// (and advice and status) as JSON lines for scripts instead.
 #include <exception>
 #include <iostream>
 #include <string>
@@ -18,7 +20,7 @@ constexpr int kExitUsage = 2;
 
 po::options_description describeOptions(const vigil::console::Options& defaults) {
   po::options_description options(
-      "Usage: vigil-console [--connect EP] [--control EP] [--unit U] [--json] [--station NAME]\n"
+      "Usage: vigil-console [--connect EP] [--control EP] [--unit U] [--json] [--station NAME] [--nurse NAME]\n"
       "                     [--key NAME.key --server-key engine.pub]\n"
       "With keys the engine records acknowledgements under the key's NAME, not --station.\n"
       "Options");
@@ -28,7 +30,10 @@ po::options_description describeOptions(const vigil::console::Options& defaults)
       ("control", po::value<std::string>()->default_value(defaults.control_endpoint), "the engine's control endpoint (ROUTER)")
       ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
       ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default console@<hostname>); with --key the engine uses the key's name")
-      ("json", po::bool_switch(), "no screen: one JSON alarm event per line on stdout")
+      ("nurse", po::value<std::string>()->default_value(""), "who enters clinical events (default: the station name)")
+      ("json", po::bool_switch(),
+       "no screen: one JSON object per line on stdout: an alarm event as itself, advice as {\"advice\":...}, "
+       "a patient status as {\"status\":...}")
       ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
   return options;
@@ -40,6 +45,7 @@ vigil::console::Options readOptions(const po::variables_map& values) {
   options.control_endpoint = values["control"].as<std::string>();
   options.unit = values["unit"].as<std::string>();
   options.station = values["station"].as<std::string>();
+  options.nurse = values["nurse"].as<std::string>();
   options.json = values["json"].as<bool>();
   if (options.unit.find('/') != std::string::npos) throw po::error("--unit is a care unit name such as pacu, without '/'");
   auto security = vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});

@@ -27,6 +27,8 @@ constexpr int kPatientWidth = 10;
 constexpr int kTitleWidth = 22;
 constexpr int kValueWidth = 30;
 constexpr int kDetailIndent = kMarkerWidth + kPriorityWidth;
+// The patient panel: NEWS2 with its band ("NEWS2 12 LOW_MEDIUM") before the advice.
+constexpr int kNews2Width = 24;
 
 bool isContinuationByte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
@@ -179,7 +181,7 @@ std::string silentBanner(const AlarmBoard& board, const ScreenContext& context) 
   return line.fill().str();
 }
 
-std::string dropsText(const DropCounters& drops) {
+std::string dropsText(const StationCounters& drops) {
   std::string text;
   const auto add = [&](std::uint64_t count, const char* what) {
     if (count == 0) return;
@@ -195,7 +197,9 @@ std::string dropsText(const DropCounters& drops) {
 std::string statusLine(const AlarmBoard& board, const ScreenContext& context) {
   Line line(context.width);
   line.text(context.status.text, toneStyle(context.status.tone));
-  if (const auto drops = dropsText(board.drops()); !drops.empty()) line.text("  [" + drops + "]", kWarningStyle);
+  if (!context.notice.empty()) line.text("  " + context.notice, kWarningStyle);
+  if (const auto sync = formatSyncCounters(board.counters()); !sync.empty()) line.text("  [" + sync + "]", kDim);
+  if (const auto drops = dropsText(board.counters()); !drops.empty()) line.text("  [" + drops + "]", kWarningStyle);
   return line.str();
 }
 
@@ -208,8 +212,13 @@ std::string columnHeadings(int width) {
 
 std::string footerLine(const ScreenContext& context) {
   Line line(context.width, kDim);
-  line.text(context.keyboard ? " up/down or k/j: select   a: acknowledge selected   q: quit"
-                             : " display only (stdin is not a terminal): stop with Ctrl-C or SIGTERM");
+  if (!context.prompt.empty()) {
+    line.text(" entering a clinical event: Enter confirms, Esc cancels");
+  } else if (context.keyboard) {
+    line.text(" k/j: alarm  h/l: patient  a: acknowledge  p: audio pause patient  e: clinical event  q: quit");
+  } else {
+    line.text(" display only (stdin is not a terminal): stop with Ctrl-C or SIGTERM");
+  }
   return line.str();
 }
 
@@ -264,7 +273,75 @@ void appendRows(const AlarmBoard& board, const ScreenContext& context, int free_
   }
 }
 
+// The patient panel gets at most a third of the free lines (and at least a heading and
+// two patients): the alarms keep the most room.
+int patientBudget(const AlarmBoard& board, int free_lines) {
+  if (board.patients().empty()) return 0;
+  const int wanted = 1 + static_cast<int>(board.patients().size());
+  return std::min(wanted, std::max(3, free_lines / 3));
+}
+
+std::vector<std::string> patientLines(const AlarmBoard& board, int width, int budget) {
+  if (budget <= 0) return {};
+  std::vector<std::string> lines{Line(width, kDim).text("  PATIENTS (advice, NEWS2)").fill().str()};
+  const auto& patients = board.patients();
+  const auto* selected = board.selectedPatient();
+  const auto selected_index = selected ? static_cast<std::size_t>(selected - patients.data()) : 0;
+  const auto shown = static_cast<std::size_t>(budget - 1);
+  // Scrolled so that the selected patient is always on screen.
+  const auto first = selected_index >= shown ? selected_index - shown + 1 : 0;
+  for (std::size_t i = first; i < patients.size() && i < first + shown; ++i) {
+    lines.push_back(formatPatient(patients[i], selected == &patients[i], width));
+  }
+  return lines;
+}
+
+std::vector<std::string> promptLines(const ScreenContext& context) {
+  std::vector<std::string> lines;
+  for (const auto& text : context.prompt) lines.push_back(Line(context.width, kSelected).text(" " + text).fill().str());
+  return lines;
+}
+
+const char* news2Style(core::News2Band band) {
+  switch (band) {
+    case core::News2Band::High: return kErrorStyle;
+    case core::News2Band::Medium:
+    case core::News2Band::LowMedium: return kWarningStyle;
+    default: return nullptr;
+  }
+}
+
 }  // namespace
+
+std::string formatNews2(const core::News2& news2) {
+  if (news2.band == core::News2Band::Unknown) return "NEWS2 incomplete";
+  std::string text = "NEWS2 " + std::to_string(news2.total) + " " + std::string(streamer::news2BandName(news2.band));
+  if (news2.spo2_scale == 2) text += " (SpO2 scale 2)";
+  return text;
+}
+
+std::string formatPatient(const PatientRow& patient, bool selected, int width) {
+  Line line(width, selected ? kSelected : nullptr);
+  line.field(selected ? ">" : "", kMarkerWidth - 1).field(patient.patient_id, kPatientWidth + 2);
+  if (patient.news2) {
+    line.field(formatNews2(*patient.news2), kNews2Width, selected ? nullptr : news2Style(patient.news2->band));
+  } else {
+    line.field("NEWS2 -", kNews2Width);
+  }
+  const auto advice = patient.advice ? formatAdvice(*patient.advice) : std::string();
+  line.text("advice: ").text(advice.empty() ? "none" : advice, advice.empty() ? nullptr : kBold);
+  if (patient.advice && !patient.advice->reason.empty()) line.text(" (" + patient.advice->reason + ")");
+  if (patient.alarms > 0) line.text(" | " + std::to_string(patient.alarms) + " alarm(s)");
+  if (selected) line.fill();
+  return line.str();
+}
+
+std::string formatSyncCounters(const StationCounters& counters) {
+  if (counters.gaps == 0 && counters.resyncs == 0 && counters.epoch_changes == 0) return "";
+  return "gaps " + std::to_string(counters.gaps) + " (" + std::to_string(counters.messages_missed) +
+         " missed), resyncs " + std::to_string(counters.resyncs) + ", engine restarts " +
+         std::to_string(counters.epoch_changes);
+}
 
 std::string formatAdvice(const core::Advice& advice) {
   const std::string name(streamer::adviceName(advice.action));
@@ -348,13 +425,19 @@ std::vector<std::string> formatRow(const Row& row, bool selected, int width, cor
 std::string renderScreen(const AlarmBoard& board, const ScreenContext& context) {
   std::vector<std::string> lines;
   lines.push_back(headerLine(board, context));
+  // ENGINE SILENT stays second from the top whatever else is shown: the highest priority.
   if (board.link(context.steady_now).silent) lines.push_back(silentBanner(board, context));
   lines.push_back(statusLine(board, context));
   lines.push_back(columnHeadings(context.width));
-  const int footer_lines = 1;
-  appendRows(board, context, context.height - static_cast<int>(lines.size()) - footer_lines, lines);
+  const auto prompt = promptLines(context);
+  const int footer_lines = 1 + static_cast<int>(prompt.size());
+  const int free_lines = context.height - static_cast<int>(lines.size()) - footer_lines;
+  const auto patients = patientLines(board, context.width, patientBudget(board, free_lines));
+  appendRows(board, context, free_lines - static_cast<int>(patients.size()), lines);
+  lines.insert(lines.end(), patients.begin(), patients.end());
   // The key help stays on the last line, however few alarms there are.
   while (static_cast<int>(lines.size()) < context.height - footer_lines) lines.emplace_back();
+  lines.insert(lines.end(), prompt.begin(), prompt.end());
   lines.push_back(footerLine(context));
 
   std::string screen = "\x1b[H";

@@ -34,7 +34,9 @@ struct ScreenContext {
   std::string unit;          // "" for all units
   std::string station;
   StatusLine status;         // the last action's result, or the snapshot state
+  std::string notice;        // a short-lived notice such as "resynchronised (gap of 12)"
   bool keyboard = true;      // false: display only, no key help
+  std::vector<std::string> prompt;  // an open clinical-event prompt's lines, else empty
 };
 
 // One alarm as lines of at most `width` columns: the first with priority, patient, title,
@@ -52,5 +54,11 @@ std::string formatDoseRelation(const core::DoseContext& dose);  // "" unless lik
 std::string formatState(const core::AlarmEvent& alarm);
 std::string formatLink(const LinkStatus& link);
 std::string formatAge(core::TimePoint start, core::TimePoint now);  // "mm:ss"
+// "NEWS2 5 MEDIUM", "NEWS2 incomplete" (not every parameter known yet).
+std::string formatNews2(const core::News2& news2);
+// One patient: NEWS2, the current advice with its target rate and reason, alarm count.
+std::string formatPatient(const PatientRow& patient, bool selected, int width);
+// Gaps, missed messages and resyncs so far; "" while there were none.
+std::string formatSyncCounters(const StationCounters& counters);
 
 }  // namespace vigil::console
