@@ -222,6 +222,23 @@ TEST(PlaylistTest, ShiftToNowMovesReceiveTimeAndPayloadTimeTogether) {
   EXPECT_EQ(frame.sequence(), 9u);
 }
 
+TEST(PlaylistTest, SourceTimingPacesByTheDevicesTimeStamps) {
+  // A simulator at 600x: ten seconds of device time arrived within 17 ms.
+  const Playlist playlist({recorded(5000, "vitals/pacu/bed-01", vitalsPayload("bed-01", 100'000, 1)),
+                           recorded(5001, "alert/pacu/bed-01", ""),
+                           recorded(5017, "vitals/pacu/bed-01", vitalsPayload("bed-01", 110'000, 2))},
+                          std::nullopt, Timing::Source);
+  EXPECT_EQ(playlist.playbackTimeMs(0, 0), 100'000);
+  EXPECT_EQ(playlist.playbackTimeMs(0, 1), 100'000) << "a message without a source time keeps the pace";
+  EXPECT_EQ(playlist.playbackTimeMs(0, 2), 110'000);
+  EXPECT_EQ(playlist.spanMs(), 10'000);
+  EXPECT_EQ(playlist.dataTimeMs(playlist.emitted(0, 2).message), 110'000);
+  const Playlist by_receipt({recorded(5000, "vitals/pacu/bed-01", vitalsPayload("bed-01", 100'000, 1)),
+                             recorded(5017, "vitals/pacu/bed-01", vitalsPayload("bed-01", 110'000, 2))},
+                            std::nullopt);
+  EXPECT_EQ(by_receipt.spanMs(), 17);
+}
+
 TEST(PlaylistTest, PayloadsThatAreNotSourceFramesGoUnshifted) {
   const auto alert = recorded(1000, "alert/pacu/bed-01", v1::AlarmEvent().SerializeAsString());
   const auto shifted = shiftMessage(alert, 500, 0);
@@ -269,6 +286,9 @@ TEST(ReplayCommandLineTest, RefusesContradictions) {
   EXPECT_NE(parse({"f"}).error.find("exactly one"), std::string::npos);
   EXPECT_NE(parse({"f", "--connect", "a", "--engine-inline"}).error.find("exactly one"), std::string::npos);
   EXPECT_NE(parse({"f", "--engine-inline", "--speed", "3"}).error.find("--engine-inline"), std::string::npos);
+  EXPECT_NE(parse({"f", "--engine-inline", "--timing", "source"}).error.find("--engine-inline"), std::string::npos);
+  EXPECT_NE(parse({"f", "--connect", "a", "--timing", "wall"}).error.find("receive or source"), std::string::npos);
+  EXPECT_TRUE(parse({"f", "--engine-inline"}).options);
   EXPECT_NE(parse({"f", "--connect", "a", "--out", "x"}).error.find("needs --engine-inline"), std::string::npos);
   EXPECT_NE(parse({"--connect", "a"}).error.find("FILE"), std::string::npos);
   EXPECT_NE(parse({"--help"}).help.find("--shift-to-now"), std::string::npos);

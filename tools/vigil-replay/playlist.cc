@@ -22,6 +22,13 @@ bool shiftPayload(std::string& payload, std::int64_t shift_ms, std::uint64_t seq
 }
 
 template <typename Message>
+std::optional<std::int64_t> sourceTimeOf(const std::string& payload) {
+  Message decoded;
+  if (!decoded.ParseFromString(payload)) return std::nullopt;
+  return decoded.source_time_ms();
+}
+
+template <typename Message>
 std::optional<std::uint64_t> sequenceOf(const std::string& payload) {
   Message decoded;
   if (!decoded.ParseFromString(payload)) return std::nullopt;
@@ -39,7 +46,31 @@ std::optional<std::uint64_t> payloadSequence(const v1::RecordedMessage& message)
   }
 }
 
+std::vector<std::int64_t> pacingTimes(const std::vector<v1::RecordedMessage>& messages, Timing timing) {
+  std::vector<std::int64_t> times;
+  times.reserve(messages.size());
+  std::optional<std::int64_t> last;
+  for (const auto& message : messages) {
+    auto time = timing == Timing::Receive ? message.receive_time_ms() : sourceTimeMs(message);
+    if (!time) time = last.value_or(message.receive_time_ms());
+    times.push_back(*time);
+    last = time;
+  }
+  return times;
+}
+
 }  // namespace
+
+std::optional<std::int64_t> sourceTimeMs(const v1::RecordedMessage& message) {
+  const auto topic = streamer::parseTopic(message.topic());
+  if (!topic) return std::nullopt;
+  switch (topic->kind) {
+    case TopicKind::Vitals: return sourceTimeOf<v1::VitalsFrame>(message.payload());
+    case TopicKind::Infusion: return sourceTimeOf<v1::PumpStatus>(message.payload());
+    case TopicKind::Event: return sourceTimeOf<v1::ClinicalEvent>(message.payload());
+    default: return std::nullopt;
+  }
+}
 
 std::vector<v1::RecordedMessage> keepPatient(std::vector<v1::RecordedMessage> messages, const std::string& patient_id) {
   std::erase_if(messages, [&](const v1::RecordedMessage& message) {
@@ -71,8 +102,8 @@ ShiftedMessage shiftMessage(const v1::RecordedMessage& message, std::int64_t shi
   return shifted;
 }
 
-Playlist::Playlist(std::vector<v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms)
-    : messages_(std::move(messages)) {
+Playlist::Playlist(std::vector<v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms, Timing timing)
+    : messages_(std::move(messages)), timing_(timing), pace_ms_(pacingTimes(messages_, timing)) {
   if (shift_to_ms && !messages_.empty()) shift_ms_ = *shift_to_ms - messages_.front().receive_time_ms();
   if (!shift_ms_) return;  // strides only matter when loops are moved on
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> range;  // topic -> min, max
@@ -87,12 +118,19 @@ Playlist::Playlist(std::vector<v1::RecordedMessage> messages, std::optional<std:
 }
 
 std::int64_t Playlist::spanMs() const {
-  if (messages_.empty()) return 0;
-  return messages_.back().receive_time_ms() - messages_.front().receive_time_ms();
+  if (pace_ms_.empty()) return 0;
+  return pace_ms_.back() - pace_ms_.front();
 }
 
 std::int64_t Playlist::playbackTimeMs(std::uint64_t loop, std::size_t index) const {
-  return messages_[index].receive_time_ms() + static_cast<std::int64_t>(loop) * loopPeriodMs();
+  return pace_ms_[index] + static_cast<std::int64_t>(loop) * loopPeriodMs();
+}
+
+std::int64_t Playlist::dataTimeMs(const v1::RecordedMessage& message) const {
+  if (timing_ == Timing::Source) {
+    if (const auto time = sourceTimeMs(message)) return *time;
+  }
+  return message.receive_time_ms();
 }
 
 ShiftedMessage Playlist::emitted(std::uint64_t loop, std::size_t index) const {

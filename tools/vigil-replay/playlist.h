@@ -29,18 +29,28 @@ struct ShiftedMessage {
   vigil::v1::RecordedMessage message;
   bool payload_shifted = false;
 };
+// The payload's source_time_ms, for the kinds that carry one.
+std::optional<std::int64_t> sourceTimeMs(const vigil::v1::RecordedMessage& message);
+
 ShiftedMessage shiftMessage(const vigil::v1::RecordedMessage& message, std::int64_t shift_ms,
                             std::uint64_t sequence_offset);
+
+// Which clock paces a replay. Receive: the recorder's, so the replay sends like the
+// gateways did (for live devices the two agree). Source: the devices' own time stamps
+// (source_time_ms), for recordings of a sped-up simulator, whose receive times are
+// compressed; a message without one (an alert) keeps the pace of the one before.
+enum class Timing { Receive, Source };
 
 class Playlist {
  public:
   // `shift_to_ms`: with --shift-to-now, the time the first message is moved to.
-  Playlist(std::vector<vigil::v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms);
+  Playlist(std::vector<vigil::v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms,
+           Timing timing = Timing::Receive);
 
   std::size_t size() const { return messages_.size(); }
   bool empty() const { return messages_.empty(); }
   bool shifting() const { return shift_ms_.has_value(); }
-  // Last receive time minus first, over one pass.
+  // Last pacing time minus first, over one pass.
   std::int64_t spanMs() const;
   // How far each loop starts after the previous one.
   std::int64_t loopPeriodMs() const { return spanMs() + kLoopGapMs; }
@@ -51,9 +61,13 @@ class Playlist {
   // The message as sent. Without a shift it is the recorded one, byte for byte, in every
   // loop; with one, each loop continues in time and in sequence after the last.
   ShiftedMessage emitted(std::uint64_t loop, std::size_t index) const;
+  // A message's time on the pacing clock (for the progress line).
+  std::int64_t dataTimeMs(const vigil::v1::RecordedMessage& message) const;
 
  private:
   std::vector<vigil::v1::RecordedMessage> messages_;
+  Timing timing_;
+  std::vector<std::int64_t> pace_ms_;  // per message, from the chosen Timing
   std::optional<std::int64_t> shift_ms_;
   // Per topic (one device each): how many sequence numbers one pass uses.
   std::map<std::string, std::uint64_t> sequence_stride_;

@@ -46,7 +46,7 @@ constexpr char kLoopWithoutShift[] =
 po::options_description describeOptions() {
   po::options_description options(
       "Usage: vigil-replay FILE (--connect EP | --bind EP) [--speed X | --max] [--loop] [--patient ID]\n"
-      "                         [--shift-to-now]\n"
+      "                         [--shift-to-now] [--timing receive|source]\n"
       "       vigil-replay FILE --engine-inline [--protocol P] [--out alarms.jsonl] [--patient ID]\n"
       "Publishes a recording (or a file an importer reads) like the gateways that made it, waiting for the\n"
       "subscription first, keeping topics and payloads; or runs the engine core over it in-process and\n"
@@ -61,6 +61,9 @@ po::options_description describeOptions() {
       ("max", "as fast as the receiver takes it (waits, never drops, when its queue is full)")
       ("loop", "repeat until stopped")
       ("patient", po::value<std::string>(), "only the messages of this patient (by topic)")
+      ("timing", po::value<std::string>()->default_value("receive"),
+       "what paces the replay: receive (the recorder's clock, like the original gateways) or source (the "
+       "devices' time stamps: for recordings of a sped-up simulator)")
       ("shift-to-now", "move every time stamp so the first message is now (for an engine on the wall clock)")
       ("wait-s", po::value<double>()->default_value(10.0), "how long to wait for a subscriber")
       ("engine-inline", "run the engine core in this process instead of publishing")
@@ -72,7 +75,7 @@ po::options_description describeOptions() {
 void requireOnlyWith(const po::variables_map& values, std::initializer_list<const char*> names, bool allowed,
                      const char* context) {
   for (const char* name : names) {
-    if (values.count(name) && !allowed) throw po::error(std::string("--") + name + " " + context);
+    if (values.count(name) && !values[name].defaulted() && !allowed) throw po::error(std::string("--") + name + " " + context);
   }
 }
 
@@ -85,7 +88,7 @@ ReplayOptions readOptions(const po::variables_map& values) {
   options.engine_inline = values.count("engine-inline") > 0;
   const int destinations = !options.connect.empty() + !options.bind.empty() + options.engine_inline;
   if (destinations != 1) throw po::error("give exactly one of --connect EP, --bind EP or --engine-inline");
-  requireOnlyWith(values, {"speed", "max", "loop", "shift-to-now"}, !options.engine_inline,
+  requireOnlyWith(values, {"speed", "max", "loop", "shift-to-now", "timing"}, !options.engine_inline,
                   "has no meaning with --engine-inline (the engine takes its time from the data)");
   requireOnlyWith(values, {"protocol", "out"}, options.engine_inline, "needs --engine-inline");
   if (values.count("speed") && values.count("max")) throw po::error("give --speed X or --max, not both");
@@ -97,6 +100,9 @@ ReplayOptions readOptions(const po::variables_map& values) {
   if (values.count("max")) options.speed.reset();
   options.loop = values.count("loop") > 0;
   options.shift_to_now = values.count("shift-to-now") > 0;
+  const auto timing = values["timing"].as<std::string>();
+  if (timing != "receive" && timing != "source") throw po::error("--timing must be receive or source, not '" + timing + "'");
+  options.timing = timing == "receive" ? Timing::Receive : Timing::Source;
   if (values.count("patient")) options.patient = values["patient"].as<std::string>();
   const double wait_s = values["wait-s"].as<double>();
   if (!std::isfinite(wait_s) || wait_s < 0) throw po::error("--wait-s must be a number >= 0");
@@ -222,7 +228,8 @@ int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> 
   if (options.loop && !options.shift_to_now) err << "vigil-replay: note: " << kLoopWithoutShift << "\n";
   if (!awaitSubscriber(publisher, options, stop, err)) return stop.load() ? 0 : kExitFailure;
 
-  const Playlist playlist(std::move(messages), options.shift_to_now ? std::optional(wallNowMs()) : std::nullopt);
+  const Playlist playlist(std::move(messages), options.shift_to_now ? std::optional(wallNowMs()) : std::nullopt,
+                          options.timing);
   Pacer pacer(options.speed);
   SteadyReplayClock clock;
   const SendFunction send = [&](const v1::RecordedMessage& message) {
@@ -295,9 +302,9 @@ ReplaySummary replayPlaylist(const Playlist& playlist, bool repeat, Pacer& pacer
       if (playlist.shifting() && !shifted.payload_shifted) ++summary.payloads_not_shifted;
       summary.data_span_ms = playback_ms - first_ms;
       current.sent_in_loop = i + 1;
-      current.data_time_ms = shifted.message.receive_time_ms();
       current.data_elapsed_ms = summary.data_span_ms;
       if (const auto now = clock.now(); now - last_progress >= kProgressInterval) {
+        current.data_time_ms = playlist.dataTimeMs(shifted.message);
         current.speed = achievedSpeed(summary.data_span_ms, now - wall_start);
         progress(current);
         last_progress = now;
@@ -306,6 +313,7 @@ ReplaySummary replayPlaylist(const Playlist& playlist, bool repeat, Pacer& pacer
     if (!repeat) break;
   }
   summary.wall = clock.now() - wall_start;
+  if (summary.sent > 0) current.data_time_ms = playlist.dataTimeMs(playlist.emitted(current.loop, current.sent_in_loop - 1).message);
   current.speed = achievedSpeed(summary.data_span_ms, summary.wall);
   progress(current);
   return summary;

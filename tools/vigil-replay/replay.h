@@ -25,6 +25,7 @@ struct ReplayOptions {
   bool loop = false;
   std::optional<std::string> patient;
   bool shift_to_now = false;
+  Timing timing = Timing::Receive;
   std::string protocol;
   std::string out;  // --engine-inline: JSON lines file; empty for stdout
   std::chrono::milliseconds subscriber_wait{10'000};
