@@ -28,6 +28,9 @@ constexpr int kSendQueueMessages = 10'000;
 // How long the last queued messages may take to leave after the replay has sent them
 // all (engine choice: a full queue drains in well under a second into a live engine).
 constexpr std::chrono::milliseconds kFinalDrain{10'000};
+// After a signal the queue gets a short moment only: the user wants the replay to stop
+// (engine choice: long enough for a live engine to take a full queue).
+constexpr std::chrono::milliseconds kStopDrain{1'000};
 
 #ifdef VIGIL_DEFAULT_PROTOCOL
 constexpr char kDefaultProtocol[] = VIGIL_DEFAULT_PROTOCOL;
@@ -247,8 +250,9 @@ int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> 
   };
   const auto summary = replayPlaylist(playlist, options.loop, pacer, clock, stop, send, progress);
   if (progress_to_terminal) err << "\n";
-  // What is still queued may leave for a bounded time; after a signal nobody waits.
-  if (!summary.stopped) publisher.handle().set(zmq::sockopt::linger, static_cast<int>(kFinalDrain.count()));
+  // What is still queued may leave for a bounded time: "sent" counts what ZeroMQ took.
+  publisher.handle().set(zmq::sockopt::linger,
+                         static_cast<int>((summary.stopped ? kStopDrain : kFinalDrain).count()));
   err << "vigil-replay: " << formatSummary(summary) << std::endl;
   return 0;
 }
