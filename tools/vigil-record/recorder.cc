@@ -65,7 +65,9 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     if (values.count("import")) options.import = values["import"].as<std::string>();
     if (values.count("out")) options.out = values["out"].as<std::string>();
     options.topic = values["topic"].as<std::string>();
-    if (options.connect.empty() == options.import.empty()) throw po::error("give exactly one of --connect EP or --import SRC");
+    if (options.connect.empty() == options.import.empty()) {
+      throw po::error("give exactly one of --connect EP or --import SRC");
+    }
     if (options.out.empty()) throw po::error("missing --out FILE");
     parsed.options = options;
   } catch (const po::error& error) {
@@ -158,8 +160,8 @@ int recordLive(const RecordOptions& options, const std::atomic<bool>& stop, std:
   if (!writable) {
     err << "vigil-record: " << options.out << ": " << writer.error() << "\n";
   }
-  out << "vigil-record: " << (writable ? "stopped, " : "failed, ") << describeCounts(recorder.counts(), writer.bytesWritten())
-      << std::endl;
+  out << "vigil-record: " << (writable ? "stopped, " : "failed, ")
+      << describeCounts(recorder.counts(), writer.bytesWritten()) << std::endl;
   return writable ? 0 : kExitFailure;
 }
 

@@ -103,7 +103,7 @@ ShiftedMessage shiftMessage(const v1::RecordedMessage& message, std::int64_t shi
 }
 
 Playlist::Playlist(std::vector<v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms, Timing timing)
-    : messages_(std::move(messages)), timing_(timing), pace_ms_(pacingTimes(messages_, timing)) {
+    : messages_(std::move(messages)), pace_ms_(pacingTimes(messages_, timing)) {
   if (shift_to_ms && !messages_.empty()) shift_ms_ = *shift_to_ms - messages_.front().receive_time_ms();
   if (!shift_ms_) return;  // strides only matter when loops are moved on
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> range;  // topic -> min, max
@@ -126,11 +126,9 @@ std::int64_t Playlist::playbackTimeMs(std::uint64_t loop, std::size_t index) con
   return pace_ms_[index] + static_cast<std::int64_t>(loop) * loopPeriodMs();
 }
 
-std::int64_t Playlist::dataTimeMs(const v1::RecordedMessage& message) const {
-  if (timing_ == Timing::Source) {
-    if (const auto time = sourceTimeMs(message)) return *time;
-  }
-  return message.receive_time_ms();
+std::int64_t Playlist::dataTimeMs(std::uint64_t loop, std::size_t index) const {
+  if (!shift_ms_) return pace_ms_[index];
+  return pace_ms_[index] + *shift_ms_ + static_cast<std::int64_t>(loop) * loopPeriodMs();
 }
 
 ShiftedMessage Playlist::emitted(std::uint64_t loop, std::size_t index) const {

@@ -61,12 +61,12 @@ class Playlist {
   // The message as sent. Without a shift it is the recorded one, byte for byte, in every
   // loop; with one, each loop continues in time and in sequence after the last.
   ShiftedMessage emitted(std::uint64_t loop, std::size_t index) const;
-  // A message's time on the pacing clock (for the progress line).
-  std::int64_t dataTimeMs(const vigil::v1::RecordedMessage& message) const;
+  // The time of message `index` of loop `loop` as sent, on the pacing clock (for the
+  // progress line): moved with the shift, the recorded one without.
+  std::int64_t dataTimeMs(std::uint64_t loop, std::size_t index) const;
 
  private:
   std::vector<vigil::v1::RecordedMessage> messages_;
-  Timing timing_;
   std::vector<std::int64_t> pace_ms_;  // per message, from the chosen Timing
   std::optional<std::int64_t> shift_ms_;
   // Per topic (one device each): how many sequence numbers one pass uses.

@@ -1,5 +1,6 @@
 #include "tools/vigil-replay/replay.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <ctime>
@@ -197,9 +198,8 @@ bool awaitSubscriber(streamer::Publisher& publisher, const ReplayOptions& option
   while (!stop.load()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - WallClock::now());
     try {
-      if (publisher.awaitSubscriber(std::clamp(left, std::chrono::milliseconds{0}, std::chrono::milliseconds{kSleepSlice}))) {
-        return true;
-      }
+      const auto slice = std::clamp(left, std::chrono::milliseconds{0}, std::chrono::milliseconds{kSleepSlice});
+      if (publisher.awaitSubscriber(slice)) return true;
     } catch (const zmq::error_t& error) {
       if (error.num() != EINTR) throw;
     }
@@ -307,8 +307,8 @@ ReplaySummary replayPlaylist(const Playlist& playlist, bool repeat, Pacer& pacer
       summary.data_span_ms = playback_ms - first_ms;
       current.sent_in_loop = i + 1;
       current.data_elapsed_ms = summary.data_span_ms;
+      current.data_time_ms = playlist.dataTimeMs(loop, i);
       if (const auto now = clock.now(); now - last_progress >= kProgressInterval) {
-        current.data_time_ms = playlist.dataTimeMs(shifted.message);
         current.speed = achievedSpeed(summary.data_span_ms, now - wall_start);
         progress(current);
         last_progress = now;
@@ -317,7 +317,6 @@ ReplaySummary replayPlaylist(const Playlist& playlist, bool repeat, Pacer& pacer
     if (!repeat) break;
   }
   summary.wall = clock.now() - wall_start;
-  if (summary.sent > 0) current.data_time_ms = playlist.dataTimeMs(playlist.emitted(current.loop, current.sent_in_loop - 1).message);
   current.speed = achievedSpeed(summary.data_span_ms, summary.wall);
   progress(current);
   return summary;
