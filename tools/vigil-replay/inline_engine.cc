@@ -100,7 +100,7 @@ std::string describeInlineCounts(const InlineCounts& c) {
 
 core::ProtocolLoad loadProtocol(const std::string& path) {
   std::ifstream file(path);
-  if (!file) return {std::nullopt, {{path, "cannot open the protocol file"}}};
+  if (!file) return {std::nullopt, {{"", "cannot open the protocol file (give one with --protocol P)"}}};
   std::stringstream text;
   text << file.rdbuf();
   return core::parseProtocol(text.str());
