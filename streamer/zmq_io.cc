@@ -62,6 +62,15 @@ bool Publisher::publishRaw(std::string_view topic, std::string_view payload) {
   return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
 }
 
+bool Publisher::publishRawWaiting(std::string_view topic, std::string_view payload,
+                                  std::chrono::milliseconds timeout) {
+  socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
+  // A blocking send retries when the peer's queue drains; sndtimeo bounds the wait.
+  const auto first = socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
+  if (!first) return false;
+  return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
+}
+
 bool Publisher::awaitSubscriber(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!has_subscriber_) {

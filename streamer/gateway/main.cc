@@ -53,6 +53,8 @@ constexpr int kMaxPatients = 1000;
 struct Arguments {
   int patients = 0;
   std::string endpoint = "tcp://127.0.0.1:7401";
+  bool connect = true;
+  std::optional<std::string> bind;  // a second publisher for recorders (vigil-record)
   std::string unit = "pacu";
   std::vector<sim::ScenarioKind> scenarios;
   double speed = 1.0;
@@ -75,7 +77,7 @@ std::string knownScenarios() {
 
 po::options_description describeOptions() {
   po::options_description options(
-      "Usage: vigil-gateway --simulate N [--connect EP] [options]\n"
+      "Usage: vigil-gateway --simulate N [--connect EP] [--bind EP] [options]\n"
       "Publishes N simulated ketamine patients (vitals/<unit>/<bed>, infusion/<unit>/<bed>).\n"
       "Prints one line per patient on stdout at start: \"bed-01 desaturation weight=72kg\".\n"
       "An engine started with --keys needs --key NAME.key (NAME.pub in its gateways/) and --server-key engine.pub.\n"
@@ -83,7 +85,9 @@ po::options_description describeOptions() {
   options.add_options()
       ("help", "show this help")
       ("simulate", po::value<int>(), "number of simulated patients (1..1000)")
-      ("connect", po::value<std::string>(), "endpoint to connect to (default tcp://127.0.0.1:7401)")
+      ("connect", po::value<std::string>(), "endpoint to connect to (default tcp://127.0.0.1:7401, none with --bind only)")
+      ("bind", po::value<std::string>(),
+       "also publish on this bound endpoint, for recorders (vigil-record --connect); prints \"bound EP\"")
       ("unit", po::value<std::string>(), "care unit in the topics (default pacu)")
       ("scenarios", po::value<std::string>(),
        ("comma-separated scenarios given round-robin to the beds (default all: " + knownScenarios() + ")").c_str())
@@ -127,6 +131,8 @@ Arguments readArguments(const po::variables_map& values) {
     throw po::error("--simulate must be between 1 and " + std::to_string(kMaxPatients));
   }
   if (values.count("connect")) arguments.endpoint = values["connect"].as<std::string>();
+  if (values.count("bind")) arguments.bind = values["bind"].as<std::string>();
+  arguments.connect = values.count("connect") || !arguments.bind;
   if (values.count("unit")) arguments.unit = values["unit"].as<std::string>();
   if (arguments.unit.empty() || arguments.unit.find('/') != std::string::npos) {
     throw po::error("--unit must be non-empty and without '/'");
@@ -193,9 +199,9 @@ struct PatientTopics {
 // Advances the ward with the wall clock and publishes what it produces.
 class GatewayLoop {
  public:
-  GatewayLoop(asio::io_context& io, asio::signal_set& signals, sim::Ward& ward, vigil::streamer::Publisher& publisher,
-              double speed)
-      : io_(io), timer_(io), signals_(signals), ward_(ward), publisher_(publisher), speed_(speed) {
+  GatewayLoop(asio::io_context& io, asio::signal_set& signals, sim::Ward& ward,
+              std::vector<vigil::streamer::Publisher*> publishers, double speed)
+      : io_(io), timer_(io), signals_(signals), ward_(ward), publishers_(std::move(publishers)), speed_(speed) {
     for (const auto& plan : ward_.plans()) {
       topics_.emplace(plan.patient_id,
                       PatientTopics{vigil::streamer::makeTopic(vigil::streamer::TopicKind::Vitals, plan.unit, plan.patient_id),
@@ -249,7 +255,10 @@ class GatewayLoop {
           const PatientTopics& topics = topics_.at(message.patient_id);
           using Message = std::decay_t<decltype(message)>;
           const std::string& topic = std::is_same_v<Message, core::VitalsFrame> ? topics.vitals : topics.infusion;
-          return publisher_.publish(topic, vigil::streamer::toProto(message));
+          const std::string payload = vigil::streamer::toProto(message).SerializeAsString();
+          bool all = true;
+          for (auto* publisher : publishers_) all = publisher->publishRaw(topic, payload) && all;
+          return all;
         },
         output);
     ++(queued ? published_ : refused_);
@@ -265,7 +274,7 @@ class GatewayLoop {
   asio::steady_timer timer_;
   asio::signal_set& signals_;
   sim::Ward& ward_;
-  vigil::streamer::Publisher& publisher_;
+  std::vector<vigil::streamer::Publisher*> publishers_;  // the engine's, and the recorders' with --bind
   double speed_;
   std::unordered_map<std::string, PatientTopics> topics_;
   std::vector<sim::Output> pending_;  // reused every tick
@@ -289,11 +298,11 @@ void configureForBursts(vigil::streamer::Publisher& publisher) {
 }
 
 // Says on stderr whether a subscriber came; false when a signal interrupted the wait.
-bool waitForSubscriber(vigil::streamer::Publisher& publisher) {
+bool waitForSubscriber(vigil::streamer::Publisher& publisher, const std::string& endpoint) {
   try {
     const bool subscribed = publisher.awaitSubscriber(kSubscriberWait);
-    std::cerr << (subscribed ? "vigil-gateway: subscriber connected, streaming\n"
-                             : "vigil-gateway: no subscriber after 5 s, streaming anyway\n");
+    std::cerr << (subscribed ? "vigil-gateway: subscriber connected at " : "vigil-gateway: no subscriber after 5 s at ")
+              << endpoint << (subscribed ? ", streaming\n" : ", streaming anyway\n");
     return true;
   } catch (const zmq::error_t& error) {
     if (error.num() != EINTR) throw;
@@ -307,30 +316,49 @@ int run(const Arguments& arguments) {
   printPatients(sim::planWard(wardConfigFor(arguments, core::TimePoint{})));
 
   zmq::context_t context;
+  // Two sockets rather than one that connects and binds: each waits for its own
+  // subscriber, so a recorder does not miss the start because the engine came first.
   vigil::streamer::Publisher publisher(context);
-  configureForBursts(publisher);
-  arguments.security.apply(publisher.handle());
+  vigil::streamer::Publisher recorders(context);
+  std::vector<std::pair<vigil::streamer::Publisher*, std::string>> outputs;
   try {
-    publisher.connect(arguments.endpoint);
+    if (arguments.connect) {
+      configureForBursts(publisher);
+      // The keys secure the connection to the engine; --bind is for recorders on this host.
+      arguments.security.apply(publisher.handle());
+      publisher.connect(arguments.endpoint);
+      outputs.emplace_back(&publisher, arguments.endpoint);
+    }
+    if (arguments.bind) {
+      configureForBursts(recorders);
+      const auto bound = recorders.bind(*arguments.bind);
+      std::cout << "vigil-gateway bound " << bound << std::endl;
+      outputs.emplace_back(&recorders, bound);
+    }
   } catch (const zmq::error_t& error) {
-    return usageError("--connect " + arguments.endpoint + ": " + error.what());
+    return usageError((arguments.connect ? "--connect " + arguments.endpoint : std::string()) +
+                      (arguments.bind ? " --bind " + *arguments.bind : std::string()) + ": " + error.what());
   }
 
   asio::io_context io;
   // Installed before the wait, so that a signal during it ends the process cleanly
   // instead of by the default action.
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  if (!waitForSubscriber(publisher)) return 0;
+  std::vector<vigil::streamer::Publisher*> publishers;
+  for (auto& [output, endpoint] : outputs) {
+    if (!waitForSubscriber(*output, endpoint)) return 0;
+    publishers.push_back(output);
+  }
 
   const core::TimePoint start = arguments.start_ms ? core::fromMillis(*arguments.start_ms) : wallNow();
   sim::Ward ward(wardConfigFor(arguments, start));
-  GatewayLoop loop(io, signals, ward, publisher, arguments.speed);
+  GatewayLoop loop(io, signals, ward, publishers, arguments.speed);
   loop.start();
   io.run();
   if (loop.sessionOver()) {
     // The last messages (the pump's final STOPPED status) are still in the queue: give them
     // a bounded moment to leave. After a signal nobody waits for them.
-    publisher.handle().set(zmq::sockopt::linger, static_cast<int>(kFinalFlush.count()));
+    for (auto* output : publishers) output->handle().set(zmq::sockopt::linger, static_cast<int>(kFinalFlush.count()));
   }
 
   std::cerr << "vigil-gateway: " << (loop.sessionOver() ? "session over" : "stopped") << ", published "
