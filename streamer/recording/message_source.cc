@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "streamer/importers/importer.h"
+
 namespace vigil::streamer::recording {
 
 LoadedMessages loadMessages(const std::filesystem::path& path) {
@@ -20,14 +22,16 @@ LoadedMessages loadMessages(const std::filesystem::path& path) {
 }
 
 LoadedMessages importMessages(const std::filesystem::path& path) {
-  // MERGE: replace this body with
-  //   auto imported = importers::importFile(path, importers::ImportOptions{});
-  //   if (!imported.ok()) return {{}, {}, path.string() + ": " + imported.error, std::nullopt};
-  //   header: format_version 1, start_time_ms = first message's receive_time_ms,
-  //           source = path.string(), note = "imported"
-  //   return {std::move(imported.messages), header, {}, std::nullopt};
-  return {{}, {}, path.string() + ": not a vigil recording, and this build has no importers for other formats",
-          std::nullopt};
+  auto imported = importers::importFile(path, importers::ImportOptions{});
+  if (!imported.ok()) return {{}, {}, path.string() + ": " + imported.error, std::nullopt};
+  // An import has no recording header of its own: describe where it came from, so a
+  // recording converted from it (vigil-record --import) says so.
+  v1::RecordingHeader header;
+  header.set_format_version(kFormatVersion);
+  if (!imported.messages.empty()) header.set_start_time_ms(imported.messages.front().receive_time_ms());
+  header.set_source(path.string());
+  header.set_note("imported (" + imported.format + ")");
+  return {std::move(imported.messages), std::move(header), {}, std::nullopt};
 }
 
 }  // namespace vigil::streamer::recording

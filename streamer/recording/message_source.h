@@ -28,8 +28,8 @@ struct LoadedMessages {
 LoadedMessages loadMessages(const std::filesystem::path& path);
 
 // The messages of a file in a foreign format (MIMIC numerics, VitalDB, ...).
-// MERGE: this is the one call site of streamer::importers::importFile(path, options);
-// until the importers are merged it returns an error naming the file.
+// The one call site of streamer::importers::importFile: the error names the file and
+// says why it could not be read.
 LoadedMessages importMessages(const std::filesystem::path& path);
 
 }  // namespace vigil::streamer::recording

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 
@@ -86,15 +87,35 @@ TEST(RecordCommandLineTest, NeedsOneSourceAndAnOutput) {
   EXPECT_EQ(parsed.options->out, "f");
 }
 
-TEST(RecordImportTest, ForeignFilesNeedTheImportersAndSayWhich) {
+// The shared recordings nobody on the team made (CLINICAL.md section 8).
+fs::path dataDir() {
+  if (const char* dir = std::getenv("VIGIL_DATA_DIR")) return dir;
+  return "/work/shared/data";
+}
+
+TEST(RecordImportTest, ConvertsAForeignRecordingIntoARecordingFile) {
+  const auto source = dataDir() / "mimic-numerics" / "s25047_numerics_decoded.csv";
+  if (!fs::exists(source)) GTEST_SKIP() << "no data at " << source << " (set VIGIL_DATA_DIR)";
   const RemoveAtEnd out{tempPath("import-out")};
   std::ostringstream stdout_text, stderr_text;
-  const int code = convertImport({"", "/work/shared/data/mimic-numerics/s25047_numerics_decoded.csv", "", out.path},
-                                 stdout_text, stderr_text);
-  // MERGE: with the importers wired into importMessages this converts; then assert the
-  // messages instead of the error.
-  EXPECT_EQ(code, 1);
-  EXPECT_NE(stderr_text.str().find("s25047_numerics_decoded.csv"), std::string::npos) << stderr_text.str();
+  ASSERT_EQ(convertImport({"", source.string(), "", out.path}, stdout_text, stderr_text), 0) << stderr_text.str();
+  const auto converted = readRecording(out.path);
+  ASSERT_TRUE(converted.header);
+  EXPECT_EQ(converted.header->source(), source.string());
+  EXPECT_NE(converted.header->note().find("mimic-csv"), std::string::npos) << converted.header->note();
+  // The importer's own count for this record (tests/streamer/importers_test.cc).
+  EXPECT_EQ(converted.messages.size(), 72u);
+  ASSERT_FALSE(converted.messages.empty());
+  EXPECT_EQ(converted.header->start_time_ms(), converted.messages.front().receive_time_ms());
+}
+
+TEST(RecordImportTest, AnUnreadableFileIsNamedInTheError) {
+  const RemoveAtEnd bad{tempPath("not-a-recording.hl7")};
+  { std::ofstream(bad.path) << "this is not HL7"; }
+  const RemoveAtEnd out{tempPath("import-out")};
+  std::ostringstream stdout_text, stderr_text;
+  EXPECT_EQ(convertImport({"", bad.path, "", out.path}, stdout_text, stderr_text), 1);
+  EXPECT_NE(stderr_text.str().find(fs::path(bad.path).filename().string()), std::string::npos) << stderr_text.str();
 }
 
 // The socket loop end to end: a publisher on loopback, the recorder on its own thread,

@@ -33,13 +33,8 @@ constexpr std::chrono::milliseconds kFinalDrain{10'000};
 // (engine choice: long enough for a live engine to take a full queue).
 constexpr std::chrono::milliseconds kStopDrain{1'000};
 
-#ifdef VIGIL_DEFAULT_PROTOCOL
+// tools/CMakeLists.txt gives every tool the shipped protocol's path, as the engine has it.
 constexpr char kDefaultProtocol[] = VIGIL_DEFAULT_PROTOCOL;
-#else
-// MERGE: tools/CMakeLists.txt can give vigil-replay_lib VIGIL_DEFAULT_PROTOCOL as the
-// engine has it; until then the path is relative to the repository root.
-constexpr char kDefaultProtocol[] = "alarms/protocols/ketamine-crps.json";
-#endif
 
 constexpr char kLoopWithoutShift[] =
     "--loop without --shift-to-now re-sends the recorded timestamps and sequence numbers on every pass. An "
