@@ -13,6 +13,8 @@
 
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
+#include "alarms/service/journal.h"
+#include "alarms/service/journal_rows.h"
 #include "alarms/service/socket_reader.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -65,6 +67,12 @@ class EngineService {
                 const Clock& clock);
 
   void start();
+  // From now on every input the engine applies and every alarm it logs goes to `journal`
+  // (nullptr: none). Attach after recovery, so that replayed rows are not written twice.
+  void attachJournal(Journal* journal) { journal_ = journal; }
+  // Recovery: applies one journaled input through the same code path as when it arrived
+  // live, with publishing and journaling off.
+  void applyJournaled(const JournalInput& input);
   const BoundEndpoints& endpoints() const { return endpoints_; }
   const ServiceCounters& counters() const { return counters_; }
   const core::Engine& engine() const { return engine_; }
@@ -77,8 +85,13 @@ class EngineService {
   void handleIngest(const streamer::Envelope& envelope);
   // Counts what the decoder refused, checks the payload against its topic, hands it on.
   template <typename Value, typename Apply>
-  void ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply);
-  vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request);
+  void ingest(const streamer::Envelope& envelope, streamer::Decoded<Value> decoded, const streamer::Topic& topic,
+              Apply apply);
+  // `identity`: who the caller is as far as the service knows (an authenticated station);
+  // empty: the station named in the request.
+  vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request, std::string_view identity = {});
+  // The journal when this input is live (not replayed), else nullptr.
+  Journal* liveJournal() const { return replaying_ ? nullptr : journal_; }
   void publish(const core::AlarmEvents& events);
   void tick();
   void heartbeat();
@@ -101,6 +114,8 @@ class EngineService {
   std::unique_ptr<SocketReader> subscription_reader_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer heartbeat_timer_;
+  Journal* journal_ = nullptr;
+  bool replaying_ = false;
 };
 
 }  // namespace vigil::service
