@@ -418,7 +418,9 @@ void Journal::flush() {
 
 JournalCounters Journal::counters() const {
   std::lock_guard lock(mutex_);
-  return counters_;
+  auto counters = counters_;
+  counters.queue_depth = queue_.size();
+  return counters;
 }
 
 }  // namespace vigil::service

@@ -39,6 +39,7 @@ struct JournalOptions {
 // Read by any thread; updated under the journal's lock.
 struct JournalCounters {
   std::uint64_t rows_queued = 0;
+  std::uint64_t queue_depth = 0;  // rows waiting now (not yet taken by the writer)
   std::uint64_t rows_written = 0;
   std::uint64_t transactions = 0;
   std::uint64_t queue_full_waits = 0;       // the engine thread waited for room
