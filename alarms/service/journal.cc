@@ -38,6 +38,9 @@ constexpr char kInsertPump[] =
     "INSERT INTO pump_log (patient_id, unit, device_id, time_ms, drug, state, rate_ml_per_h, "
     "dose_rate_mg_per_kg_per_h, concentration_mg_per_ml, weight_kg, volume_infused_ml) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr char kInsertSession[] =
+    "INSERT INTO sessions (epoch, started_ms, clock_mode, protocol_name, protocol_version, protocol_digest, "
+    "recovered_rows) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr char kLatestPumpPerPatient[] =
     "SELECT patient_id, drug, state, rate_ml_per_h, dose_rate_mg_per_kg_per_h FROM pump_log "
     "WHERE id IN (SELECT MAX(id) FROM pump_log GROUP BY patient_id)";
@@ -125,8 +128,9 @@ class Journal::Writer {
     insert_acknowledgement_ = db_.prepare(kInsertAcknowledgement, error);
     insert_advice_ = db_.prepare(kInsertAdvice, error);
     insert_pump_ = db_.prepare(kInsertPump, error);
+    insert_session_ = db_.prepare(kInsertSession, error);
     return insert_input_.ok() && insert_alarm_.ok() && insert_acknowledgement_.ok() && insert_advice_.ok() &&
-           insert_pump_.ok();
+           insert_pump_.ok() && insert_session_.ok();
   }
 
   // A restarted engine must not log again a pump state the journal already holds.
@@ -237,6 +241,18 @@ class Journal::Writer {
     return run(s);
   }
 
+  bool insert(const SessionRow& row, std::uint64_t&) {
+    auto& s = insert_session_;
+    s.bind(1, static_cast<std::int64_t>(row.epoch));
+    s.bind(2, ms(row.started));
+    s.bind(3, std::string_view(row.clock_mode));
+    s.bind(4, std::string_view(row.protocol_name));
+    s.bind(5, std::string_view(row.protocol_version));
+    s.bind(6, std::string_view(row.protocol_digest));
+    s.bind(7, row.recovered_rows);
+    return run(s);
+  }
+
   bool insert(const PumpLogRow& row, std::uint64_t& pump_unchanged) {
     const auto& p = row.status;
     auto signature = signatureOf(p);
@@ -269,6 +285,7 @@ class Journal::Writer {
   Statement insert_acknowledgement_;
   Statement insert_advice_;
   Statement insert_pump_;
+  Statement insert_session_;
   std::map<std::string, std::optional<PumpSignature>> last_pump_;
 };
 
@@ -302,6 +319,8 @@ void Journal::close() {
   if (lock_fd_ >= 0) ::close(lock_fd_);
   lock_fd_ = -1;
 }
+
+void Journal::recordSession(SessionRow session) { push(std::move(session)); }
 
 void Journal::recordIngest(std::string_view topic, std::string_view payload, core::TimePoint engine_time,
                            core::TimePoint receive_time, std::uint64_t epoch) {

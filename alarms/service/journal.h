@@ -58,6 +58,9 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
+  // Once per start, after recovery.
+  void recordSession(SessionRow session);
+
   // Inputs, in the order the engine applies them.
   void recordIngest(std::string_view topic, std::string_view payload, core::TimePoint engine_time,
                     core::TimePoint receive_time, std::uint64_t epoch);

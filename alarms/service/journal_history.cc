@@ -202,7 +202,8 @@ std::optional<std::string> printHistory(JournalReader& reader, const std::string
   std::stable_sort(lines.begin(), lines.end(), [](const HistoryLine& a, const HistoryLine& b) {
     return a.time != b.time ? a.time < b.time : a.order < b.order;
   });
-  out << "Alarm log of patient " << patient_id << " since " << formatUtc(since) << " UTC: " << lines.size()
+  out << "Alarm log of patient " << patient_id
+      << (since == core::TimePoint{} ? std::string() : " since " + formatUtc(since) + " UTC") << ": " << lines.size()
       << (lines.size() == 1 ? " entry\n" : " entries\n");
   if (!lines.empty()) printTable(lines, out);
   return std::nullopt;

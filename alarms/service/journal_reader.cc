@@ -78,6 +78,19 @@ std::int64_t JournalReader::inputCount() {
   return statement.integer(0);
 }
 
+std::optional<SessionRow> JournalReader::lastSession(std::string& error) {
+  auto statement = db_.prepare(
+      "SELECT epoch, started_ms, clock_mode, protocol_name, protocol_version, protocol_digest, recovered_rows "
+      "FROM sessions ORDER BY id DESC LIMIT 1",
+      error);
+  if (!statement.ok()) return std::nullopt;
+  const auto step = statement.step();
+  if (step == Statement::Step::Error) error = db_.lastError();
+  if (step != Statement::Step::Row) return std::nullopt;
+  return SessionRow{static_cast<std::uint64_t>(statement.integer(0)), core::fromMillis(statement.integer(1)),
+                    statement.text(2), statement.text(3), statement.text(4), statement.text(5), statement.integer(6)};
+}
+
 std::vector<LoggedAlarm> JournalReader::alarms(const std::string& patient_id, core::TimePoint since,
                                                std::string& error) {
   constexpr char sql[] =

@@ -77,6 +77,8 @@ class JournalReader {
   // reading stopped (a damaged page): the caller must not trust a partial replay.
   std::optional<std::string> forEachInput(const std::function<void(const JournalInput&)>& visit);
   std::int64_t inputCount();
+  // The latest engine start recorded, if any.
+  std::optional<SessionRow> lastSession(std::string& error);
 
   // The log of one patient from `since` (inclusive) on, oldest first. Errors come back in
   // `error` with whatever was read before.

@@ -53,7 +53,18 @@ struct PumpLogRow {
   core::PumpStatus status;
 };
 
-using JournalRow = std::variant<JournalInput, AlarmLogRow, AcknowledgementRow, AdviceLogRow, PumpLogRow>;
+// An engine start: which run, under which protocol, from how much history.
+struct SessionRow {
+  std::uint64_t epoch = 0;
+  core::TimePoint started;
+  std::string clock_mode;
+  std::string protocol_name;
+  std::string protocol_version;
+  std::string protocol_digest;
+  std::int64_t recovered_rows = 0;
+};
+
+using JournalRow = std::variant<JournalInput, AlarmLogRow, AcknowledgementRow, AdviceLogRow, PumpLogRow, SessionRow>;
 
 // Readable names stored in the log's text columns.
 std::string_view alarmStateName(core::AlarmState state);

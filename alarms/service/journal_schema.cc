@@ -15,6 +15,19 @@ CREATE TABLE journal_schema (
   created_ms  INTEGER NOT NULL
 );
 
+-- One row per engine start: replay is exact only under the same protocol, so a restart
+-- under another one is told loudly.
+CREATE TABLE sessions (
+  id               INTEGER PRIMARY KEY,
+  epoch            INTEGER NOT NULL,
+  started_ms       INTEGER NOT NULL,
+  clock_mode       TEXT NOT NULL,
+  protocol_name    TEXT NOT NULL,
+  protocol_version TEXT NOT NULL,
+  protocol_digest  TEXT NOT NULL,
+  recovered_rows   INTEGER NOT NULL
+);
+
 -- What the engine applied, in order: replaying these into a fresh core rebuilds its state.
 CREATE TABLE inputs (
   seq             INTEGER PRIMARY KEY,  -- apply order
@@ -114,7 +127,7 @@ CREATE TABLE pump_log (
 CREATE INDEX pump_log_by_patient ON pump_log (patient_id, time_ms);
 )sql";
 
-constexpr const char* kTables[] = {"journal_schema", "inputs", "alarm_log", "acknowledgements", "advice_log",
+constexpr const char* kTables[] = {"journal_schema", "sessions", "inputs", "alarm_log", "acknowledgements", "advice_log",
                                    "pump_log"};
 
 // The names of the tables present; nullopt (and `error`) when the file cannot be read as

@@ -134,6 +134,12 @@ int run(const Options& options, core::Protocol protocol) {
     }
     std::clog << "vigil-engine: journal " << *options.journal_path << ": " << service::describe(*recovered)
               << std::endl;
+    const auto session = service::currentSession(engine, engine.engine().protocol(), options.config.clock_mode,
+                                                 *recovered);
+    if (const auto change = service::protocolChange(*recovered, session)) {
+      std::cerr << "vigil-engine: WARNING: " << *change << std::endl;
+    }
+    journal->recordSession(session);
     engine.attachJournal(journal.get());
   }
   const auto& bound = engine.endpoints();

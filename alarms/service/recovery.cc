@@ -1,10 +1,12 @@
 #include "alarms/service/recovery.h"
 
+#include <cstdio>
 #include <set>
 #include <sstream>
 
 #include "alarms/service/journal_history.h"
 #include "alarms/service/journal_reader.h"
+#include "alarms/service/protocol_file.h"
 #include "streamer/topics.h"
 
 namespace vigil::service {
@@ -33,6 +35,8 @@ std::optional<RecoverySummary> recoverFromJournal(const std::string& path, Engin
     error = "reading its inputs failed after " + std::to_string(summary.rows) + " rows: " + *failed;
     return std::nullopt;
   }
+  summary.previous_session = reader->lastSession(error);
+  if (!error.empty()) return std::nullopt;
   summary.patients = patients.size();
   summary.active_alarms = service.engine().activeAlarmCount();
   summary.engine_time = service.engine().now();
@@ -48,6 +52,38 @@ std::string describe(const RecoverySummary& summary) {
        << (summary.rows ? formatUtc(summary.engine_time) + " UTC" : std::string("unset")) << ", in "
        << summary.took.count() / 1000.0 << " ms";
   return text.str();
+}
+
+std::string protocolDigest(const core::Protocol& protocol) {
+  // FNV-1a, 64 bits: a fingerprint to notice a change, not a security measure.
+  std::uint64_t hash = 1469598103934665603ull;
+  for (const unsigned char c : protocol.name + '\n' + protocol.version + '\n' + describeProtocol(protocol)) {
+    hash = (hash ^ c) * 1099511628211ull;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
+
+SessionRow currentSession(const EngineService& service, const core::Protocol& protocol, ClockMode clock_mode,
+                          const RecoverySummary& summary) {
+  return SessionRow{service.epoch(),
+                    core::fromMillis(static_cast<std::int64_t>(service.epoch())),
+                    clock_mode == ClockMode::Wall ? "wall" : "stream",
+                    protocol.name,
+                    protocol.version,
+                    protocolDigest(protocol),
+                    summary.rows};
+}
+
+std::optional<std::string> protocolChange(const RecoverySummary& summary, const SessionRow& current) {
+  const auto& previous = summary.previous_session;
+  if (!previous || previous->protocol_digest == current.protocol_digest) return std::nullopt;
+  return "the journal was written under protocol '" + previous->protocol_name + "' " + previous->protocol_version +
+         " (rules " + previous->protocol_digest + ") and this engine runs '" + current.protocol_name + "' " +
+         current.protocol_version + " (rules " + current.protocol_digest +
+         "): its history was replayed under the new rules, so alarms, ids and advice may differ from what the "
+         "stations showed before the restart";
 }
 
 }  // namespace vigil::service

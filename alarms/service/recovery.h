@@ -10,7 +10,9 @@
 #include <string>
 
 #include "alarms/core/domain.h"
+#include "alarms/core/protocol.h"
 #include "alarms/service/engine_service.h"
+#include "alarms/service/journal_rows.h"
 
 namespace vigil::service {
 
@@ -23,6 +25,7 @@ struct RecoverySummary {
   std::size_t active_alarms = 0;
   core::TimePoint engine_time;
   std::chrono::microseconds took{0};
+  std::optional<SessionRow> previous_session;  // the start that wrote the journal last
 };
 
 // Replays every input journaled at `path` into `service` (constructed, not yet started,
@@ -33,5 +36,17 @@ std::optional<RecoverySummary> recoverFromJournal(const std::string& path, Engin
 
 // One line for stderr.
 std::string describe(const RecoverySummary& summary);
+
+// A digest of the effective rules (every limit, delay, priority and advice), so that a
+// restart under different rules is noticed even when name and version stayed the same.
+std::string protocolDigest(const core::Protocol& protocol);
+
+// This start, to record once recovery is done.
+SessionRow currentSession(const EngineService& service, const core::Protocol& protocol, ClockMode clock_mode,
+                          const RecoverySummary& summary);
+
+// Replay rebuilds exactly what the nurses saw only under the protocol that wrote the
+// journal. A sentence for the operator when it was another one; nullopt otherwise.
+std::optional<std::string> protocolChange(const RecoverySummary& summary, const SessionRow& current);
 
 }  // namespace vigil::service

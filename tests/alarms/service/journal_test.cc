@@ -657,6 +657,31 @@ TEST(Recovery, ReplayRebuildsAlarmsAcknowledgementsAndDoseHistory) {
   EXPECT_DOUBLE_EQ(next_rebuilt[0].dose.previous_rate_mg_per_kg_per_h, 0.2);
 }
 
+TEST(Recovery, ARestartUnderAnotherProtocolIsToldLoudly) {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  ServiceUnderTest first;
+  const auto& protocol = first.service.engine().protocol();
+  {
+    auto journal = openOrFail(path);
+    journal->recordSession(currentSession(first.service, protocol, ClockMode::Stream, RecoverySummary{}));
+  }
+  ServiceUnderTest same;
+  std::string error;
+  auto summary = recoverFromJournal(path, same.service, error);
+  ASSERT_TRUE(summary) << error;
+  ASSERT_TRUE(summary->previous_session);
+  EXPECT_EQ(summary->previous_session->protocol_name, protocol.name);
+  EXPECT_EQ(summary->previous_session->clock_mode, "stream");
+  EXPECT_FALSE(protocolChange(*summary, currentSession(same.service, protocol, ClockMode::Stream, *summary)));
+
+  auto stricter = protocol;
+  stricter.rules.front().delay += std::chrono::seconds(5);
+  const auto changed = protocolChange(*summary, currentSession(same.service, stricter, ClockMode::Stream, *summary));
+  ASSERT_TRUE(changed) << "same name and version, different rules";
+  EXPECT_NE(changed->find("replayed under the new rules"), std::string::npos) << *changed;
+}
+
 // Figures for the report: journal throughput and replay speed (printed, and bounded
 // loosely so that a pathological regression fails).
 TEST(JournalFigures, RowsPerSecondAndRecoveryTime) {
