@@ -164,13 +164,19 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
                                                           : std::string_view("unnamed station"));
     const auto engine_time = engine_.now();
     auto result = engine_.acknowledge(ack.alert_id(), station);
-    if (auto* journal = liveJournal(); journal && result.ok) {
+    auto* journal = liveJournal();
+    if (journal && result.ok) {
       journal->recordControl(request.SerializeAsString(), station, engine_time, clock_.now(), epoch_);
       for (const auto& event : result.events) journal->logAcknowledgement(event);
     }
     reply.set_ok(result.ok);
     reply.set_error(result.error);
     publish(result.events);
+    // A station told "acknowledged" must find it so after any crash: the reply waits for
+    // the commit of the input, the acknowledgement and the transition. Acknowledgements
+    // are human-paced; a commit without fsync takes well under a millisecond (plus
+    // whatever backlog is queued before it).
+    if (journal && result.ok) journal->flush();
     for (const auto& event : result.events) *reply.add_events() = streamer::toProto(event);
     return reply;
   }
