@@ -87,11 +87,14 @@ void EngineService::handleIngest(const streamer::Envelope& envelope) {
   }
   switch (topic->kind) {
     case TopicKind::Vitals:
-      return ingest(streamer::decodeVitals(envelope.payload), *topic,
+      return ingest(envelope, streamer::decodeVitals(envelope.payload), *topic,
                     [this](const core::VitalsFrame& frame) { return engine_.onVitals(frame); });
     case TopicKind::Infusion:
-      return ingest(streamer::decodePumpStatus(envelope.payload), *topic,
-                    [this](const core::PumpStatus& status) { return engine_.onInfusion(status); });
+      return ingest(envelope, streamer::decodePumpStatus(envelope.payload), *topic,
+                    [this](const core::PumpStatus& status) {
+                      if (auto* journal = liveJournal()) journal->logPumpStatus(status);
+                      return engine_.onInfusion(status);
+                    });
     case TopicKind::Event:
       // Clinical events (sedation, side effects) have no rules in this protocol version yet.
       ++counters_.clinical_events_unhandled;
@@ -103,7 +106,8 @@ void EngineService::handleIngest(const streamer::Envelope& envelope) {
 }
 
 template <typename Value, typename Apply>
-void EngineService::ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply) {
+void EngineService::ingest(const streamer::Envelope& envelope, streamer::Decoded<Value> decoded,
+                           const streamer::Topic& topic, Apply apply) {
   counters_.non_finite_measurements += static_cast<std::uint64_t>(decoded.dropped);
   if (!decoded.ok()) {
     ++counters_.undecodable;
@@ -113,10 +117,16 @@ void EngineService::ingest(streamer::Decoded<Value> decoded, const streamer::Top
     ++counters_.topic_payload_mismatch;
     return;
   }
+  // Accepted: from here on the engine's state depends on it, so recovery must replay it.
+  if (auto* journal = liveJournal()) {
+    journal->recordIngest(envelope.topic, envelope.payload, engine_.now(), clock_.now(), epoch_);
+  }
   publish(apply(*decoded.value));
 }
 
 void EngineService::publish(const core::AlarmEvents& events) {
+  if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
+  if (journal_) journal_->logAlarms(events, epoch_);
   for (const auto& event : events) {
     auto message = streamer::toProto(event);
     message.set_engine_epoch(epoch_);
@@ -166,11 +176,24 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
   reply.set_request_id(request.request_id());
   if (request.has_acknowledge()) {
     const auto& ack = request.acknowledge();
-    // Recorded under who the key says, not who the request says.
-    auto result = engine_.acknowledge(ack.alert_id(), acknowledgerName(authenticated, ack.station()));
+    // Recorded under who the key says, not who the request says. A replayed journal row
+    // comes back with the name recorded live as its identity.
+    const auto station = acknowledgerName(authenticated, ack.station());
+    const auto engine_time = engine_.now();
+    auto result = engine_.acknowledge(ack.alert_id(), station);
+    auto* journal = liveJournal();
+    if (journal && result.ok) {
+      journal->recordControl(request.SerializeAsString(), station, engine_time, clock_.now(), epoch_);
+      for (const auto& event : result.events) journal->logAcknowledgement(event);
+    }
     reply.set_ok(result.ok);
     reply.set_error(result.error);
     publish(result.events);
+    // A station told "acknowledged" must find it so after any crash: the reply waits for
+    // the commit of the input, the acknowledgement and the transition. Acknowledgements
+    // are human-paced; a commit without fsync takes well under a millisecond (plus
+    // whatever backlog is queued before it).
+    if (journal && result.ok) journal->flush();
     for (const auto& event : result.events) *reply.add_events() = streamer::toProto(event);
     return reply;
   }
@@ -206,7 +229,35 @@ void EngineService::readSubscription() {
   }
 }
 
-void EngineService::tick() { publish(engine_.advanceTo(clock_.now())); }
+void EngineService::tick() {
+  const auto now = clock_.now();
+  auto events = engine_.advanceTo(now);
+  // A tick that changed nothing need not be replayed: the core stamps deadlines at their
+  // due time, so a later advanceTo() gives the same events. One that did is an input.
+  if (auto* journal = liveJournal(); journal && !events.empty()) journal->recordTick(now, now, epoch_);
+  publish(events);
+}
+
+void EngineService::applyJournaled(const JournalInput& input) {
+  replaying_ = true;
+  // The live engine may have reached this time through ticks that produced nothing and
+  // were not journaled; an acknowledgement is stamped with the engine's time.
+  if (input.engine_time > engine_.now()) publish(engine_.advanceTo(input.engine_time));
+  switch (input.kind) {
+    case InputKind::Ingest:
+      handleIngest(streamer::Envelope{input.topic, input.payload, 2});
+      break;
+    case InputKind::Control: {
+      v1::ControlRequest request;
+      if (request.ParseFromString(input.payload)) (void)handleControl(request, input.identity);
+      break;
+    }
+    case InputKind::Tick:
+      publish(engine_.advanceTo(input.engine_time));
+      break;
+  }
+  replaying_ = false;
+}
 
 void EngineService::heartbeat() {
   v1::Heartbeat beat;

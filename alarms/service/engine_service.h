@@ -13,6 +13,8 @@
 
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
+#include "alarms/service/journal.h"
+#include "alarms/service/journal_rows.h"
 #include "alarms/service/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
@@ -68,6 +70,12 @@ class EngineService {
                 const Clock& clock);
 
   void start();
+  // From now on every input the engine applies and every alarm it logs goes to `journal`
+  // (nullptr: none). Attach after recovery, so that replayed rows are not written twice.
+  void attachJournal(Journal* journal) { journal_ = journal; }
+  // Recovery: applies one journaled input through the same code path as when it arrived
+  // live, with publishing and journaling off.
+  void applyJournaled(const JournalInput& input);
   const BoundEndpoints& endpoints() const { return endpoints_; }
   const ServiceCounters& counters() const { return counters_; }
   const core::Engine& engine() const { return engine_; }
@@ -82,11 +90,15 @@ class EngineService {
   void handleIngest(const streamer::Envelope& envelope);
   // Counts what the decoder refused, checks the payload against its topic, hands it on.
   template <typename Value, typename Apply>
-  void ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply);
+  void ingest(const streamer::Envelope& envelope, streamer::Decoded<Value> decoded, const streamer::Topic& topic,
+              Apply apply);
   void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
-  // `authenticated`: the requester's ZAP User-Id; nullopt on a plain connection.
+  // `authenticated`: the requester's ZAP User-Id, or the name a journal row recorded;
+  // nullopt on a plain connection (the request's own station name, marked as such).
   vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request,
                                         const std::optional<std::string>& authenticated);
+  // The journal when this input is live (not replayed), else nullptr.
+  Journal* liveJournal() const { return replaying_ ? nullptr : journal_; }
   void publish(const core::AlarmEvents& events);
   void tick();
   void heartbeat();
@@ -111,6 +123,8 @@ class EngineService {
   std::unique_ptr<SocketReader> zap_reader_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer heartbeat_timer_;
+  Journal* journal_ = nullptr;
+  bool replaying_ = false;
 };
 
 }  // namespace vigil::service

@@ -6,7 +6,11 @@
 #include <boost/program_options.hpp>
 
 #include "alarms/service/engine_service.h"
+#include "alarms/service/journal.h"
+#include "alarms/service/journal_history.h"
+#include "alarms/service/journal_reader.h"
 #include "alarms/service/protocol_file.h"
+#include "alarms/service/recovery.h"
 #include "streamer/security.h"
 
 namespace po = boost::program_options;
@@ -23,6 +27,9 @@ struct Options {
   std::optional<std::string> check_protocol;
   std::string keys_directory;  // "" for no CurveZMQ
   bool insecure = false;
+  std::optional<std::string> journal_path = "vigil.db";  // nullopt: --no-journal
+  std::optional<std::string> history_patient;
+  core::TimePoint history_since{};
 };
 
 std::optional<Options> parseOptions(int argc, char** argv) {
@@ -45,7 +52,13 @@ std::optional<Options> parseOptions(int argc, char** argv) {
        "CurveZMQ on every socket: DIR/engine.key (+ engine.pub), DIR/gateways/*.pub admitted on ingest, "
        "DIR/stations/*.pub admitted on alerts and control; a key's file name is its identity (see vigil-keygen)")
       ("insecure", po::bool_switch(&options.insecure),
-       "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms");
+       "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms")
+      ("journal", po::value<std::string>(),
+       "SQLite journal (default vigil.db here): the alarm log, and what a restart replays to carry on where it was")
+      ("no-journal", "run without a journal (throwaway runs: nothing is logged, nothing survives a restart)")
+      ("history", po::value<std::string>(), "print this patient's alarm log from the journal and exit")
+      ("since", po::value<std::string>(), "with --history: from this time on (ISO 8601, UTC unless a zone is given, "
+       "or ms since the epoch)");
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -56,6 +69,21 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
   options.config.clock_mode = clock == "wall" ? service::ClockMode::Wall : service::ClockMode::Stream;
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
+  if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();
+  if (values.count("no-journal")) {
+    if (values.count("journal")) throw po::error("--journal and --no-journal contradict each other");
+    options.journal_path.reset();
+  }
+  if (values.count("history")) {
+    if (!options.journal_path) throw po::error("--history reads the journal; it cannot go with --no-journal");
+    options.history_patient = values["history"].as<std::string>();
+  }
+  if (values.count("since")) {
+    const auto text = values["since"].as<std::string>();
+    const auto since = service::parseTimeArgument(text);
+    if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
+    options.history_since = *since;
+  }
   return options;
 }
 
@@ -111,7 +139,43 @@ std::string zapSummary(const service::EngineService& engine) {
          " zap_rejected_other=" + std::to_string(zap->rejected_unknown_domain + zap->malformed);
 }
 
+int printHistory(const Options& options) {
+  std::string error;
+  auto reader = service::JournalReader::open(*options.journal_path, error);
+  if (reader) {
+    if (const auto failed = service::printHistory(*reader, *options.history_patient, options.history_since, std::cout)) {
+      error = *failed;
+    }
+  }
+  if (error.empty()) return 0;
+  std::cerr << "vigil-engine: journal " << *options.journal_path << ": " << error << "\n";
+  return kExitConfigError;
+}
+
+void explainJournalRefusal(const std::string& path, const std::string& error) {
+  std::cerr << "vigil-engine: journal " << path << ": " << error
+            << ". Refusing to start: starting empty would forget the alarms and infusions it holds. Move it aside, "
+               "pass another --journal, or --no-journal for a throwaway run.\n";
+}
+
+void reportJournal(const service::Journal& journal) {
+  const auto j = journal.counters();
+  std::clog << "vigil-engine: journal " << journal.path() << " closed. rows=" << j.rows_written
+            << " transactions=" << j.transactions << " queue_full_waits=" << j.queue_full_waits
+            << " waited_us=" << j.queue_full_wait_us << " dropped=" << j.rows_dropped << " failed=" << j.rows_failed
+            << std::endl;
+}
+
 int run(const Options& options, core::Protocol protocol) {
+  std::unique_ptr<service::Journal> journal;
+  std::string error;
+  if (options.journal_path) {
+    journal = service::Journal::open(*options.journal_path, {}, error);
+    if (!journal) {
+      explainJournalRefusal(*options.journal_path, error);
+      return kExitConfigError;
+    }
+  }
   boost::asio::io_context io;
   zmq::context_t zmq;
   service::WallClock clock;
@@ -121,12 +185,33 @@ int run(const Options& options, core::Protocol protocol) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
   announceSecurity(options);
+  if (journal) {
+    const auto recovered = service::recoverFromJournal(*options.journal_path, engine, error);
+    if (!recovered) {
+      explainJournalRefusal(*options.journal_path, error);
+      return kExitConfigError;
+    }
+    std::clog << "vigil-engine: journal " << *options.journal_path << ": " << service::describe(*recovered)
+              << std::endl;
+    const auto session = service::currentSession(engine, engine.engine().protocol(), options.config.clock_mode,
+                                                 *recovered);
+    if (const auto change = service::protocolChange(*recovered, session)) {
+      std::cerr << "vigil-engine: WARNING: " << *change << std::endl;
+    }
+    journal->recordSession(session);
+    engine.attachJournal(journal.get());
+  }
   const auto& bound = engine.endpoints();
   // One line on stdout that scripts and tests read to find the ports actually bound.
   std::cout << "vigil-engine listening ingest=" << bound.ingest << " alerts=" << bound.alerts
             << " control=" << bound.control << std::endl;
   engine.start();
   io.run();
+  // SIGINT/SIGTERM: everything queued before the stop is committed before exit.
+  if (journal) {
+    journal->close();
+    reportJournal(*journal);
+  }
   const auto& c = engine.counters();
   const auto& e = engine.engine().counters();
   std::clog << "vigil-engine: stopped. ingest=" << c.ingest_messages << " vitals=" << e.vitals_frames
@@ -156,6 +241,7 @@ int main(int argc, char** argv) {
     std::cout << service::describeProtocol(*protocol);
     return 0;
   }
+  if (options->history_patient) return printHistory(*options);
   if (const auto refusal = bindRefusal(*options); !refusal.empty()) {
     std::cerr << "vigil-engine: " << refusal << "\n";
     return kExitConfigError;

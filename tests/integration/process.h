@@ -88,6 +88,9 @@ class ChildProcess {
     return exit_status_;
   }
 
+  // For a test that must end it the hard way (kill -9) and then waitForExit().
+  pid_t pid() const { return pid_; }
+
   // Waits for the process to end by itself; its exit code, or nullopt at the deadline.
   std::optional<int> waitForExit(std::chrono::steady_clock::duration timeout) {
     const int status = waitFor(timeout);

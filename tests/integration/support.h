@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -33,6 +34,12 @@ inline RunningEngine startEngine(std::vector<std::string> extra_args = {}) {
   std::vector<std::string> argv{binary("alarms/vigil-engine"), "--ingest", "tcp://127.0.0.1:*", "--alerts",
                                 "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  // The default journal (vigil.db in the working directory) would carry one test's
+  // alarms into the next, and only one engine may write it: tests that want a journal
+  // pass their own --journal.
+  if (std::find(extra_args.begin(), extra_args.end(), "--journal") == extra_args.end()) {
+    argv.push_back("--no-journal");
+  }
   RunningEngine engine{std::make_unique<ChildProcess>(argv), {}, {}, {}};
   const std::regex listening(R"(listening ingest=(\S+) alerts=(\S+) control=(\S+))");
   const auto match = engine.process->waitForLine(listening, Clock::now() + std::chrono::seconds(10));
