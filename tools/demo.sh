@@ -20,7 +20,10 @@ trap cleanup EXIT INT TERM
 
 # The simulator runs its 4 h session $speed times faster than real time and stamps frames
 # with simulated time, so the engine takes its time from the data (stream clock).
-"$build/alarms/vigil-engine" --clock stream >"$logs/engine.out" 2>"$logs/engine.log" &
+# Each demo is a new ward: a fresh journal, which the engine keeps while it runs (kill -9
+# it and start it again with the same --journal to see it carry on).
+rm -f "$logs"/vigil.db*
+"$build/alarms/vigil-engine" --clock stream --journal "$logs/vigil.db" >"$logs/engine.out" 2>"$logs/engine.log" &
 pids+=($!)
 "$build/streamer/vigil-gateway" --simulate 6 --speed "$speed" >"$logs/gateway.out" 2>"$logs/gateway.log" &
 pids+=($!)
