@@ -246,7 +246,7 @@ class CrashRecovery : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(reply && reply->ok()) << (reply ? reply->error() : "no reply");
     const auto acknowledged = engine.awaitAlarms([](const Alarms& alarms) {
       const auto* a = find(alarms, kBedA, "spo2-below-90");
-      return a && a->acknowledged_by() == "station-3";
+      return a && a->acknowledged_by() == "station-3 (unauthenticated)";
     });
     EXPECT_TRUE(acknowledged);
     return acknowledged.value_or(Alarms{});
@@ -296,7 +296,7 @@ TEST_P(CrashRecovery, KillNineMidScenarioLosesNothingAndCarriesOn) {
   const auto* acknowledged = find(after_restart, kBedA, "spo2-below-90");
   ASSERT_TRUE(acknowledged);
   EXPECT_EQ(acknowledged->inactivation(), v1::INACTIVATION_ACKNOWLEDGED);
-  EXPECT_EQ(acknowledged->acknowledged_by(), "station-3");
+  EXPECT_EQ(acknowledged->acknowledged_by(), "station-3 (unauthenticated)");
   if (clock() == "wall") {
     EXPECT_GT(acknowledged->acknowledged_time_ms(), kT0 + 675 * kSecond) << "stamped by a wall-clock tick";
   } else {
@@ -322,7 +322,7 @@ TEST_P(CrashRecovery, KillNineMidScenarioLosesNothingAndCarriesOn) {
       [&](const v1::AlarmEvent& e) { return e.alert_id() == acknowledged->alert_id() && e.phase() == v1::PHASE_END; },
       Clock::now() + 5s);
   ASSERT_TRUE(ended) << "no END for " << acknowledged->alert_id();
-  EXPECT_EQ(ended->acknowledged_by(), "station-3");
+  EXPECT_EQ(ended->acknowledged_by(), "station-3 (unauthenticated)");
   EXPECT_EQ(ended->start_time_ms(), acknowledged->start_time_ms());
 
   // The log holds both runs, readable while this engine keeps writing it.

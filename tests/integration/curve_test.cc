@@ -43,6 +43,8 @@ RunningEngine startEngineLoggingTo(const std::string& log_path, std::vector<std:
     if (std::find(args.begin(), args.end(), endpoint) == args.end()) argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
   }
   argv.insert(argv.end(), args.begin(), args.end());
+  // As in support.h: no shared default journal between tests running side by side.
+  argv.push_back("--no-journal");
   RunningEngine engine{std::make_unique<ChildProcess>(argv), {}, {}, {}};
   const auto match = engine.process->waitForLine(std::regex(R"(listening ingest=(\S+) alerts=(\S+) control=(\S+))"),
                                                  Clock::now() + 10s);
@@ -353,11 +355,15 @@ TEST_F(CurveTest, AnAdmittedStationsAcknowledgementCarriesItsKeyName) {
 
 // (e) Without keys only loopback; --insecure opens the network, loudly.
 TEST_F(CurveTest, ANetworkEndpointNeedsKeysOrASpokenInsecure) {
-  ChildProcess refused({binary("alarms/vigil-engine"), "--ingest", "tcp://0.0.0.0:*", "--alerts", "tcp://127.0.0.1:*",
-                        "--control", "tcp://127.0.0.1:*"});
+  const auto refusal_log = engine_log_ + ".refused";
+  ChildProcess refused({"/bin/sh", "-c", "exec \"$@\" 2>'" + refusal_log + "'", "sh", binary("alarms/vigil-engine"),
+                        "--ingest", "tcp://0.0.0.0:*", "--alerts", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
+                        "--no-journal"});
   const auto code = refused.waitForExit(10s);
   ASSERT_TRUE(code) << "vigil-engine bound 0.0.0.0 without keys";
   EXPECT_EQ(*code, 2);
+  EXPECT_NE(readWholeFile(refusal_log).find("refusing to bind tcp://0.0.0.0:*"), std::string::npos)
+      << readWholeFile(refusal_log);
 
   engine_ = startEngineLoggingTo(engine_log_, {"--ingest", "tcp://0.0.0.0:*", "--insecure"});
   EXPECT_NE(engine_.ingest.find("0.0.0.0"), std::string::npos) << engine_.ingest;
