@@ -99,7 +99,8 @@ void EngineService::ingest(streamer::Decoded<Value> decoded, const streamer::Top
     ++counters_.topic_payload_mismatch;
     return;
   }
-  publish(apply(*decoded.value));
+  // Advice and status go out once the lead wires their topics; alarms as before.
+  publish(apply(*decoded.value).alarms);
 }
 
 void EngineService::publish(const core::AlarmEvents& events) {
@@ -152,8 +153,8 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request)
     auto result = engine_.acknowledge(ack.alert_id(), ack.station().empty() ? "unnamed station" : ack.station());
     reply.set_ok(result.ok);
     reply.set_error(result.error);
-    publish(result.events);
-    for (const auto& event : result.events) *reply.add_events() = streamer::toProto(event);
+    publish(result.outputs.alarms);
+    for (const auto& event : result.outputs.alarms) *reply.add_events() = streamer::toProto(event);
     return reply;
   }
   if (request.has_snapshot()) {
@@ -161,7 +162,7 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request)
     snapshot->set_engine_epoch(epoch_);
     snapshot->set_sequence(sequence_);
     const auto& prefix = request.snapshot().unit_prefix();
-    for (const auto& alarm : engine_.activeAlarms()) {
+    for (const auto& alarm : engine_.alarms()) {
       if (alarm.unit.compare(0, prefix.size(), prefix) != 0) continue;
       auto* out = snapshot->add_alarms();
       *out = streamer::toProto(alarm);
@@ -188,7 +189,7 @@ void EngineService::readSubscription() {
   }
 }
 
-void EngineService::tick() { publish(engine_.advanceTo(clock_.now())); }
+void EngineService::tick() { publish(engine_.advanceTo(clock_.now()).alarms); }
 
 void EngineService::heartbeat() {
   v1::Heartbeat beat;
