@@ -74,6 +74,7 @@ void AlarmBoard::start(Raise raise, TimePoint time, AlarmEvents& out) {
   const bool was_paused = pause_until_.has_value();
   Alarm alarm;
   alarm.level = raise.level;
+  alarm.event_like = raise.event_like;
   auto& e = alarm.event;
   e.alert_id = alertId(patient_id_, raise.condition, time);
   e.patient_id = patient_id_;
@@ -175,7 +176,7 @@ std::optional<bool> AlarmBoard::acknowledge(std::string_view alert_id, std::stri
       return true;
     }
     alarm.realarm_due.reset();
-    if (settings_.realarm.count() > 0) alarm.realarm_due = time + settings_.realarm;
+    if (settings_.realarm.count() > 0 && !alarm.event_like) alarm.realarm_due = time + settings_.realarm;
     publish(alarm, Phase::Update, time, out);
     return true;
   }

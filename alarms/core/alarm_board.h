@@ -31,6 +31,9 @@ struct Raise {
   // A new occurrence of an event-like condition (another entry of the same kind): an
   // acknowledged alarm sounds again.
   bool fresh_occurrence = false;
+  // Something that happened (an entry, a gap) rather than a state that is measured: once
+  // acknowledged it does not re-alarm, since nothing shows it is "still present".
+  bool event_like = false;
 };
 
 class AlarmBoard {
@@ -71,6 +74,7 @@ class AlarmBoard {
     ConditionLevel level;
     bool escalated = false;  // re-announced as HIGH after going unacknowledged
     bool ends_on_acknowledge = false;
+    bool event_like = false;
     std::optional<TimePoint> escalation_due;
     std::optional<TimePoint> realarm_due;
   };

@@ -337,7 +337,7 @@ Outputs Engine::onInfusion(const PumpStatus& status) {
     evaluate(p, Sample{Metric::DoseRateMgPerH, 0, rate * p.dose.weightKg(), "mg/h", false, status.time}, out);
   }
   double mg_per_h = rate * p.dose.weightKg();
-  if (running && mg_per_h <= 0 && status.rate_ml_per_h > 0 && status.concentration_mg_per_ml > 0) {
+  if (status.state == PumpState::Running && mg_per_h <= 0) {
     mg_per_h = status.rate_ml_per_h * status.concentration_mg_per_ml;  // no weight: the pump's own figures
   }
   p.delivered.setRate(status.time, mg_per_h);
@@ -947,6 +947,7 @@ void Engine::raiseCondition(Patient& p, std::string condition, const ConditionLe
   }
   raise.advice = adviceFor(level.advice, raise.dose, p.dose, level.title);
   raise.fresh_occurrence = fresh_occurrence;
+  raise.event_like = fresh_occurrence;  // only event-like conditions occur afresh
   p.board.raise(std::move(raise), time, out.alarms);
 }
 
