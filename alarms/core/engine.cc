@@ -242,7 +242,7 @@ AcknowledgeResult Engine::acknowledge(std::string_view alert_id, std::string_vie
   const auto found = alarm_index_.find(alert_id);
   if (found == alarm_index_.end()) {
     ++counters_.acknowledgements_refused;
-    return {false, "no active or latched alarm " + std::string(alert_id), {}};
+    return {false, "no active alarm " + std::string(alert_id) + ", nor a latched one", {}};
   }
   Patient& p = *patients_.at(found->second);
   AcknowledgeResult result;
@@ -250,7 +250,7 @@ AcknowledgeResult Engine::acknowledge(std::string_view alert_id, std::string_vie
   result.ok = acknowledged.value_or(false);
   if (!result.ok) {
     ++counters_.acknowledgements_refused;
-    result.error = "no active or latched alarm " + std::string(alert_id);
+    result.error = "no active alarm " + std::string(alert_id) + ", nor a latched one";
     return result;
   }
   ++counters_.acknowledgements;
