@@ -79,24 +79,7 @@ Outputs Engine::onVitals(const VitalsFrame& frame) {
     const Sample sample{source->metric, measurement.code, measurement.value, measurement.unit, source->episodic,
                         frame.time};
     p.baseline.addSample(sample.metric, sample.time, sample.value);
-    p.latest[static_cast<std::size_t>(sample.metric)] =
-        LatestValue{sample.code, std::string(metricName(sample.metric)), sample.value,
-                    sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit),
-                    sample.time};
-    auto& inputs = p.news2_inputs;
-    switch (sample.metric) {
-      case Metric::RespRate: inputs.rr = sample.value; break;
-      case Metric::SpO2: inputs.spo2 = sample.value; break;
-      case Metric::Sbp: inputs.sbp = sample.value; break;
-      case Metric::HeartRate:
-      case Metric::Pulse: inputs.pulse = sample.value; break;
-      case Metric::Temperature: inputs.temperature_c = sample.value; break;
-      default: break;
-    }
-    news2_inputs_changed = news2_inputs_changed || sample.metric == Metric::RespRate ||
-                           sample.metric == Metric::SpO2 || sample.metric == Metric::Sbp ||
-                           sample.metric == Metric::HeartRate || sample.metric == Metric::Pulse ||
-                           sample.metric == Metric::Temperature;
+    news2_inputs_changed = noteLatest(p, sample) || news2_inputs_changed;
     evaluate(p, sample, out);
     noteStability(p, sample);
   }
@@ -104,6 +87,25 @@ Outputs Engine::onVitals(const VitalsFrame& frame) {
   settle(p, frame.time, out, first);
   publishStatus(p, frame.time, out, false);
   return out;
+}
+
+// The latest valid value per metric (for the status) and per NEWS2 parameter. True when a
+// NEWS2 input changed.
+bool Engine::noteLatest(Patient& p, const Sample& sample) {
+  p.latest[static_cast<std::size_t>(sample.metric)] =
+      LatestValue{sample.code, std::string(metricName(sample.metric)), sample.value,
+                  sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit),
+                  sample.time};
+  auto& inputs = p.news2_inputs;
+  switch (sample.metric) {
+    case Metric::RespRate: inputs.rr = sample.value; return true;
+    case Metric::SpO2: inputs.spo2 = sample.value; return true;
+    case Metric::Sbp: inputs.sbp = sample.value; return true;
+    case Metric::HeartRate:
+    case Metric::Pulse: inputs.pulse = sample.value; return true;
+    case Metric::Temperature: inputs.temperature_c = sample.value; return true;
+    default: return false;
+  }
 }
 
 Outputs Engine::onInfusion(const PumpStatus& status) {
@@ -126,17 +128,7 @@ Outputs Engine::onInfusion(const PumpStatus& status) {
   if (running) p.baseline.onInfusionStart(status.time);
   if (running && !was_running) p.running_since = status.time;
 
-  p.last_pump = status.time;
-  if (p.pump_stale) {
-    p.pump_stale = false;
-    p.board.clear(kPumpStale, status.time, out.alarms);
-  }
-  if (!running && p.lost_level > 0) {
-    // "Monitoring lost" is about titrating blind; with nothing running it no longer applies.
-    p.lost_level = 0;
-    p.board.clear(kMonitoringLost, status.time, out.alarms);
-  }
-
+  notePumpArrived(p, status.time, out);
   evaluate(p, Sample{Metric::DoseRateMgPerKgPerH, 0, rate, "mg/kg/h", false, status.time}, out);
   if (p.dose.weightKg() > 0) {
     evaluate(p, Sample{Metric::DoseRateMgPerH, 0, rate * p.dose.weightKg(), "mg/h", false, status.time}, out);

@@ -115,8 +115,11 @@ class Engine {
   void raiseRule(Patient& p, std::size_t rule_index, TimePoint time, TimePoint onset, Trigger trigger, Outputs& out);
   void runRuleDelays(Patient& p, TimePoint due, Outputs& out);
 
+  bool noteLatest(Patient& p, const Sample& sample);
+
   // Technical conditions.
   void noteVitalsArrived(Patient& p, const VitalsFrame& frame, Outputs& out);
+  void notePumpArrived(Patient& p, TimePoint time, Outputs& out);
   void noteMeasurementQuality(Patient& p, Metric metric, const Measurement& m, TimePoint time, Outputs& out);
   void runTechnicalDeadlines(Patient& p, TimePoint due, Outputs& out);
   void raiseMonitoringLost(Patient& p, int level, TimePoint time, Outputs& out);
@@ -138,6 +141,8 @@ class Engine {
                       bool dose_attributable, TimePoint time, TimePoint onset, Trigger trigger, Outputs& out,
                       bool fresh_occurrence = false);
   void noteStability(Patient& p, const Sample& sample);
+  void rememberResumeTarget(Patient& p, const Advice& driving);
+  Advice adviceAfterResolution(Patient& p, TimePoint time);
   void updateAdvice(Patient& p, TimePoint time, Outputs& out);
   void publishStatus(Patient& p, TimePoint time, Outputs& out, bool force);
 

@@ -103,6 +103,47 @@ void Engine::noteStability(Patient& p, const Sample& sample) {
   }
 }
 
+// Where a later RESUME_POSSIBLE will point: REDUCE's own target, else the rate before the
+// last increase; with no lower rate ever given, the rate it ran at (and the advice says so).
+void Engine::rememberResumeTarget(Patient& p, const Advice& driving) {
+  auto& st = p.advice;
+  st.resume_pending = true;
+  if (p.dose.rate() <= 0) return;  // already paused: keep what was known while it ran
+  const auto increase = p.dose.lastIncrease();
+  const double before = driving.target_rate_mg_per_kg_per_h > 0                ? driving.target_rate_mg_per_kg_per_h
+                        : increase && increase->from_mg_per_kg_per_h > 0 ? increase->from_mg_per_kg_per_h
+                                                                         : 0.0;
+  st.resume_target = before > 0 ? before : p.dose.rate();
+  st.resume_target_is_last_rate = before <= 0;
+}
+
+// No alarm drives the advice any more after PAUSE or REDUCE: HOLD until the vitals have been
+// stable long enough, then RESUME_POSSIBLE.
+Advice Engine::adviceAfterResolution(Patient& p, TimePoint time) {
+  auto& st = p.advice;
+  const auto& resume = *protocol_.resume;
+  if (!st.resolved_at) st.resolved_at = time;
+  const bool fresh = st.last_vital && (!protocol_.technical || time - *st.last_vital <= staleLimit(p));
+  if (st.stable_since && !fresh) st.stable_since.reset();  // a gap in the data is not stability
+  const bool stable = st.stable_since && std::max(*st.stable_since, *st.resolved_at) + resume.stable <= time;
+  Advice advice;
+  if (!stable || st.resume_target <= 0) {
+    advice.action = AdviceAction::Hold;
+    advice.reason = "conditions resolved: keep the rate until the vital signs have been stable for " +
+                    minutesText(resume.stable);
+    return advice;
+  }
+  advice.action = AdviceAction::ResumePossible;
+  advice.target_rate_mg_per_kg_per_h = st.resume_target;
+  advice.target_rate_ml_per_h = p.dose.mlPerHour(st.resume_target);
+  advice.reason = "vital signs inside their limits and within " + number(resume.baseline_fraction * 100) +
+                  " % of baseline for " + minutesText(resume.stable) + ": the infusion may resume at " +
+                  number(st.resume_target) + " mg/kg/h";
+  advice.reason += st.resume_target_is_last_rate ? " (no lower rate was given before: review first)"
+                                                 : " (the rate before the last increase)";
+  return advice;
+}
+
 void Engine::updateAdvice(Patient& p, TimePoint time, Outputs& out) {
   auto& st = p.advice;
   const AlarmEvent* driver = nullptr;
@@ -119,37 +160,10 @@ void Engine::updateAdvice(Patient& p, TimePoint time, Outputs& out) {
     st.resolved_at.reset();
     const auto action = driver->advice.action;
     if (protocol_.resume && (action == AdviceAction::Pause || action == AdviceAction::Reduce)) {
-      st.resume_pending = true;
-      if (p.dose.rate() > 0) {
-        // Where to resume: the rate before the last increase (what REDUCE targets too).
-        const auto increase = p.dose.lastIncrease();
-        const double before = driver->advice.target_rate_mg_per_kg_per_h > 0 ? driver->advice.target_rate_mg_per_kg_per_h
-                              : increase && increase->from_mg_per_kg_per_h > 0 ? increase->from_mg_per_kg_per_h
-                                                                               : 0.0;
-        st.resume_target = before > 0 ? before : p.dose.rate();
-        st.resume_target_is_last_rate = before <= 0;
-      }
+      rememberResumeTarget(p, driver->advice);
     }
   } else if (st.resume_pending && protocol_.resume) {
-    if (!st.resolved_at) st.resolved_at = time;
-    const auto& resume = *protocol_.resume;
-    const bool fresh = st.last_vital && (!protocol_.technical || time - *st.last_vital <= staleLimit(p));
-    if (st.stable_since && !fresh) st.stable_since.reset();  // a gap in the data is not stability
-    const bool stable = st.stable_since && std::max(*st.stable_since, *st.resolved_at) + resume.stable <= time;
-    if (stable) {
-      next.advice.action = AdviceAction::ResumePossible;
-      next.advice.target_rate_mg_per_kg_per_h = st.resume_target;
-      next.advice.target_rate_ml_per_h = p.dose.mlPerHour(st.resume_target);
-      next.advice.reason = "vital signs inside their limits and within " + number(resume.baseline_fraction * 100) +
-                           " % of baseline for " + minutesText(resume.stable) + ": the infusion may resume at " +
-                           number(st.resume_target) + " mg/kg/h";
-      next.advice.reason += st.resume_target_is_last_rate ? " (no lower rate was given before: review first)"
-                                                          : " (the rate before the last increase)";
-    } else {
-      next.advice.action = AdviceAction::Hold;
-      next.advice.reason = "conditions resolved: keep the rate until the vital signs have been stable for " +
-                           minutesText(resume.stable);
-    }
+    next.advice = adviceAfterResolution(p, time);
   }
   if (sameAdvice(next, st.last)) return;
   next.patient_id = p.id;

@@ -37,6 +37,20 @@ void Engine::noteVitalsArrived(Patient& p, const VitalsFrame& frame, Outputs& ou
   }
 }
 
+// A pump status arrived: it is no longer stale, and with nothing running "monitoring lost"
+// (which is about titrating blind) no longer applies.
+void Engine::notePumpArrived(Patient& p, TimePoint time, Outputs& out) {
+  p.last_pump = time;
+  if (p.pump_stale) {
+    p.pump_stale = false;
+    p.board.clear(kPumpStale, time, out.alarms);
+  }
+  if (p.dose.rate() <= 0 && p.lost_level > 0) {
+    p.lost_level = 0;
+    p.board.clear(kMonitoringLost, time, out.alarms);
+  }
+}
+
 void Engine::noteMeasurementQuality(Patient& p, Metric metric, const Measurement& m, TimePoint time, Outputs& out) {
   const auto index = static_cast<std::size_t>(metric);
   if (m.quality == Quality::Valid) {

@@ -263,7 +263,9 @@ TEST(Acknowledge, SilencesOnlyTheConditionsActiveNow) {
   // the HR alarm that starts at 60 s sounds.
   for (int k = 0; k <= 60; ++k) {
     s.vitals(t0 + seconds(k), {measurement(mdc::kSpO2, 88), measurement(mdc::kEcgHeartRate, 125)});
-    if (k == 20) ASSERT_TRUE(s.acknowledge(alertIdFor(kPatient, kSpo2Rule, t0 + kSpo2Delay), "nurse-a").ok);
+    if (k == 20) {
+      ASSERT_TRUE(s.acknowledge(alertIdFor(kPatient, kSpo2Rule, t0 + kSpo2Delay), "nurse-a").ok);
+    }
   }
   const auto hr = select(s.events, kHrRule, Phase::Start);
   ASSERT_EQ(hr.size(), 1u);
@@ -303,7 +305,9 @@ TEST(AudioPause, PausesEverySoundingAlarmOfThePatientAndExpiresAfterTheProtocols
   // the events stamped at the expiry. (The MEDIUM ones escalate meanwhile: still paused.)
   s.advance(pause_at + kAudioPause);
   for (const auto& alarm : s.engine.alarms()) {
-    if (alarm.patient_id == kPatient) EXPECT_EQ(alarm.inactivation, Inactivation::AudioPaused);
+    if (alarm.patient_id == kPatient) {
+      EXPECT_EQ(alarm.inactivation, Inactivation::AudioPaused);
+    }
   }
   s.advance(pause_at + kAudioPause + milliseconds(1));
   std::size_t resumed = 0;
@@ -525,8 +529,12 @@ TEST(EventStream, AStationFollowingTheEventsAlwaysAgreesWithTheEngine) {
     const double spo2 = k < 200 ? 88 : 97;
     const double hr = k >= 100 && k < 380 ? 125 : 80;
     s.vitals(t0 + seconds(k), {measurement(mdc::kSpO2, spo2), measurement(mdc::kEcgHeartRate, hr)});
-    if (k == 30) ASSERT_TRUE(s.acknowledge(alertIdFor(kPatient, kSpo2Rule, t0 + kSpo2Delay), "nurse-a").ok);
-    if (k == 170) ASSERT_TRUE(s.audioPause(kPatient, "station-1").ok);
+    if (k == 30) {
+      ASSERT_TRUE(s.acknowledge(alertIdFor(kPatient, kSpo2Rule, t0 + kSpo2Delay), "nurse-a").ok);
+    }
+    if (k == 170) {
+      ASSERT_TRUE(s.audioPause(kPatient, "station-1").ok);
+    }
     check("during the episode");
   }
   s.advance(t0 + minutes(20));

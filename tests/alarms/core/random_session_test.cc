@@ -144,7 +144,9 @@ TEST_P(RandomSession, StaysConsistentAndDeterministic) {
     }
     for (const auto& advice : out.advice) {
       EXPECT_EQ(advice.advice_id.rfind(advice.patient_id + "/advice/", 0), 0u);
-      if (advice.advice.action == AdviceAction::ResumePossible) EXPECT_GT(advice.advice.target_rate_mg_per_kg_per_h, 0.0);
+      if (advice.advice.action == AdviceAction::ResumePossible) {
+        EXPECT_GT(advice.advice.target_rate_mg_per_kg_per_h, 0.0);
+      }
     }
     a.append(std::move(out));
   }
