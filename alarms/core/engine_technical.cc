@@ -8,11 +8,14 @@
 namespace vigil::core {
 using namespace engine_detail;
 
+// Only a valid measurement shows that the patient is monitored: a monitor that reports every
+// probe off is as blind as one that is unplugged.
 void Engine::noteVitalsArrived(Patient& p, const VitalsFrame& frame, Outputs& out) {
   bool continuous = false;
   bool episodic = false;
   for (const auto& measurement : frame.measurements) {
-    if (const auto source = metricForCode(measurement.code)) (source->episodic ? episodic : continuous) = true;
+    const auto source = metricForCode(measurement.code);
+    if (source && measurement.quality == Quality::Valid) (source->episodic ? episodic : continuous) = true;
   }
   if (protocol_.technical) {
     // The NIBP interval as known before this reading: what its persistence is judged by.

@@ -110,6 +110,24 @@ TEST(MonitoringLost, OnlyWhileAnInfusionRuns) {
   EXPECT_EQ(ends[0].event_time, atSecond(1016));
 }
 
+TEST(MonitoringLost, FramesWithEveryProbeOffAreNoMonitoring) {
+  Session s;
+  const TimePoint last = atSecond(1000);
+  runningUntil(s, last);
+  for (int k = 1; k <= 12; ++k) {
+    auto ms = continuousVitals();
+    for (auto& m : ms) m.quality = Quality::SensorOff;
+    if (k % 10 == 0) s.infusion(pump(last + seconds(k), 0.2));
+    s.vitals(last + seconds(k), std::move(ms));
+  }
+  const auto starts = select(s.events, kMonitoringLost, Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].start_time, last + kLost);
+  // One valid vital is monitoring again.
+  s.vitals(last + seconds(13), {measurement(mdc::kEcgHeartRate, 80), measurement(mdc::kSpO2, 0, Quality::SensorOff)});
+  EXPECT_EQ(select(s.events, kMonitoringLost, Phase::End).size(), 1u);
+}
+
 TEST(MonitoringLost, AnInfusionStartedWithNoVitalsAtAllIsBlind) {
   Session s;
   s.infusion(pump(atSecond(100), 0.2));
