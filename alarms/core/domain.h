@@ -88,6 +88,16 @@ struct ClinicalEvent {
   bool enabled = false;
 };
 
+// Frames a source sent that never arrived: its sequence numbers jumped by more than one.
+// The receiving service detects it; the engine raises a LOW technical alarm and counts it.
+struct SequenceGap {
+  std::string patient_id;
+  std::string unit;
+  std::string source_id;
+  std::uint64_t missing = 0;  // how many sequence numbers were skipped
+  TimePoint time;             // event time of the frame after the gap
+};
+
 // Ordered: a higher value is more urgent.
 enum class Priority { None, Low, Medium, High };
 enum class AlarmKind { Physiological, Technical, Advisory };

@@ -67,9 +67,11 @@ bool DoseTracker::ceStillRising(TimePoint time) const {
   return now > 0 && (ahead - now) / now >= settings_.ce_rising_fraction_per_10_min;
 }
 
-DoseContext DoseTracker::contextAt(TimePoint time, TimePoint onset) {
+DoseContext DoseTracker::contextAt(TimePoint time, TimePoint onset) const {
   DoseContext context;
-  const auto now = model_.at(time);
+  // Peeked, never advanced: the model moves only with the rate, so every answer is one
+  // exact step from the last rate change, whenever and however often it is asked.
+  const auto now = model_.peek(time);
   context.infusion_running = rate_ > 0;
   context.rate_mg_per_kg_per_h = rate_;
   context.cp_ug_per_ml = now.cp_ug_per_ml;

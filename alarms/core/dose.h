@@ -28,8 +28,8 @@ class DoseTracker {
 
   // The dose context for an alarm raised at `time` whose condition began at `onset`, with
   // the attribution decided: a condition that began before a rate step is not that step's.
-  DoseContext contextAt(TimePoint time, TimePoint onset);
-  DoseContext contextAt(TimePoint time) { return contextAt(time, time); }
+  DoseContext contextAt(TimePoint time, TimePoint onset) const;
+  DoseContext contextAt(TimePoint time) const { return contextAt(time, time); }
 
   double rate() const { return rate_; }
   double weightKg() const { return weight_kg_; }

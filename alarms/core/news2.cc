@@ -62,7 +62,7 @@ News2SubScore scoreMeasured(const char* parameter, std::optional<double> value, 
   return unknown(parameter);
 }
 
-const News2Scale& spo2Scale(const News2Observations& observations, const News2Chart& chart) {
+const News2Scale& spo2Scale(const News2Inputs& observations, const News2Chart& chart) {
   if (!observations.spo2_scale_2) return chart.spo2_scale_1;
   return observations.on_oxygen ? chart.spo2_scale_2_on_oxygen : chart.spo2_scale_2_on_air;
 }
@@ -108,7 +108,7 @@ double roundToResolution(double value, double resolution) {
   return valueOfSteps(stepsOf(value, resolution), resolution);
 }
 
-News2 computeNews2(const News2Observations& observations, const News2Chart& chart) {
+News2 computeNews2(const News2Inputs& observations, const News2Chart& chart) {
   News2 news2;
   news2.spo2_scale = observations.spo2_scale_2 ? 2 : 1;
   if (!chart.configured) {
@@ -226,7 +226,7 @@ News2Scale parseScale(const v1::News2Parameter& message, const std::string& at, 
 }
 
 News2ConsciousnessScores parseConsciousness(const v1::News2Consciousness& message, ChartChecker& check) {
-  const std::string at = "news2.consciousness.";
+  const std::string at = "news2_chart.consciousness.";
   return News2ConsciousnessScores{check.score(message.alert(), at + "alert"),
                                   check.score(message.new_confusion(), at + "new_confusion"),
                                   check.score(message.voice(), at + "voice"), check.score(message.pain(), at + "pain"),
@@ -236,13 +236,13 @@ News2ConsciousnessScores parseConsciousness(const v1::News2Consciousness& messag
 News2RiskThresholds parseRisk(const v1::News2RiskBands& message, ChartChecker& check) {
   News2RiskThresholds risk{static_cast<int>(message.medium_from_total()), static_cast<int>(message.high_from_total()),
                            static_cast<int>(message.single_parameter_score())};
-  if (message.medium_from_total() < 1) check.fail("news2.risk.medium_from_total", "must be at least 1");
+  if (message.medium_from_total() < 1) check.fail("news2_chart.risk.medium_from_total", "must be at least 1");
   if (message.high_from_total() <= message.medium_from_total()) {
-    check.fail("news2.risk.high_from_total", "must be above medium_from_total (got " +
+    check.fail("news2_chart.risk.high_from_total", "must be above medium_from_total (got " +
                                                  std::to_string(message.high_from_total()) + ")");
   }
   if (message.single_parameter_score() < 1 || message.single_parameter_score() > 3) {
-    check.fail("news2.risk.single_parameter_score",
+    check.fail("news2_chart.risk.single_parameter_score",
                "must be 1..3 (got " + std::to_string(message.single_parameter_score()) + ")");
   }
   return risk;
@@ -258,19 +258,19 @@ std::optional<News2Chart> parseNews2Chart(const v1::News2Chart& message, std::ve
   ChartChecker check(errors);
   News2Chart chart;
   chart.configured = true;
-  chart.respiration_rate = parseScale(message.respiration_rate(), "news2.respiration_rate", check);
-  chart.spo2_scale_1 = parseScale(message.spo2_scale_1(), "news2.spo2_scale_1", check);
-  chart.spo2_scale_2_on_air = parseScale(message.spo2_scale_2_on_air(), "news2.spo2_scale_2_on_air", check);
-  chart.spo2_scale_2_on_oxygen = parseScale(message.spo2_scale_2_on_oxygen(), "news2.spo2_scale_2_on_oxygen", check);
-  requirePresent(message.has_air_or_oxygen(), "news2.air_or_oxygen", check);
-  chart.air_score = check.score(message.air_or_oxygen().air(), "news2.air_or_oxygen.air");
-  chart.oxygen_score = check.score(message.air_or_oxygen().oxygen(), "news2.air_or_oxygen.oxygen");
-  chart.systolic_bp = parseScale(message.systolic_bp(), "news2.systolic_bp", check);
-  chart.pulse = parseScale(message.pulse(), "news2.pulse", check);
-  requirePresent(message.has_consciousness(), "news2.consciousness", check);
+  chart.respiration_rate = parseScale(message.respiration_rate(), "news2_chart.respiration_rate", check);
+  chart.spo2_scale_1 = parseScale(message.spo2_scale_1(), "news2_chart.spo2_scale_1", check);
+  chart.spo2_scale_2_on_air = parseScale(message.spo2_scale_2_on_air(), "news2_chart.spo2_scale_2_on_air", check);
+  chart.spo2_scale_2_on_oxygen = parseScale(message.spo2_scale_2_on_oxygen(), "news2_chart.spo2_scale_2_on_oxygen", check);
+  requirePresent(message.has_air_or_oxygen(), "news2_chart.air_or_oxygen", check);
+  chart.air_score = check.score(message.air_or_oxygen().air(), "news2_chart.air_or_oxygen.air");
+  chart.oxygen_score = check.score(message.air_or_oxygen().oxygen(), "news2_chart.air_or_oxygen.oxygen");
+  chart.systolic_bp = parseScale(message.systolic_bp(), "news2_chart.systolic_bp", check);
+  chart.pulse = parseScale(message.pulse(), "news2_chart.pulse", check);
+  requirePresent(message.has_consciousness(), "news2_chart.consciousness", check);
   chart.consciousness = parseConsciousness(message.consciousness(), check);
-  chart.temperature = parseScale(message.temperature(), "news2.temperature", check);
-  requirePresent(message.has_risk(), "news2.risk", check);
+  chart.temperature = parseScale(message.temperature(), "news2_chart.temperature", check);
+  requirePresent(message.has_risk(), "news2_chart.risk", check);
   chart.risk = parseRisk(message.risk(), check);
   if (!check.ok()) return std::nullopt;
   return chart;

@@ -21,7 +21,7 @@
 //   only be too low by those parameters' scores, never too high, and the station shows
 //   which sub-scores are unknown.
 // - Air or oxygen: on_oxygen = false is air (the nurse records oxygen when it starts).
-// - A chart that is not configured (the protocol has no "news2" block) scores nothing:
+// - A chart that is not configured (the protocol has no "news2Chart" block) scores nothing:
 //   the band is Unknown and every sub-score is unknown.
 //
 // Band: Unknown as above; Zero for a total of 0; High from risk.high_from_total (7);
@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "alarms/core/domain.h"
+#include "alarms/core/news2_inputs.h"
 
 namespace vigil::v1 {
 class News2Chart;
@@ -88,17 +89,9 @@ struct News2Chart {
   News2RiskThresholds risk;
 };
 
-// What the score is computed from: the latest value of each parameter. The engine's
-// News2Inputs (news2_inputs.h) has the same fields; the two are unified at merge.
-struct News2Observations {
-  std::optional<double> rr, spo2, sbp, pulse, temperature_c;
-  Acvpu consciousness = Acvpu::Unspecified;
-  bool on_oxygen = false;
-  bool spo2_scale_2 = false;
-};
-
 // Sub-scores in the chart's order: RR, SPO2, AIR_OR_OXYGEN, SBP, PULSE, CONSCIOUSNESS, TEMP.
-News2 computeNews2(const News2Observations& observations, const News2Chart& chart);
+// The engine keeps `observations` (news2_inputs.h) up to date per patient.
+News2 computeNews2(const News2Inputs& observations, const News2Chart& chart);
 
 // `value` rounded to a multiple of `resolution`, half away from zero (see above).
 double roundToResolution(double value, double resolution);

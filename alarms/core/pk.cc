@@ -205,6 +205,7 @@ Concentrations InfusionModel::at(TimePoint time) {
 
 Concentrations InfusionModel::peek(TimePoint time) const {
   if (!last_time_) return Concentrations{};
+  if (time <= *last_time_) return state_.concentrations();
   PkState future = state_;
   future.advance(minutesBetween(*last_time_, time), rate_);
   return future.concentrations();

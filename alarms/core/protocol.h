@@ -34,12 +34,92 @@ struct Rule {
   AlarmKind kind = AlarmKind::Physiological;
   AdviceAction advice = AdviceAction::None;
   bool dose_attributable = true;
+  bool latching = false;  // resolved: the rule's own setting or the protocol's default
 };
 
 struct DoseAttributionSettings {
   Duration window_start{0};
   Duration window_end{0};
   double ce_rising_fraction_per_10_min = 0.0;
+};
+
+// IEC 60601-1-8 behaviour. Defaults are the standards' own (proto/protocol.proto).
+struct AlarmSystemSettings {
+  Priority latch_from_priority = Priority::High;
+  Duration audio_pause{std::chrono::seconds(120)};
+  Duration escalation{std::chrono::seconds(120)};  // 0: never
+  Duration realarm{std::chrono::seconds(180)};     // 0: never
+};
+
+// One level of a condition: what is shown and advised while it applies.
+struct ConditionLevel {
+  std::string title;
+  Priority priority = Priority::None;
+  AdviceAction advice = AdviceAction::None;
+  bool latching = false;
+};
+
+struct TechnicalLevelSettings {
+  ConditionLevel level;
+  Duration after{0};
+  Duration hold{0};
+};
+
+struct TechnicalSettings {
+  TechnicalLevelSettings monitoring_lost;
+  TechnicalLevelSettings monitoring_lost_escalated;
+  double nibp_interval_factor = 0.0;
+  Duration nibp_default_interval{0};
+  TechnicalLevelSettings pump_stale;
+  TechnicalLevelSettings sensor_off;
+  TechnicalLevelSettings sequence_gap;
+  Duration max_sample_gap{0};
+};
+
+struct EventRule {
+  std::string id;
+  ConditionLevel level;
+  std::vector<ClinicalEventKind> kinds;
+  Severity severity = Severity::Unspecified;  // Unspecified: any
+  int rass_min = 0;
+  int rass_max = 0;
+  unsigned count = 1;
+  Duration within{0};
+  Duration hold{0};
+  bool dose_attributable = true;
+  bool isSedation() const;
+};
+
+struct SessionDoseSettings {
+  std::string id;
+  ConditionLevel level;
+  AlarmKind kind = AlarmKind::Advisory;
+  double max_mg = 0.0;
+  Duration window{0};
+};
+
+struct TitrationPaceSettings {
+  std::string id;
+  ConditionLevel level;
+  AlarmKind kind = AlarmKind::Advisory;
+  Duration min_interval{0};
+  Duration hold{0};
+};
+
+struct ResumeSettings {
+  Duration stable{0};
+  double baseline_fraction = 0.0;
+  std::vector<Metric> baseline_metrics;  // empty: every vital with a baseline
+};
+
+struct News2Level {
+  int total_at_least = 0;
+  ConditionLevel level;
+};
+
+struct News2Settings {
+  std::vector<News2Level> aggregate;  // ascending
+  ConditionLevel single_three;        // priority None: off
 };
 
 struct Protocol {
@@ -50,7 +130,15 @@ struct Protocol {
   DoseAttributionSettings dose_attribution;
   Duration baseline_window{0};
   std::vector<Rule> rules;
-  News2Chart news2;  // configured = false when the file has no "news2" block
+  AlarmSystemSettings alarm_system;
+  std::optional<TechnicalSettings> technical;  // absent: no technical alarms
+  std::vector<EventRule> event_rules;
+  std::optional<SessionDoseSettings> session_dose;
+  std::optional<TitrationPaceSettings> titration_pace;
+  std::optional<ResumeSettings> resume;
+  std::optional<News2Settings> news2_triggers;  // rule 22; absent: NEWS2 raises no alarms
+  Duration status_interval{std::chrono::seconds(1)};
+  News2Chart news2_chart;  // configured = false when the file has no "news2Chart" block
 };
 
 // One problem with a protocol file, naming the field it is about.

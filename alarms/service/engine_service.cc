@@ -96,9 +96,8 @@ void EngineService::handleIngest(const streamer::Envelope& envelope) {
                       return engine_.onInfusion(status);
                     });
     case TopicKind::Event:
-      // Clinical events (sedation, side effects) have no rules in this protocol version yet.
-      ++counters_.clinical_events_unhandled;
-      return;
+      return ingest(envelope, streamer::decodeClinicalEvent(envelope.payload), *topic,
+                    [this](const core::ClinicalEvent& event) { return engine_.onClinicalEvent(event); });
     default:
       ++counters_.unknown_topic;
       return;
@@ -124,19 +123,26 @@ void EngineService::ingest(const streamer::Envelope& envelope, streamer::Decoded
   publish(apply(*decoded.value));
 }
 
-void EngineService::publish(const core::AlarmEvents& events) {
+void EngineService::publish(const core::Outputs& outputs) {
   if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
-  if (journal_) journal_->logAlarms(events, epoch_);
-  for (const auto& event : events) {
-    auto message = streamer::toProto(event);
-    message.set_engine_epoch(epoch_);
-    message.set_sequence(++sequence_);
-    const auto topic = streamer::makeTopic(TopicKind::Alert, event.unit, event.patient_id);
-    if (alerts_.publish(topic, message)) {
-      ++counters_.alert_events_published;
-    } else {
-      ++counters_.alert_events_not_queued;
-    }
+  if (journal_) {
+    journal_->logAlarms(outputs.alarms, epoch_);
+    journal_->logAdvice(outputs.advice);
+  }
+  for (const auto& event : outputs.alarms) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
+  for (const auto& event : outputs.advice) publishStamped(TopicKind::Advice, event, streamer::toProto(event));
+  for (const auto& status : outputs.statuses) publishStamped(TopicKind::Status, status, streamer::toProto(status));
+}
+
+// One sequence for every message of the alert stream, so a station sees any gap in it.
+template <typename Value, typename Message>
+void EngineService::publishStamped(TopicKind kind, const Value& value, Message message) {
+  message.set_engine_epoch(epoch_);
+  message.set_sequence(++sequence_);
+  if (alerts_.publish(streamer::makeTopic(kind, value.unit, value.patient_id), message)) {
+    ++counters_.alert_events_published;
+  } else {
+    ++counters_.alert_events_not_queued;
   }
 }
 
@@ -173,48 +179,108 @@ void EngineService::readControl() {
 v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
                                               const std::optional<std::string>& authenticated) {
   v1::ControlReply reply;
-  reply.set_request_id(request.request_id());
   if (request.has_acknowledge()) {
-    const auto& ack = request.acknowledge();
-    // Recorded under who the key says, not who the request says. A replayed journal row
-    // comes back with the name recorded live as its identity.
-    const auto station = acknowledgerName(authenticated, ack.station());
-    const auto engine_time = engine_.now();
-    auto result = engine_.acknowledge(ack.alert_id(), station);
-    auto* journal = liveJournal();
-    if (journal && result.ok) {
-      journal->recordControl(request.SerializeAsString(), station, engine_time, clock_.now(), epoch_);
-      for (const auto& event : result.events) journal->logAcknowledgement(event);
-    }
-    reply.set_ok(result.ok);
-    reply.set_error(result.error);
-    publish(result.events);
-    // A station told "acknowledged" must find it so after any crash: the reply waits for
-    // the commit of the input, the acknowledgement and the transition. Acknowledgements
-    // are human-paced; a commit without fsync takes well under a millisecond (plus
-    // whatever backlog is queued before it).
-    if (journal && result.ok) journal->flush();
-    for (const auto& event : result.events) *reply.add_events() = streamer::toProto(event);
-    return reply;
+    reply = acknowledge(request, authenticated);
+  } else if (request.has_audio_pause()) {
+    reply = audioPause(request, authenticated);
+  } else if (request.has_clinical_event()) {
+    reply = enterClinicalEvent(request, authenticated);
+  } else if (request.has_snapshot()) {
+    reply = snapshot(request.snapshot());
+  } else {
+    reply.set_ok(false);
+    reply.set_error("empty control request");
+    ++counters_.control_malformed;
   }
-  if (request.has_snapshot()) {
-    auto* snapshot = reply.mutable_snapshot();
-    snapshot->set_engine_epoch(epoch_);
-    snapshot->set_sequence(sequence_);
-    const auto& prefix = request.snapshot().unit_prefix();
-    for (const auto& alarm : engine_.activeAlarms()) {
-      if (alarm.unit.compare(0, prefix.size(), prefix) != 0) continue;
-      auto* out = snapshot->add_alarms();
-      *out = streamer::toProto(alarm);
-      out->set_engine_epoch(epoch_);
-    }
-    reply.set_ok(true);
-    return reply;
-  }
-  reply.set_ok(false);
-  reply.set_error("empty control request");
-  ++counters_.control_malformed;
+  reply.set_request_id(request.request_id());
   return reply;
+}
+
+// A control input that changed the engine's state: journaled before the reply (so a
+// station told "done" finds it so after any crash), published, and echoed in the reply.
+v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, const std::string& identity,
+                                             core::TimePoint engine_time_before, bool ok, const std::string& error,
+                                             const core::Outputs& outputs) {
+  v1::ControlReply reply;
+  reply.set_ok(ok);
+  reply.set_error(error);
+  auto* journal = liveJournal();
+  if (journal && ok) {
+    journal->recordControl(request.SerializeAsString(), identity, engine_time_before, clock_.now(), epoch_);
+    if (request.has_acknowledge()) {
+      for (const auto& event : outputs.alarms) journal->logAcknowledgement(event);
+    }
+  }
+  publish(outputs);
+  // Human-paced: a commit without fsync takes well under a millisecond (plus whatever
+  // backlog is queued before it).
+  if (journal && ok) journal->flush();
+  for (const auto& event : outputs.alarms) *reply.add_events() = streamer::toProto(event);
+  return reply;
+}
+
+v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
+                                            const std::optional<std::string>& authenticated) {
+  const auto& ack = request.acknowledge();
+  // Recorded under who the key says, not who the request says. A replayed journal row
+  // comes back with the name recorded live as its identity.
+  const auto station = acknowledgerName(authenticated, ack.station());
+  const auto before = engine_.now();
+  const auto result = engine_.acknowledge(ack.alert_id(), station);
+  return applyControl(request, station, before, result.ok, result.error, result.outputs);
+}
+
+v1::ControlReply EngineService::audioPause(const v1::ControlRequest& request,
+                                           const std::optional<std::string>& authenticated) {
+  const auto& pause = request.audio_pause();
+  const auto station = acknowledgerName(authenticated, pause.station());
+  const auto before = engine_.now();
+  const auto result = engine_.audioPause(pause.patient_id(), station);
+  return applyControl(request, station, before, result.ok, result.error, result.outputs);
+}
+
+// A nurse's entry at a station. It is stamped with the engine's time, not the station's
+// clock: in a replay the engine's time is the data's, and an entry belongs to "now" there.
+v1::ControlReply EngineService::enterClinicalEvent(const v1::ControlRequest& request,
+                                                   const std::optional<std::string>& authenticated) {
+  auto event = streamer::fromProto(request.clinical_event());
+  const auto station = acknowledgerName(authenticated, event.source_id);
+  const auto before = engine_.now();
+  if (event.patient_id.empty() || event.unit.empty() || event.kind == core::ClinicalEventKind::Unspecified) {
+    ++counters_.control_malformed;
+    return applyControl(request, station, before, false, "a clinical event needs a patient, a unit and a kind", {});
+  }
+  event.source_id = station;
+  event.time = before;
+  const auto outputs = engine_.onClinicalEvent(event);
+  return applyControl(request, station, before, true, {}, outputs);
+}
+
+// The Clone pattern's snapshot: everything a station shows, valid at `sequence`.
+v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) const {
+  v1::ControlReply reply;
+  auto* snapshot = reply.mutable_snapshot();
+  snapshot->set_engine_epoch(epoch_);
+  snapshot->set_sequence(sequence_);
+  const auto& prefix = request.unit_prefix();
+  const auto wanted = [&prefix](const std::string& unit) { return unit.compare(0, prefix.size(), prefix) == 0; };
+  for (const auto& alarm : engine_.alarms()) {
+    if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
+  }
+  for (const auto& advice : engine_.currentAdvice()) {
+    if (wanted(advice.unit)) *snapshot->add_advice() = stamped(streamer::toProto(advice));
+  }
+  for (const auto& status : engine_.statuses()) {
+    if (wanted(status.unit)) *snapshot->add_statuses() = stamped(streamer::toProto(status));
+  }
+  reply.set_ok(true);
+  return reply;
+}
+
+template <typename Message>
+Message EngineService::stamped(Message message) const {
+  message.set_engine_epoch(epoch_);
+  return message;
 }
 
 void EngineService::readSubscription() {
@@ -231,11 +297,11 @@ void EngineService::readSubscription() {
 
 void EngineService::tick() {
   const auto now = clock_.now();
-  auto events = engine_.advanceTo(now);
+  auto outputs = engine_.advanceTo(now);
   // A tick that changed nothing need not be replayed: the core stamps deadlines at their
   // due time, so a later advanceTo() gives the same events. One that did is an input.
-  if (auto* journal = liveJournal(); journal && !events.empty()) journal->recordTick(now, now, epoch_);
-  publish(events);
+  if (auto* journal = liveJournal(); journal && !outputs.empty()) journal->recordTick(now, now, epoch_);
+  publish(outputs);
 }
 
 void EngineService::applyJournaled(const JournalInput& input) {

@@ -48,7 +48,6 @@ struct ServiceCounters {
   std::uint64_t undecodable = 0;
   std::uint64_t non_finite_measurements = 0;
   std::uint64_t topic_payload_mismatch = 0;
-  std::uint64_t clinical_events_unhandled = 0;
   std::uint64_t control_requests = 0;
   std::uint64_t control_malformed = 0;
   std::uint64_t alert_events_published = 0;
@@ -97,9 +96,23 @@ class EngineService {
   // nullopt on a plain connection (the request's own station name, marked as such).
   vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request,
                                         const std::optional<std::string>& authenticated);
+  vigil::v1::ControlReply acknowledge(const vigil::v1::ControlRequest& request,
+                                      const std::optional<std::string>& authenticated);
+  vigil::v1::ControlReply audioPause(const vigil::v1::ControlRequest& request,
+                                     const std::optional<std::string>& authenticated);
+  vigil::v1::ControlReply enterClinicalEvent(const vigil::v1::ControlRequest& request,
+                                             const std::optional<std::string>& authenticated);
+  vigil::v1::ControlReply applyControl(const vigil::v1::ControlRequest& request, const std::string& identity,
+                                       core::TimePoint engine_time_before, bool ok, const std::string& error,
+                                       const core::Outputs& outputs);
+  vigil::v1::ControlReply snapshot(const vigil::v1::SnapshotRequest& request) const;
+  template <typename Message>
+  Message stamped(Message message) const;
   // The journal when this input is live (not replayed), else nullptr.
   Journal* liveJournal() const { return replaying_ ? nullptr : journal_; }
-  void publish(const core::AlarmEvents& events);
+  void publish(const core::Outputs& outputs);
+  template <typename Value, typename Message>
+  void publishStamped(streamer::TopicKind kind, const Value& value, Message message);
   void tick();
   void heartbeat();
   void scheduleTick();

@@ -219,7 +219,7 @@ int run(const Options& options, core::Protocol protocol) {
             << " not_queued=" << c.alert_events_not_queued << " malformed=" << c.malformed_multipart
             << " unknown_topic=" << c.unknown_topic << " undecodable=" << c.undecodable
             << " mismatched=" << c.topic_payload_mismatch << " non_finite=" << c.non_finite_measurements
-            << " events_unhandled=" << c.clinical_events_unhandled << " quality_gated=" << e.measurements_quality_gated
+            << " quality_gated=" << e.measurements_quality_gated
             << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements
             << zapSummary(engine) << (options.insecure ? " INSECURE" : "") << std::endl;
   return 0;

@@ -31,7 +31,7 @@ Fed apply(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply 
   } else if (!addressedConsistently(*decoded.value, topic)) {
     fed.outcome = FeedOutcome::Mismatched;
   } else {
-    fed.alarms = into_engine(*decoded.value);
+    fed.outputs = into_engine(*decoded.value);
   }
   return fed;
 }
@@ -49,8 +49,8 @@ Fed feedEngine(core::Engine& engine, const vigil::v1::RecordedMessage& message) 
       return apply(streamer::decodePumpStatus(message.payload()), *topic,
                    [&](const core::PumpStatus& status) { return engine.onInfusion(status); });
     case TopicKind::Event:
-      // Like the engine service: clinical events have no rules in this protocol version yet.
-      return {{}, FeedOutcome::EventUnhandled, 0};
+      return apply(streamer::decodeClinicalEvent(message.payload()), *topic,
+                   [&](const core::ClinicalEvent& event) { return engine.onClinicalEvent(event); });
     default:
       return {{}, FeedOutcome::UnknownTopic, 0};
   }
@@ -78,10 +78,9 @@ InlineCounts runInline(const std::vector<vigil::v1::RecordedMessage>& messages, 
       case FeedOutcome::UnknownTopic: ++counts.unknown_topic; break;
       case FeedOutcome::Undecodable: ++counts.undecodable; break;
       case FeedOutcome::Mismatched: ++counts.mismatched; break;
-      case FeedOutcome::EventUnhandled: ++counts.events_unhandled; break;
     }
     // The one place the engine's output is consumed.
-    for (const auto& event : fed.alarms) {
+    for (const auto& event : fed.outputs.alarms) {
       jsonl << alarmJson(event) << '\n';
       ++counts.alarm_events;
     }
@@ -94,7 +93,7 @@ std::string describeInlineCounts(const InlineCounts& c) {
   std::ostringstream text;
   text << c.messages << " messages, " << c.applied << " applied, " << c.alarm_events << " alarm events; unknown topic "
        << c.unknown_topic << ", undecodable " << c.undecodable << ", mismatched " << c.mismatched
-       << ", events unhandled " << c.events_unhandled << ", non-finite measurements " << c.non_finite_measurements;
+       << ", non-finite measurements " << c.non_finite_measurements;
   return text.str();
 }
 

@@ -15,11 +15,10 @@
 
 namespace vigil::tools::replay {
 
-enum class FeedOutcome { Applied, UnknownTopic, Undecodable, Mismatched, EventUnhandled };
+enum class FeedOutcome { Applied, UnknownTopic, Undecodable, Mismatched };
 
-// MERGE: when the engine returns core::Outputs, `alarms` becomes `outputs`.
 struct Fed {
-  core::AlarmEvents alarms;
+  core::Outputs outputs;
   FeedOutcome outcome = FeedOutcome::Applied;
   int non_finite_dropped = 0;
 };
@@ -39,7 +38,6 @@ struct InlineCounts {
   std::uint64_t unknown_topic = 0;
   std::uint64_t undecodable = 0;
   std::uint64_t mismatched = 0;
-  std::uint64_t events_unhandled = 0;
   std::uint64_t non_finite_measurements = 0;
   std::uint64_t alarm_events = 0;
 };

@@ -26,13 +26,13 @@ namespace {
 using namespace test_support;
 
 const News2Chart& chart() {
-  static const News2Chart loaded = shippedProtocol().news2;
+  static const News2Chart loaded = shippedProtocol().news2_chart;
   return loaded;
 }
 
 // A calm adult on air, alert, scale 1: every parameter in its 0 band.
-News2Observations normal() {
-  News2Observations o;
+News2Inputs normal() {
+  News2Inputs o;
   o.rr = 16;
   o.spo2 = 97;
   o.sbp = 120;
@@ -54,7 +54,7 @@ const News2SubScore& sub(const News2& news2, std::string_view parameter) {
 TEST(News2Chart, TheShippedProtocolCarriesTheChart) {
   const auto load = parseProtocol(shippedProtocolText());
   ASSERT_TRUE(load.protocol.has_value()) << errorsText(load);
-  const News2Chart& c = load.protocol->news2;
+  const News2Chart& c = load.protocol->news2_chart;
   EXPECT_TRUE(c.configured);
   EXPECT_EQ(c.respiration_rate.bands.size(), 5u);
   EXPECT_EQ(c.spo2_scale_1.bands.size(), 4u);
@@ -99,7 +99,7 @@ TEST(News2, ANormalAdultScoresZeroWithEverySubScoreKnownInChartOrder) {
 struct Edge {
   std::string name;
   std::string parameter;  // the sub-score that changes
-  std::function<void(News2Observations&)> set;
+  std::function<void(News2Inputs&)> set;
   double value = 0.0;     // the value as scored (after rounding)
   int score = 0;
   int others = 0;         // what the rest adds (oxygen: 2)
@@ -107,7 +107,7 @@ struct Edge {
 
 void PrintTo(const Edge& e, std::ostream* os) { *os << e.name; }
 
-using Setter = std::function<void(News2Observations&, double)>;
+using Setter = std::function<void(News2Inputs&, double)>;
 
 // One parameter's edges: (input, scored value, score) triples.
 struct Point {
@@ -129,30 +129,30 @@ void addEdges(std::vector<Edge>& out, const std::string& label, const std::strin
               std::vector<Point> points, int others = 0) {
   for (const auto& p : points) {
     out.push_back({label + "_" + valueName(p.input) + "_scores_" + std::to_string(p.score), parameter,
-                   [setter, input = p.input](News2Observations& o) { setter(o, input); }, p.scored, p.score, others});
+                   [setter, input = p.input](News2Inputs& o) { setter(o, input); }, p.scored, p.score, others});
   }
 }
 
 std::vector<Edge> edges() {
   std::vector<Edge> out;
-  const Setter rr = [](News2Observations& o, double v) { o.rr = v; };
-  const Setter spo2 = [](News2Observations& o, double v) { o.spo2 = v; };
-  const Setter spo2_scale2_air = [](News2Observations& o, double v) {
+  const Setter rr = [](News2Inputs& o, double v) { o.rr = v; };
+  const Setter spo2 = [](News2Inputs& o, double v) { o.spo2 = v; };
+  const Setter spo2_scale2_air = [](News2Inputs& o, double v) {
     o.spo2 = v;
     o.spo2_scale_2 = true;
   };
-  const Setter spo2_scale2_oxygen = [](News2Observations& o, double v) {
+  const Setter spo2_scale2_oxygen = [](News2Inputs& o, double v) {
     o.spo2 = v;
     o.spo2_scale_2 = true;
     o.on_oxygen = true;
   };
-  const Setter spo2_scale1_oxygen = [](News2Observations& o, double v) {
+  const Setter spo2_scale1_oxygen = [](News2Inputs& o, double v) {
     o.spo2 = v;
     o.on_oxygen = true;
   };
-  const Setter sbp = [](News2Observations& o, double v) { o.sbp = v; };
-  const Setter pulse = [](News2Observations& o, double v) { o.pulse = v; };
-  const Setter temp = [](News2Observations& o, double v) { o.temperature_c = v; };
+  const Setter sbp = [](News2Inputs& o, double v) { o.sbp = v; };
+  const Setter pulse = [](News2Inputs& o, double v) { o.pulse = v; };
+  const Setter temp = [](News2Inputs& o, double v) { o.temperature_c = v; };
 
   // RR: <= 8 -> 3, 9-11 -> 1, 12-20 -> 0, 21-24 -> 2, >= 25 -> 3.
   addEdges(out, "RR", "RR", rr,
@@ -201,7 +201,7 @@ class News2Edge : public ::testing::TestWithParam<Edge> {};
 
 TEST_P(News2Edge, ScoresAsTheChart) {
   const Edge& e = GetParam();
-  News2Observations o = normal();
+  News2Inputs o = normal();
   e.set(o);
   const News2 n = computeNews2(o, chart());
   const auto& s = sub(n, e.parameter);
@@ -219,7 +219,7 @@ INSTANTIATE_TEST_SUITE_P(Rcp2017, News2Edge, ::testing::ValuesIn(edges()),
 // ---------------------------------------------------------------- air, oxygen, consciousness
 
 TEST(News2, OxygenScoresTwoAndAirZero) {
-  News2Observations o = normal();
+  News2Inputs o = normal();
   EXPECT_EQ(sub(computeNews2(o, chart()), "AIR_OR_OXYGEN").score, 0);
   o.on_oxygen = true;
   const News2 n = computeNews2(o, chart());
@@ -230,7 +230,7 @@ TEST(News2, OxygenScoresTwoAndAirZero) {
 }
 
 TEST(News2, ScaleTwoIsReported) {
-  News2Observations o = normal();
+  News2Inputs o = normal();
   o.spo2_scale_2 = true;
   EXPECT_EQ(computeNews2(o, chart()).spo2_scale, 2);
   o.spo2_scale_2 = false;
@@ -245,7 +245,7 @@ TEST(News2, ConsciousnessAlertScoresZeroAndAnyNewConfusionVoicePainOrUnresponsiv
   };
   for (const Level& l : {Level{Acvpu::Alert, 1, 0}, Level{Acvpu::NewConfusion, 2, 3}, Level{Acvpu::Voice, 3, 3},
                          Level{Acvpu::Pain, 4, 3}, Level{Acvpu::Unresponsive, 5, 3}}) {
-    News2Observations o = normal();
+    News2Inputs o = normal();
     o.consciousness = l.level;
     const News2 n = computeNews2(o, chart());
     SCOPED_TRACE(l.value);
@@ -261,7 +261,7 @@ TEST(News2, ConsciousnessAlertScoresZeroAndAnyNewConfusionVoicePainOrUnresponsiv
 
 struct Total {
   std::string name;
-  std::function<void(News2Observations&)> set;
+  std::function<void(News2Inputs&)> set;
   int total;
   News2Band band;
   bool single_three;
@@ -271,24 +271,24 @@ void PrintTo(const Total& t, std::ostream* os) { *os << t.name; }
 
 std::vector<Total> totals() {
   return {
-      {"Zero", [](News2Observations&) {}, 0, News2Band::Zero, false},
-      {"OneIsLow", [](News2Observations& o) { o.pulse = 91; }, 1, News2Band::Low, false},
-      {"FourWithoutAThreeIsLow", [](News2Observations& o) { o.rr = 21, o.pulse = 111; }, 4, News2Band::Low, false},
-      {"ASingleThreeIsLowMedium", [](News2Observations& o) { o.rr = 25; }, 3, News2Band::LowMedium, true},
-      {"ASingleThreeAtFourIsLowMedium", [](News2Observations& o) { o.sbp = 90, o.pulse = 91; }, 4,
+      {"Zero", [](News2Inputs&) {}, 0, News2Band::Zero, false},
+      {"OneIsLow", [](News2Inputs& o) { o.pulse = 91; }, 1, News2Band::Low, false},
+      {"FourWithoutAThreeIsLow", [](News2Inputs& o) { o.rr = 21, o.pulse = 111; }, 4, News2Band::Low, false},
+      {"ASingleThreeIsLowMedium", [](News2Inputs& o) { o.rr = 25; }, 3, News2Band::LowMedium, true},
+      {"ASingleThreeAtFourIsLowMedium", [](News2Inputs& o) { o.sbp = 90, o.pulse = 91; }, 4,
        News2Band::LowMedium, true},
-      {"FiveIsMedium", [](News2Observations& o) { o.rr = 21, o.pulse = 111, o.temperature_c = 38.1; }, 5,
+      {"FiveIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.temperature_c = 38.1; }, 5,
        News2Band::Medium, false},
-      {"FiveWithAThreeIsMedium", [](News2Observations& o) { o.rr = 25, o.sbp = 91; }, 5, News2Band::Medium, true},
-      {"SixIsMedium", [](News2Observations& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true; }, 6,
+      {"FiveWithAThreeIsMedium", [](News2Inputs& o) { o.rr = 25, o.sbp = 91; }, 5, News2Band::Medium, true},
+      {"SixIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true; }, 6,
        News2Band::Medium, false},
-      {"SevenIsHigh", [](News2Observations& o) { o.rr = 25, o.sbp = 91, o.on_oxygen = true; }, 7, News2Band::High,
+      {"SevenIsHigh", [](News2Inputs& o) { o.rr = 25, o.sbp = 91, o.on_oxygen = true; }, 7, News2Band::High,
        true},
       {"SevenWithoutAThreeIsHigh",
-       [](News2Observations& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true, o.temperature_c = 38.5; }, 7,
+       [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true, o.temperature_c = 38.5; }, 7,
        News2Band::High, false},
       {"EverythingWorstIsNineteen",
-       [](News2Observations& o) {
+       [](News2Inputs& o) {
          o.rr = 30, o.spo2 = 80, o.on_oxygen = true, o.sbp = 80, o.pulse = 140, o.consciousness = Acvpu::Unresponsive,
          o.temperature_c = 40;
        },
@@ -300,7 +300,7 @@ class News2Total : public ::testing::TestWithParam<Total> {};
 
 TEST_P(News2Total, SumsAndBands) {
   const Total& t = GetParam();
-  News2Observations o = normal();
+  News2Inputs o = normal();
   t.set(o);
   const News2 n = computeNews2(o, chart());
   int sum = 0;
@@ -319,15 +319,15 @@ INSTANTIATE_TEST_SUITE_P(Rcp2017, News2Total, ::testing::ValuesIn(totals()),
 TEST(News2, AnyOfRrSpo2SbpOrPulseMissingMakesTheBandUnknown) {
   struct Missing {
     const char* parameter;
-    std::function<void(News2Observations&)> clear;
+    std::function<void(News2Inputs&)> clear;
   };
-  const std::vector<Missing> all{{"RR", [](News2Observations& o) { o.rr.reset(); }},
-                                 {"SPO2", [](News2Observations& o) { o.spo2.reset(); }},
-                                 {"SBP", [](News2Observations& o) { o.sbp.reset(); }},
-                                 {"PULSE", [](News2Observations& o) { o.pulse.reset(); }}};
+  const std::vector<Missing> all{{"RR", [](News2Inputs& o) { o.rr.reset(); }},
+                                 {"SPO2", [](News2Inputs& o) { o.spo2.reset(); }},
+                                 {"SBP", [](News2Inputs& o) { o.sbp.reset(); }},
+                                 {"PULSE", [](News2Inputs& o) { o.pulse.reset(); }}};
   for (const auto& m : all) {
     SCOPED_TRACE(m.parameter);
-    News2Observations o = normal();
+    News2Inputs o = normal();
     o.temperature_c = 39.5;  // 2: the known parameters still add up
     m.clear(o);
     const News2 n = computeNews2(o, chart());
@@ -342,19 +342,19 @@ TEST(News2, AnyOfRrSpo2SbpOrPulseMissingMakesTheBandUnknown) {
 TEST(News2, ANonFiniteValueIsMissing) {
   for (double bad : {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
                      -std::numeric_limits<double>::infinity()}) {
-    News2Observations o = normal();
+    News2Inputs o = normal();
     o.spo2 = bad;
     const News2 n = computeNews2(o, chart());
     EXPECT_FALSE(sub(n, "SPO2").known);
     EXPECT_EQ(n.band, News2Band::Unknown);
-    News2Observations t = normal();
+    News2Inputs t = normal();
     t.temperature_c = bad;
     EXPECT_FALSE(sub(computeNews2(t, chart()), "TEMP").known);
   }
 }
 
 TEST(News2, MissingTemperatureScoresZeroAsUnknownAndTheBandStands) {
-  News2Observations o = normal();
+  News2Inputs o = normal();
   o.temperature_c.reset();
   o.rr = 25;
   const News2 n = computeNews2(o, chart());
@@ -365,7 +365,7 @@ TEST(News2, MissingTemperatureScoresZeroAsUnknownAndTheBandStands) {
 }
 
 TEST(News2, UnspecifiedConsciousnessCountsAsAlertButIsReportedUnknown) {
-  News2Observations o = normal();
+  News2Inputs o = normal();
   o.consciousness = Acvpu::Unspecified;
   o.pulse = 111;
   const News2 n = computeNews2(o, chart());
@@ -376,7 +376,7 @@ TEST(News2, UnspecifiedConsciousnessCountsAsAlertButIsReportedUnknown) {
 }
 
 TEST(News2, BothOptionalParametersMissingStillGiveALowerBoundBand) {
-  News2Observations o = normal();
+  News2Inputs o = normal();
   o.consciousness = Acvpu::Unspecified;
   o.temperature_c.reset();
   o.rr = 25, o.sbp = 91, o.on_oxygen = true;
@@ -436,52 +436,52 @@ void PrintTo(const ChartDefect& d, std::ostream* os) { *os << d.name; }
 const std::vector<ChartDefect>& chartDefects() {
   static const std::vector<ChartDefect> list{
       {"OverlappingBands", R"({ "min": 9, "max": 11, "score": 1 })", R"({ "min": 8, "max": 11, "score": 1 })",
-       "news2.respiration_rate.bands[1].min", "overlaps bands[0] (max 8)"},
+       "news2_chart.respiration_rate.bands[1].min", "overlaps bands[0] (max 8)"},
       {"GapBetweenBands", R"({ "min": 12, "max": 20, "score": 0 })", R"({ "min": 13, "max": 20, "score": 0 })",
-       "news2.respiration_rate.bands[2].min", "leaves a gap after bands[1] (max 11): expected 12"},
+       "news2_chart.respiration_rate.bands[2].min", "leaves a gap after bands[1] (max 11): expected 12"},
       {"TemperatureGap", R"({ "min": 36.1, "max": 38.0, "score": 0 })", R"({ "min": 36.2, "max": 38.0, "score": 0 })",
-       "news2.temperature.bands[2].min", "expected 36.1"},
+       "news2_chart.temperature.bands[2].min", "expected 36.1"},
       {"TemperatureOverlap", R"({ "min": 38.1, "max": 39.0, "score": 1 })",
-       R"({ "min": 38.0, "max": 39.0, "score": 1 })", "news2.temperature.bands[3].min", "overlaps"},
+       R"({ "min": 38.0, "max": 39.0, "score": 1 })", "news2_chart.temperature.bands[3].min", "overlaps"},
       {"BandScoreAboveThree", R"({ "min": 220, "score": 3 })", R"({ "min": 220, "score": 4 })",
-       "news2.systolic_bp.bands[4].score", "must be 0..3 (got 4)"},
-      {"OxygenScoreAboveThree", R"("oxygen": 2 })", R"("oxygen": 5 })", "news2.air_or_oxygen.oxygen", "0..3"},
-      {"ConsciousnessScoreAboveThree", R"("voice": 3,)", R"("voice": 7,)", "news2.consciousness.voice", "0..3"},
+       "news2_chart.systolic_bp.bands[4].score", "must be 0..3 (got 4)"},
+      {"OxygenScoreAboveThree", R"("oxygen": 2 })", R"("oxygen": 5 })", "news2_chart.air_or_oxygen.oxygen", "0..3"},
+      {"ConsciousnessScoreAboveThree", R"("voice": 3,)", R"("voice": 7,)", "news2_chart.consciousness.voice", "0..3"},
       {"NegativeScoreIsNotAScore", R"({ "min": 131, "score": 3 })", R"({ "min": 131, "score": -3 })", "",
        "not a valid protocol file"},
-      {"ZeroResolution", R"("resolution": 0.1,)", R"("resolution": 0,)", "news2.temperature.resolution",
+      {"ZeroResolution", R"("resolution": 0.1,)", R"("resolution": 0,)", "news2_chart.temperature.resolution",
        "must be a positive number"},
       {"NegativeResolution", R"("spo2Scale1": { "resolution": 1,)", R"("spo2Scale1": { "resolution": -1,)",
-       "news2.spo2_scale_1.resolution", "must be a positive number"},
-      {"MissingResolution", R"("pulse": { "resolution": 1,)", R"("pulse": {)", "news2.pulse.resolution",
+       "news2_chart.spo2_scale_1.resolution", "must be a positive number"},
+      {"MissingResolution", R"("pulse": { "resolution": 1,)", R"("pulse": {)", "news2_chart.pulse.resolution",
        "must be a positive number (got 0)"},
       {"EndOffTheResolution", R"({ "min": 35.1, "max": 36.0, "score": 1 })",
-       R"({ "min": 35.15, "max": 36.0, "score": 1 })", "news2.temperature.bands[1].min",
+       R"({ "min": 35.15, "max": 36.0, "score": 1 })", "news2_chart.temperature.bands[1].min",
        "not a multiple of the resolution 0.1"},
       {"LowestBandClosedBelow", R"({ "max": 8, "score": 3 })", R"({ "min": 0, "max": 8, "score": 3 })",
-       "news2.respiration_rate.bands[0].min", "open below"},
+       "news2_chart.respiration_rate.bands[0].min", "open below"},
       {"HighestBandClosedAbove", R"({ "min": 131, "score": 3 })", R"({ "min": 131, "max": 300, "score": 3 })",
-       "news2.pulse.bands[5].max", "open above"},
+       "news2_chart.pulse.bands[5].max", "open above"},
       {"InnerBandOpen", R"({ "min": 94, "max": 95, "score": 1 })", R"({ "min": 94, "score": 1 })",
-       "news2.spo2_scale_1.bands[2].max", "is required"},
+       "news2_chart.spo2_scale_1.bands[2].max", "is required"},
       {"MaxBelowMin", R"({ "min": 91, "max": 100, "score": 2 })", R"({ "min": 91, "max": 89, "score": 2 })",
-       "news2.systolic_bp.bands[1].max", "is below min"},
+       "news2_chart.systolic_bp.bands[1].max", "is below min"},
       {"NoBands", R"("spo2Scale2OnAir": { "resolution": 1, "bands": [
       { "max": 83, "score": 3 }, { "min": 84, "max": 85, "score": 2 }, { "min": 86, "max": 87, "score": 1 },
       { "min": 88, "score": 0 } ] },)",
-       R"("spo2Scale2OnAir": { "resolution": 1, "bands": [] },)", "news2.spo2_scale_2_on_air.bands",
+       R"("spo2Scale2OnAir": { "resolution": 1, "bands": [] },)", "news2_chart.spo2_scale_2_on_air.bands",
        "must list at least one band"},
       {"MissingScale", R"("spo2Scale2OnAir": { "resolution": 1, "bands": [
       { "max": 83, "score": 3 }, { "min": 84, "max": 85, "score": 2 }, { "min": 86, "max": 87, "score": 1 },
-      { "min": 88, "score": 0 } ] },)", "", "news2.spo2_scale_2_on_air.bands", "must list at least one band"},
+      { "min": 88, "score": 0 } ] },)", "", "news2_chart.spo2_scale_2_on_air.bands", "must list at least one band"},
       {"MissingConsciousness", R"("consciousness": { "alert": 0, "newConfusion": 3, "voice": 3, "pain": 3, "unresponsive": 3 },)",
-       "", "news2.consciousness", "is required"},
-      {"HighNotAboveMedium", R"("highFromTotal": 7)", R"("highFromTotal": 5)", "news2.risk.high_from_total",
+       "", "news2_chart.consciousness", "is required"},
+      {"HighNotAboveMedium", R"("highFromTotal": 7)", R"("highFromTotal": 5)", "news2_chart.risk.high_from_total",
        "must be above medium_from_total"},
-      {"MediumZero", R"("mediumFromTotal": 5)", R"("mediumFromTotal": 0)", "news2.risk.medium_from_total",
+      {"MediumZero", R"("mediumFromTotal": 5)", R"("mediumFromTotal": 0)", "news2_chart.risk.medium_from_total",
        "at least 1"},
       {"SingleParameterScoreFour", R"("singleParameterScore": 3)", R"("singleParameterScore": 4)",
-       "news2.risk.single_parameter_score", "1..3"},
+       "news2_chart.risk.single_parameter_score", "1..3"},
       {"UnknownChartField", R"("airOrOxygen": {)", R"("airOrOxygenn": {)", "", "airOrOxygenn"},
   };
   return list;
@@ -513,7 +513,7 @@ TEST(News2ChartLoad, ChartErrorsAreReportedWithTheRestOfTheProtocolsErrors) {
   std::vector<std::string> fields;
   for (const auto& error : load.errors) fields.push_back(error.field);
   EXPECT_NE(std::find(fields.begin(), fields.end(), "baseline.window_s"), fields.end()) << errorsText(load);
-  EXPECT_NE(std::find(fields.begin(), fields.end(), "news2.temperature.resolution"), fields.end())
+  EXPECT_NE(std::find(fields.begin(), fields.end(), "news2_chart.temperature.resolution"), fields.end())
       << errorsText(load);
 }
 
@@ -528,8 +528,8 @@ TEST(News2ChartLoad, AProtocolWithoutAChartLoadsUnconfigured) {
                  "delayS": 15, "priority": "PRIORITY_HIGH", "advice": "ADVICE_PAUSE" } ]
   })json");
   ASSERT_TRUE(load.protocol.has_value()) << errorsText(load);
-  EXPECT_FALSE(load.protocol->news2.configured);
-  EXPECT_EQ(computeNews2(normal(), load.protocol->news2).band, News2Band::Unknown);
+  EXPECT_FALSE(load.protocol->news2_chart.configured);
+  EXPECT_EQ(computeNews2(normal(), load.protocol->news2_chart).band, News2Band::Unknown);
 }
 
 }  // namespace

@@ -39,7 +39,36 @@ constexpr std::string_view kValidProtocol = R"json({
     { "id": "dose-max", "title": "Dose rate above maximum", "metrics": ["DOSE_RATE_MG_PER_KG_PER_H"],
       "high": { "value": 0.35 },
       "priority": "PRIORITY_MEDIUM", "kind": "KIND_ADVISORY", "advice": "ADVICE_HOLD" }
-  ]
+  ],
+  "alarmSystem": { "audioPauseS": 90, "escalationS": 60, "realarmS": 0 },
+  "technical": {
+    "monitoringLost": { "title": "lost", "afterS": 10, "priority": "PRIORITY_MEDIUM", "advice": "ADVICE_HOLD" },
+    "monitoringLostEscalated": { "title": "lost long", "afterS": 60, "priority": "PRIORITY_HIGH", "advice": "ADVICE_PAUSE" },
+    "nibpIntervalFactor": 1.5, "nibpDefaultIntervalS": 300,
+    "pumpStale": { "title": "pump", "afterS": 30, "priority": "PRIORITY_MEDIUM" },
+    "sensorOff": { "title": "sensor", "afterS": 30, "priority": "PRIORITY_LOW" },
+    "sequenceGap": { "title": "gap", "holdS": 60, "priority": "PRIORITY_LOW" },
+    "maxSampleGapS": 10
+  },
+  "eventRules": [
+    { "id": "rass", "title": "RASS -2", "kinds": ["SEDATION_SCORE"], "rassMin": -2, "rassMax": -2,
+      "priority": "PRIORITY_MEDIUM", "advice": "ADVICE_REDUCE" },
+    { "id": "sick", "title": "Nausea twice", "kinds": ["NAUSEA", "VOMITING"], "count": 2, "withinS": 1800,
+      "holdS": 900, "priority": "PRIORITY_MEDIUM", "advice": "ADVICE_REDUCE", "latching": true }
+  ],
+  "sessionDose": { "id": "session-dose", "title": "Session dose", "maxMg": 100, "windowS": 14400,
+    "priority": "PRIORITY_MEDIUM", "advice": "ADVICE_HOLD" },
+  "titrationPace": { "id": "pace", "title": "Too soon", "minIntervalS": 1800, "holdS": 1200,
+    "priority": "PRIORITY_LOW", "advice": "ADVICE_HOLD" },
+  "resume": { "stableS": 600, "baselineFraction": 0.1, "baselineMetrics": ["HR"] },
+  "news2Triggers": {
+    "aggregate": [
+      { "totalAtLeast": 5, "title": "NEWS2 5", "priority": "PRIORITY_MEDIUM", "advice": "ADVICE_HOLD" },
+      { "totalAtLeast": 7, "title": "NEWS2 7", "priority": "PRIORITY_HIGH", "advice": "ADVICE_PAUSE" }
+    ],
+    "singleThreeTitle": "single 3", "singleThreePriority": "PRIORITY_LOW", "singleThreeAdvice": "ADVICE_HOLD"
+  },
+  "statusIntervalS": 2
 })json";
 
 // The valid protocol with exactly one occurrence of `from` replaced by `to`.
@@ -92,6 +121,91 @@ TEST(Protocol, TheSmallProtocolLoadsAsWritten) {
   EXPECT_EQ(p.baseline_window, minutes(5));
 }
 
+TEST(Protocol, TheAlarmSystemAndTheNewSectionsLoadAsWritten) {
+  const auto load = parseProtocol(kValidProtocol);
+  ASSERT_TRUE(load.protocol.has_value()) << errorsText(load);
+  const Protocol& p = *load.protocol;
+  EXPECT_EQ(p.alarm_system.audio_pause, seconds(90));
+  EXPECT_EQ(p.alarm_system.escalation, seconds(60));
+  EXPECT_EQ(p.alarm_system.realarm, Duration{0});
+  EXPECT_EQ(p.alarm_system.latch_from_priority, Priority::High);  // absent: HIGH latches
+  EXPECT_TRUE(p.rules[0].latching);                                // HIGH
+  EXPECT_FALSE(p.rules[2].latching);                               // MEDIUM
+  ASSERT_TRUE(p.technical.has_value());
+  EXPECT_EQ(p.technical->monitoring_lost.after, seconds(10));
+  EXPECT_EQ(p.technical->monitoring_lost.level.priority, Priority::Medium);
+  EXPECT_EQ(p.technical->monitoring_lost_escalated.level.advice, AdviceAction::Pause);
+  EXPECT_TRUE(p.technical->monitoring_lost_escalated.level.latching);
+  EXPECT_DOUBLE_EQ(p.technical->nibp_interval_factor, 1.5);
+  EXPECT_EQ(p.technical->nibp_default_interval, minutes(5));
+  EXPECT_EQ(p.technical->pump_stale.after, seconds(30));
+  EXPECT_EQ(p.technical->pump_stale.level.advice, AdviceAction::None);
+  EXPECT_EQ(p.technical->sequence_gap.hold, seconds(60));
+  EXPECT_EQ(p.technical->max_sample_gap, seconds(10));
+  ASSERT_EQ(p.event_rules.size(), 2u);
+  EXPECT_TRUE(p.event_rules[0].isSedation());
+  EXPECT_EQ(p.event_rules[0].rass_min, -2);
+  EXPECT_EQ(p.event_rules[0].level.advice, AdviceAction::Reduce);
+  EXPECT_TRUE(p.event_rules[0].dose_attributable);
+  EXPECT_FALSE(p.event_rules[1].isSedation());
+  EXPECT_EQ(p.event_rules[1].kinds, (std::vector<ClinicalEventKind>{ClinicalEventKind::Nausea, ClinicalEventKind::Vomiting}));
+  EXPECT_EQ(p.event_rules[1].count, 2u);
+  EXPECT_EQ(p.event_rules[1].within, minutes(30));
+  EXPECT_EQ(p.event_rules[1].hold, minutes(15));
+  EXPECT_TRUE(p.event_rules[1].level.latching) << "set explicitly on a MEDIUM rule";
+  ASSERT_TRUE(p.session_dose.has_value());
+  EXPECT_DOUBLE_EQ(p.session_dose->max_mg, 100.0);
+  EXPECT_EQ(p.session_dose->window, hours(4));
+  EXPECT_EQ(p.session_dose->kind, AlarmKind::Advisory) << "absent kind";
+  ASSERT_TRUE(p.titration_pace.has_value());
+  EXPECT_EQ(p.titration_pace->min_interval, minutes(30));
+  EXPECT_EQ(p.titration_pace->hold, minutes(20));
+  ASSERT_TRUE(p.resume.has_value());
+  EXPECT_EQ(p.resume->stable, minutes(10));
+  EXPECT_DOUBLE_EQ(p.resume->baseline_fraction, 0.1);
+  EXPECT_EQ(p.resume->baseline_metrics, std::vector<Metric>{Metric::HeartRate});
+  ASSERT_TRUE(p.news2_triggers.has_value());
+  ASSERT_EQ(p.news2_triggers->aggregate.size(), 2u);
+  EXPECT_EQ(p.news2_triggers->aggregate[1].total_at_least, 7);
+  EXPECT_EQ(p.news2_triggers->aggregate[1].level.priority, Priority::High);
+  EXPECT_EQ(p.news2_triggers->single_three.priority, Priority::Low);
+  EXPECT_EQ(p.status_interval, seconds(2));
+}
+
+TEST(Protocol, WithoutTheOptionalSectionsTheStandardsDefaultsApply) {
+  std::string text(kValidProtocol);
+  text = text.substr(0, text.find(R"(,
+  "alarmSystem")")) + "\n}";
+  const auto load = parseProtocol(text);
+  ASSERT_TRUE(load.protocol.has_value()) << errorsText(load) << text;
+  const Protocol& p = *load.protocol;
+  EXPECT_EQ(p.alarm_system.audio_pause, minutes(2));
+  EXPECT_EQ(p.alarm_system.escalation, minutes(2));
+  EXPECT_EQ(p.alarm_system.realarm, minutes(3));
+  EXPECT_EQ(p.alarm_system.latch_from_priority, Priority::High);
+  EXPECT_FALSE(p.technical.has_value());
+  EXPECT_TRUE(p.event_rules.empty());
+  EXPECT_FALSE(p.session_dose.has_value());
+  EXPECT_FALSE(p.titration_pace.has_value());
+  EXPECT_FALSE(p.resume.has_value());
+  EXPECT_FALSE(p.news2_triggers.has_value());
+  EXPECT_EQ(p.status_interval, seconds(1));
+}
+
+TEST(Protocol, LatchingFollowsTheProtocolsPriorityUnlessARuleSaysOtherwise) {
+  auto load = parseProtocol(edited(R"("alarmSystem": { "audioPauseS": 90,)",
+                                   R"("alarmSystem": { "latchFromPriority": "PRIORITY_MEDIUM", "audioPauseS": 90,)"));
+  ASSERT_TRUE(load.protocol.has_value()) << errorsText(load);
+  EXPECT_TRUE(load.protocol->rules[2].latching);  // MEDIUM now latches
+  load = parseProtocol(edited(R"("advice": "ADVICE_PAUSE" },
+    { "id": "hr-range")",
+                              R"("advice": "ADVICE_PAUSE", "latching": false },
+    { "id": "hr-range")"));
+  ASSERT_TRUE(load.protocol.has_value()) << errorsText(load);
+  EXPECT_FALSE(load.protocol->rules[0].latching);
+  EXPECT_TRUE(load.protocol->rules[1].latching);
+}
+
 TEST(Protocol, DoseAttributableCanBeSetExplicitly) {
   const auto load = parseProtocol(edited(R"("advice": "ADVICE_PAUSE" },
     { "id": "hr-range")",
@@ -123,6 +237,70 @@ TEST(Protocol, TheShippedProtocolLoadsWithTheClinicalNumbers) {
   EXPECT_EQ(p.dose_attribution.window_end, minutes(40));
   EXPECT_DOUBLE_EQ(p.dose_attribution.ce_rising_fraction_per_10_min, 0.05);
   EXPECT_EQ(p.baseline_window, minutes(5));
+  // Section 6: HIGH latches, audio pause 2 min, escalation 2 min, re-alarm 3 min.
+  EXPECT_EQ(p.alarm_system.latch_from_priority, Priority::High);
+  EXPECT_EQ(p.alarm_system.audio_pause, minutes(2));
+  EXPECT_EQ(p.alarm_system.escalation, minutes(2));
+  EXPECT_EQ(p.alarm_system.realarm, minutes(3));
+  // Section 3, technical conditions.
+  ASSERT_TRUE(p.technical.has_value());
+  const auto& t = *p.technical;
+  EXPECT_EQ(t.monitoring_lost.after, seconds(10));
+  EXPECT_EQ(t.monitoring_lost.level.priority, Priority::Medium);
+  EXPECT_EQ(t.monitoring_lost.level.advice, AdviceAction::Hold);
+  EXPECT_EQ(t.monitoring_lost_escalated.after, seconds(60));
+  EXPECT_EQ(t.monitoring_lost_escalated.level.priority, Priority::High);
+  EXPECT_EQ(t.monitoring_lost_escalated.level.advice, AdviceAction::Pause);
+  EXPECT_DOUBLE_EQ(t.nibp_interval_factor, 1.5);
+  EXPECT_EQ(t.pump_stale.after, seconds(30));
+  EXPECT_EQ(t.pump_stale.level.priority, Priority::Medium);
+  EXPECT_EQ(t.sensor_off.level.priority, Priority::Low);
+  EXPECT_EQ(t.sequence_gap.level.priority, Priority::Low);
+  // Rows 15-17.
+  struct Row {
+    const char* id;
+    Priority priority;
+    AdviceAction advice;
+  };
+  const std::vector<Row> rows{{"sedation-rass-minus-2", Priority::Medium, AdviceAction::Reduce},
+                              {"sedation-rass-minus-3-or-deeper", Priority::High, AdviceAction::StopAndCall},
+                              {"psychotomimetic-mild", Priority::Medium, AdviceAction::Reduce},
+                              {"psychotomimetic-severe", Priority::High, AdviceAction::Pause},
+                              {"nausea", Priority::Low, AdviceAction::Hold},
+                              {"nausea-repeated", Priority::Medium, AdviceAction::Reduce}};
+  ASSERT_EQ(p.event_rules.size(), rows.size());
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    EXPECT_EQ(p.event_rules[r].id, rows[r].id);
+    EXPECT_EQ(p.event_rules[r].level.priority, rows[r].priority) << rows[r].id;
+    EXPECT_EQ(p.event_rules[r].level.advice, rows[r].advice) << rows[r].id;
+  }
+  EXPECT_EQ(p.event_rules[1].rass_max, -3);
+  EXPECT_EQ(p.event_rules[5].count, 2u);
+  EXPECT_EQ(p.event_rules[5].within, minutes(30));
+  // Row 20: 100 mg per 4 h, MEDIUM HOLD; row 21: 30 min, LOW HOLD.
+  ASSERT_TRUE(p.session_dose && p.titration_pace);
+  EXPECT_DOUBLE_EQ(p.session_dose->max_mg, 100.0);
+  EXPECT_EQ(p.session_dose->window, hours(4));
+  EXPECT_EQ(p.session_dose->level.priority, Priority::Medium);
+  EXPECT_EQ(p.session_dose->level.advice, AdviceAction::Hold);
+  EXPECT_EQ(p.titration_pace->min_interval, minutes(30));
+  EXPECT_EQ(p.titration_pace->level.priority, Priority::Low);
+  EXPECT_EQ(p.titration_pace->level.advice, AdviceAction::Hold);
+  // Row 22: >= 5 MEDIUM HOLD, >= 7 HIGH PAUSE, a single 3 LOW HOLD.
+  ASSERT_TRUE(p.news2_triggers.has_value());
+  ASSERT_EQ(p.news2_triggers->aggregate.size(), 2u);
+  EXPECT_EQ(p.news2_triggers->aggregate[0].total_at_least, 5);
+  EXPECT_EQ(p.news2_triggers->aggregate[0].level.priority, Priority::Medium);
+  EXPECT_EQ(p.news2_triggers->aggregate[0].level.advice, AdviceAction::Hold);
+  EXPECT_EQ(p.news2_triggers->aggregate[1].total_at_least, 7);
+  EXPECT_EQ(p.news2_triggers->aggregate[1].level.priority, Priority::High);
+  EXPECT_EQ(p.news2_triggers->aggregate[1].level.advice, AdviceAction::Pause);
+  EXPECT_EQ(p.news2_triggers->single_three.priority, Priority::Low);
+  EXPECT_EQ(p.news2_triggers->single_three.advice, AdviceAction::Hold);
+  // Resume: 10 min within 10 % of baseline.
+  ASSERT_TRUE(p.resume.has_value());
+  EXPECT_EQ(p.resume->stable, minutes(10));
+  EXPECT_DOUBLE_EQ(p.resume->baseline_fraction, 0.10);
   // Rule ids are unique and usable in alert ids.
   std::set<std::string> ids;
   for (const auto& rule : p.rules) EXPECT_TRUE(ids.insert(rule.id).second) << rule.id;
@@ -248,6 +426,56 @@ const std::vector<Defect>& defects() {
        "dose_attribution.ce_rising_fraction_per_10_min", "must not be negative"},
       {"ZeroBaselineWindow", R"("baseline": { "windowS": 300 })", R"("baseline": { "windowS": 0 })",
        "baseline.window_s", "must be a positive number"},
+      // Alarm system: ISO 80601-2-61 allows an audio pause of at most 2 min.
+      {"AudioPauseOverTwoMinutes", R"("audioPauseS": 90)", R"("audioPauseS": 121)", "alarm_system.audio_pause_s",
+       "must not exceed 120 s"},
+      {"AudioPauseZero", R"("audioPauseS": 90)", R"("audioPauseS": 0)", "alarm_system.audio_pause_s",
+       "must be a positive number"},
+      {"NegativeEscalation", R"("escalationS": 60)", R"("escalationS": -1)", "alarm_system.escalation_s",
+       "must not be negative"},
+      {"LatchPriorityOutOfRange", R"("alarmSystem": { "audioPauseS": 90,)",
+       R"("alarmSystem": { "latchFromPriority": 7, "audioPauseS": 90,)", "alarm_system.latch_from_priority", "7"},
+      // Technical.
+      {"EscalatedLevelNotLater", R"("title": "lost long", "afterS": 60)", R"("title": "lost long", "afterS": 10)",
+       "technical.monitoring_lost_escalated.after_s", "must be after monitoring_lost.after_s"},
+      {"ZeroNibpFactor", R"("nibpIntervalFactor": 1.5)", R"("nibpIntervalFactor": 0)", "technical.nibp_interval_factor",
+       "must be a positive number"},
+      {"TechnicalPriorityNone", R"("title": "sensor", "afterS": 30, "priority": "PRIORITY_LOW")",
+       R"("title": "sensor", "afterS": 30, "priority": "PRIORITY_NONE")", "technical.sensor_off.priority",
+       "must be LOW, MEDIUM or HIGH"},
+      {"MissingPumpStale", R"("pumpStale": { "title": "pump", "afterS": 30, "priority": "PRIORITY_MEDIUM" },)", "",
+       "technical.pump_stale", "is required"},
+      // Event rules.
+      {"EventRuleWithoutKinds", R"("kinds": ["NAUSEA", "VOMITING"])", R"("kinds": [])", "event_rules[1] (sick).kinds",
+       "at least one kind"},
+      {"RassRuleWithOtherKinds", R"("kinds": ["SEDATION_SCORE"])", R"("kinds": ["SEDATION_SCORE", "NAUSEA"])",
+       "event_rules[0] (rass).kinds", "SEDATION_SCORE alone"},
+      {"RassRangeUpsideDown", R"("rassMin": -2, "rassMax": -2)", R"("rassMin": -1, "rassMax": -2)",
+       "event_rules[0] (rass).rass_min", "must not be above rass_max"},
+      {"RassOutOfScale", R"("rassMin": -2, "rassMax": -2)", R"("rassMin": -7, "rassMax": -2)",
+       "event_rules[0] (rass).rass_min", "-5 to +4"},
+      {"CountWithoutWindow", R"("count": 2, "withinS": 1800,)", R"("count": 2,)", "event_rules[1] (sick).within_s",
+       "must be a positive number"},
+      {"EventWithoutHold", R"("holdS": 900,)", R"("holdS": 0,)", "event_rules[1] (sick).hold_s",
+       "must be a positive number"},
+      {"EventRuleIdTakenByALimitRule", R"("id": "sick")", R"("id": "spo2-low")", "event_rules[1] (spo2-low).id",
+       "duplicates an earlier rule's id"},
+      {"EventKindUnspecified", R"("kinds": ["NAUSEA", "VOMITING"])", R"("kinds": ["CLINICAL_EVENT_UNSPECIFIED"])",
+       "event_rules[1] (sick).kinds[0]", "not a known kind"},
+      // Session dose, titration pace, resume, NEWS2.
+      {"ZeroSessionDose", R"("maxMg": 100)", R"("maxMg": 0)", "session_dose.max_mg", "must be a positive number"},
+      {"PaceWithoutInterval", R"("minIntervalS": 1800)", R"("minIntervalS": 0)", "titration_pace.min_interval_s",
+       "must be a positive number"},
+      {"ResumeFractionOverOne", R"("baselineFraction": 0.1)", R"("baselineFraction": 1.5)",
+       "resume.baseline_fraction", "between 0 and 1"},
+      {"ResumeOnADoseMetric", R"("baselineMetrics": ["HR"])", R"("baselineMetrics": ["DOSE_RATE_MG_PER_H"])",
+       "resume.baseline_metrics[0]", "must name a vital sign"},
+      {"News2LevelsNotAscending", R"("totalAtLeast": 7)", R"("totalAtLeast": 5)", "news2_triggers.aggregate[1].total_at_least",
+       "above the previous level"},
+      {"News2AdviceResume", R"("singleThreeAdvice": "ADVICE_HOLD")", R"("singleThreeAdvice": "ADVICE_RESUME_POSSIBLE")",
+       "news2_triggers.single_three.advice", "RESUME_POSSIBLE"},
+      {"NegativeStatusInterval", R"("statusIntervalS": 2)", R"("statusIntervalS": -2)", "status_interval_s",
+       "must not be negative"},
   };
   return list;
 }

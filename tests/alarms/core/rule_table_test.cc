@@ -358,7 +358,7 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
   // NIBP comes from its own device, so its frames never share a sequence number with the
   // monitor's frame of the same second.
   void nibp(TimePoint t, double sys, double mean) {
-    append(session_.events, session_.engine.onVitals(frame(t, nibpReading(sys, 75, mean), kPatient, "nibp-1")));
+    append(session_.events, session_.engine.onVitals(frame(t, nibpReading(sys, 75, mean), kPatient, "nibp-1")).alarms);
   }
   void pumpAt(TimePoint t, double mg_per_kg_per_h) { session_.infusion(pump(t, mg_per_kg_per_h)); }
 
@@ -382,7 +382,9 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
   void background(TimePoint from, TimePoint to, double rate = kSteadyRate, bool with_nibp = true) {
     for (TimePoint t = from; t < to; t += kBackgroundStep) {
       session_.vitals(t, monitorFrame(std::nullopt, 0));
-      if (input_->carrier != Carrier::Pump) pumpAt(t, rate);
+      // A probed pump sends its own statuses from the probe on; before it, the pump keeps
+      // reporting like any other stream (a silent pump is a technical alarm).
+      if (input_->carrier != Carrier::Pump || t < probeStart()) pumpAt(t, rate);
       if (with_nibp && (t - infusionStart()) % kNibpInterval == Duration{0}) nibp(t, 120, 90);
     }
   }

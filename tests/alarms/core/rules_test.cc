@@ -240,8 +240,8 @@ void establishSteadyInfusion(Session& s) {
   s.vitals(atSecond(10), nibpReading(118, 74, 88));
   s.vitals(atSecond(150), nibpReading(122, 76, 92));
   s.vitals(atSecond(290), nibpReading(120, 75, 90));
-  s.infusion(pump(infusionStart(), kFirstRate));
-  s.infusion(pump(lastStep(), kSteadyRate));
+  s.steady(infusionStart(), lastStep() - seconds(5), kFirstRate);
+  s.steady(lastStep(), caseStart() - seconds(5), kSteadyRate);
 }
 
 // ---------------------------------------------------------------- cases
@@ -356,8 +356,16 @@ class RuleTableTest : public ::testing::TestWithParam<RuleCase> {
       session_.vitals(time, continuousVitals(c.source.code, value));
     }
   }
-  // Normal continuous vitals, for the gaps between NIBP readings or pump statuses.
-  void background(TimePoint from, TimePoint to) { session_.continuous(from, to, seconds(10)); }
+  // Normal continuous vitals and the steady pump, for the gaps between NIBP readings or
+  // pump statuses (the pump is left to the case when it is the source under test).
+  void background(TimePoint from, TimePoint to) {
+    for (TimePoint t = from; t <= to; t += seconds(5)) {
+      if (GetParam().source.code != 0 && (t - from) % seconds(10) == Duration{0}) {
+        session_.infusion(pump(t, kSteadyRate));
+      }
+      session_.vitals(t, continuousVitals());
+    }
+  }
 
   AlarmEvents caseEvents(std::optional<Phase> phase = std::nullopt) const {
     return select(AlarmEvents(session_.events.begin() + static_cast<std::ptrdiff_t>(mark_), session_.events.end()),
@@ -471,19 +479,42 @@ class RuleTableTest : public ::testing::TestWithParam<RuleCase> {
       return;
     }
     ASSERT_EQ(starts.size(), 1u);
-    EXPECT_EQ(caseEvents().size(), 1u) << "only the START so far";
+    // Only the START so far, and for a MEDIUM alarm left unacknowledged long enough, its
+    // escalation 120 s later.
+    for (const auto& e : caseEvents()) {
+      if (e.phase == Phase::Start) continue;
+      EXPECT_EQ(e.phase, Phase::Escalate) << describe(e);
+      EXPECT_EQ(row_->priority, Priority::Medium);
+      EXPECT_EQ(e.event_time, expected_start + seconds(120));
+      EXPECT_EQ(e.priority, Priority::High);
+    }
     expectStart(starts[0], expected_start, value);
-    EXPECT_EQ(select(session_.engine.activeAlarms(), row_->id).size(), 1u);
+    EXPECT_EQ(select(session_.engine.alarms(), row_->id).size(), 1u);
 
-    // Back inside the limit: the alarm ends, under the same id.
+    // Back inside the limit: the alarm ends under the same id; a HIGH alarm latches first
+    // and ends when it is acknowledged.
     send(after, normalValue(c.metric));
+    if (rule_->latching) {
+      EXPECT_EQ(row_->priority, Priority::High) << "only HIGH latches in the shipped protocol";
+      const auto latched = caseEvents(Phase::Update);
+      ASSERT_EQ(latched.size(), 1u);
+      EXPECT_EQ(latched[0].state, AlarmState::Latched);
+      EXPECT_EQ(latched[0].event_time, after);
+      EXPECT_TRUE(caseEvents(Phase::End).empty());
+      ASSERT_EQ(select(session_.engine.alarms(), row_->id).size(), 1u);
+      EXPECT_EQ(select(session_.engine.alarms(), row_->id)[0].state, AlarmState::Latched);
+      session_.advance(after + seconds(1));
+      ASSERT_TRUE(session_.acknowledge(starts[0].alert_id, "nurse-a").ok);
+    } else {
+      EXPECT_NE(row_->priority, Priority::High);
+    }
     const auto ends = caseEvents(Phase::End);
     ASSERT_EQ(ends.size(), 1u);
     EXPECT_EQ(ends[0].alert_id, starts[0].alert_id);
     EXPECT_EQ(ends[0].state, AlarmState::Inactive);
-    EXPECT_EQ(ends[0].event_time, after);
+    EXPECT_EQ(ends[0].event_time, rule_->latching ? after + seconds(1) : after);
     EXPECT_EQ(ends[0].start_time, expected_start);
-    EXPECT_TRUE(select(session_.engine.activeAlarms(), row_->id).empty());
+    EXPECT_TRUE(select(session_.engine.alarms(), row_->id).empty());
   }
 
   const ExpectedRule* row_ = nullptr;

@@ -59,6 +59,13 @@ inline Protocol shippedProtocol() {
   return *load.protocol;
 }
 
+// The shipped protocol without rule 22: NEWS2 scores the same values as the limit rules
+// and gives advice of its own, which tests about one limit rule's advice must not see.
+inline Protocol withoutNews2Alarms(Protocol protocol) {
+  protocol.news2_triggers.reset();
+  return protocol;
+}
+
 inline const Rule* findRule(const Protocol& protocol, std::string_view id) {
   for (const auto& rule : protocol.rules) {
     if (rule.id == id) return &rule;
@@ -210,6 +217,60 @@ inline std::vector<std::string> describeAll(const AlarmEvents& events) {
   return out;
 }
 
+inline std::string describe(const DoseContext& d) {
+  char text[512];
+  std::snprintf(text, sizeof text,
+                "running=%d rate=%.17g prev=%.17g last_inc=%lld since=%.17g cp=%.17g ce=%.17g cp0=%.17g ce0=%.17g "
+                "related=%d attribution=\"%s\"",
+                d.infusion_running ? 1 : 0, d.rate_mg_per_kg_per_h, d.previous_rate_mg_per_kg_per_h,
+                static_cast<long long>(d.last_increase ? toMillis(*d.last_increase) : -1),
+                d.minutes_since_last_increase, d.cp_ug_per_ml, d.ce_ug_per_ml, d.cp_at_increase_ug_per_ml,
+                d.ce_at_increase_ug_per_ml, d.likely_dose_related ? 1 : 0, d.attribution.c_str());
+  return text;
+}
+
+inline std::string describe(const AdviceEvent& a) {
+  char numbers[256];
+  std::snprintf(numbers, sizeof numbers, "ev=%lld action=%d prev=%d tgt=%.17g tgt_ml=%.17g value=%.17g",
+                static_cast<long long>(toMillis(a.event_time)), static_cast<int>(a.advice.action),
+                static_cast<int>(a.previous_action), a.advice.target_rate_mg_per_kg_per_h,
+                a.advice.target_rate_ml_per_h, a.trigger.value);
+  return a.advice_id + " " + a.patient_id + " " + a.unit + " " + numbers + " reason=\"" + a.advice.reason +
+         "\" condition=" + a.condition + " alert=" + a.alert_id + " " + describe(a.dose);
+}
+
+inline std::string describe(const PatientStatus& st) {
+  std::string text = st.patient_id + " " + st.unit + " ev=" + std::to_string(toMillis(st.event_time)) +
+                     " alarms=" + std::to_string(st.active_alarms) + " advice=" +
+                     std::to_string(static_cast<int>(st.advice.action)) + " news2=" +
+                     std::to_string(static_cast<int>(st.news2.band));
+  char number[64];
+  for (const auto& v : st.latest) {
+    std::snprintf(number, sizeof number, "%.17g@%lld", v.value, static_cast<long long>(toMillis(v.time)));
+    text += " " + v.metric + "=" + number;
+  }
+  for (const auto& b : st.baselines) {
+    std::snprintf(number, sizeof number, "%.17g%s", b.value, b.provisional ? "p" : "");
+    text += " base_" + b.metric + "=" + number;
+  }
+  return text + " " + describe(st.dose);
+}
+
+inline std::vector<std::string> describeAll(const PatientStatuses& statuses) {
+  std::vector<std::string> out;
+  for (const auto& st : statuses) out.push_back(describe(st));
+  return out;
+}
+
+// Everything in a set of outputs, in order, alarms then advice then statuses.
+inline std::vector<std::string> describeAll(const Outputs& outputs) {
+  std::vector<std::string> out;
+  for (const auto& e : outputs.alarms) out.push_back("alarm " + describe(e));
+  for (const auto& a : outputs.advice) out.push_back("advice " + describe(a));
+  for (const auto& st : outputs.statuses) out.push_back("status " + describe(st));
+  return out;
+}
+
 // An engine plus everything it has published, in order.
 struct Session {
   explicit Session(Protocol protocol) : engine(std::move(protocol)) {}
@@ -219,9 +280,16 @@ struct Session {
     return record(engine.onVitals(frame(time, std::move(ms), std::move(patient))));
   }
   AlarmEvents infusion(const PumpStatus& status) { return record(engine.onInfusion(status)); }
+  AlarmEvents event(const ClinicalEvent& e) { return record(engine.onClinicalEvent(e)); }
+  AlarmEvents advance(TimePoint time) { return record(engine.advanceTo(time)); }
   AcknowledgeResult acknowledge(std::string_view id, std::string_view by) {
     auto result = engine.acknowledge(id, by);
-    record(result.events);
+    record(Outputs(result.outputs));
+    return result;
+  }
+  AudioPauseResult audioPause(std::string_view patient, std::string_view by) {
+    auto result = engine.audioPause(patient, by);
+    record(Outputs(result.outputs));
     return result;
   }
   // Normal continuous vitals every `step` from `from` to `to` inclusive, `code` set to `value`.
@@ -232,14 +300,62 @@ struct Session {
     return out;
   }
 
-  Engine engine;
-  AlarmEvents events;
-
- private:
-  AlarmEvents record(AlarmEvents out) {
-    append(events, out);
+  // A quiet stretch of an infusion at `rate`: normal continuous vitals and a pump status
+  // every 5 s from `from` to `to` inclusive, so that no technical condition (monitoring
+  // lost, pump status stale) arises in between.
+  AlarmEvents steady(TimePoint from, TimePoint to, double rate, const Normals& normals = {}) {
+    AlarmEvents out;
+    for (TimePoint t = from; t <= to; t += seconds(5)) {
+      append(out, infusion(pump(t, rate)));
+      append(out, vitals(t, continuousVitals(std::nullopt, 0.0, normals)));
+    }
     return out;
   }
+
+  Engine engine;
+  AlarmEvents events;    // every alarm event
+  AdviceEvents advice;   // every advice event
+  PatientStatuses statuses;
+
+ private:
+  AlarmEvents record(Outputs out) {
+    append(events, out.alarms);
+    for (auto& a : out.advice) advice.push_back(std::move(a));
+    for (auto& st : out.statuses) statuses.push_back(std::move(st));
+    return std::move(out.alarms);
+  }
 };
+
+// Alarm events of one kind (physiological, technical, advisory).
+inline AlarmEvents ofKind(const AlarmEvents& events, AlarmKind kind) {
+  AlarmEvents out;
+  for (const auto& e : events) {
+    if (e.kind == kind) out.push_back(e);
+  }
+  return out;
+}
+
+inline ClinicalEvent clinicalEvent(TimePoint time, ClinicalEventKind kind, std::string patient = kPatient) {
+  ClinicalEvent e;
+  e.patient_id = std::move(patient);
+  e.unit = kWard;
+  e.source_id = "station-1";
+  e.time = time;
+  e.kind = kind;
+  e.entered_by = "nurse-a";
+  return e;
+}
+
+inline ClinicalEvent rass(TimePoint time, int score) {
+  auto e = clinicalEvent(time, ClinicalEventKind::SedationScore);
+  e.rass_score = score;
+  return e;
+}
+
+inline ClinicalEvent sideEffect(TimePoint time, ClinicalEventKind kind, Severity severity = Severity::Unspecified) {
+  auto e = clinicalEvent(time, kind);
+  e.severity = severity;
+  return e;
+}
 
 }  // namespace vigil::core::test_support

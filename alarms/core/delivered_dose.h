@@ -1,0 +1,38 @@
+// The drug delivered within a rolling window (CLINICAL.md section 3, rule 20), integrated
+// exactly from the infusion history: the rate is constant between pump statuses, so the
+// windowed amount is piecewise linear in time and the moment it crosses a limit can be
+// computed, not polled.
+#pragma once
+
+#include <deque>
+#include <optional>
+
+#include "alarms/core/domain.h"
+
+namespace vigil::core {
+
+class DeliveredDose {
+ public:
+  explicit DeliveredDose(Duration window) : window_(window) {}
+
+  // The rate (mg/h) from `time` on; a time before the last one counts as the last one.
+  void setRate(TimePoint time, double mg_per_h);
+  // mg delivered in [time - window, time], assuming the current rate holds until `time`.
+  double withinWindowEndingAt(TimePoint time) const;
+  // The first millisecond after `from` at which the windowed amount is above `limit_mg`
+  // (rising = true) or no longer above it (rising = false), if the rate stays as it is.
+  std::optional<TimePoint> nextCrossing(TimePoint from, double limit_mg, bool rising) const;
+  Duration window() const { return window_; }
+
+ private:
+  struct Segment {
+    TimePoint start;
+    double mg_per_h;
+  };
+  void forget(TimePoint before);
+
+  Duration window_;
+  std::deque<Segment> segments_;
+};
+
+}  // namespace vigil::core
