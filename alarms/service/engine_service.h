@@ -13,6 +13,7 @@
 
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
+#include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/socket_reader.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -33,23 +34,22 @@ struct ServiceConfig {
   ClockMode clock_mode = ClockMode::Wall;
   std::chrono::milliseconds heartbeat_interval{1000};
   std::chrono::milliseconds tick_interval{250};
+  std::chrono::milliseconds stats_interval{5000};  // the "stats" topic; 0: never published
+  // Guard tolerances; whether the wall clock is the time reference follows clock_mode.
+  core::IngestGuardConfig ingest_guard;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
+// Ingest counters live in the IngestPipeline.
 struct ServiceCounters {
-  std::uint64_t ingest_messages = 0;
-  std::uint64_t malformed_multipart = 0;
-  std::uint64_t unknown_topic = 0;
-  std::uint64_t undecodable = 0;
-  std::uint64_t non_finite_measurements = 0;
-  std::uint64_t topic_payload_mismatch = 0;
-  std::uint64_t clinical_events_unhandled = 0;
   std::uint64_t control_requests = 0;
   std::uint64_t control_malformed = 0;
   std::uint64_t alert_events_published = 0;
   std::uint64_t alert_events_not_queued = 0;
   std::uint64_t heartbeats = 0;
   std::uint64_t station_subscriptions = 0;
+  std::uint64_t stats_published = 0;
+  std::uint64_t stats_requests = 0;
 };
 
 struct BoundEndpoints {
@@ -67,6 +67,9 @@ class EngineService {
   void start();
   const BoundEndpoints& endpoints() const { return endpoints_; }
   const ServiceCounters& counters() const { return counters_; }
+  const IngestCounters& ingestCounters() const { return pipeline_.counters(); }
+  // Every counter by name: service, ingest pipeline, guard and engine core.
+  vigil::v1::Stats stats() const;
   const core::Engine& engine() const { return engine_; }
   std::uint64_t epoch() const { return epoch_; }
 
@@ -74,20 +77,19 @@ class EngineService {
   void readIngest();
   void readControl();
   void readSubscription();
-  void handleIngest(const streamer::Envelope& envelope);
-  // Counts what the decoder refused, checks the payload against its topic, hands it on.
-  template <typename Value, typename Apply>
-  void ingest(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply apply);
   vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request);
   void publish(const core::AlarmEvents& events);
   void tick();
   void heartbeat();
   void scheduleTick();
   void scheduleHeartbeat();
+  void publishStats();
+  void scheduleStats();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
   ServiceConfig config_;
+  IngestPipeline pipeline_;  // after engine_ and config_: it holds the engine
   const Clock& clock_;
   std::uint64_t epoch_;
   std::uint64_t sequence_ = 0;
@@ -101,6 +103,7 @@ class EngineService {
   std::unique_ptr<SocketReader> subscription_reader_;
   boost::asio::steady_timer tick_timer_;
   boost::asio::steady_timer heartbeat_timer_;
+  boost::asio::steady_timer stats_timer_;
 };
 
 }  // namespace vigil::service

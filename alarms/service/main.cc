@@ -7,24 +7,35 @@
 
 #include "alarms/service/engine_service.h"
 #include "alarms/service/protocol_file.h"
+#include "alarms/service/stats.h"
+#include "streamer/control_client.h"
 
 namespace po = boost::program_options;
 using namespace vigil;
 
 namespace {
 
-// Exit codes: 2 for a configuration the engine refuses to run with.
+// Exit codes: 2 for a configuration the engine refuses to run with; 1 for --stats
+// without an answer.
 constexpr int kExitConfigError = 2;
+constexpr int kExitNoAnswer = 1;
 
 struct Options {
   service::ServiceConfig config;
   std::string protocol_path = VIGIL_DEFAULT_PROTOCOL;
   std::optional<std::string> check_protocol;
+  std::optional<std::string> stats_endpoint;
+  std::chrono::milliseconds stats_timeout{3000};
 };
 
 std::optional<Options> parseOptions(int argc, char** argv) {
   Options options;
   std::string clock = "wall";
+  std::int64_t stats_interval_ms = options.config.stats_interval.count();
+  std::int64_t stats_timeout_ms = options.stats_timeout.count();
+  std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
+  std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
+  std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
   po::options_description described("vigil-engine options");
   described.add_options()
       ("help,h", "show this help")
@@ -37,7 +48,18 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
       ("clock", po::value(&clock)->default_value(clock),
        "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
-      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit");
+      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit")
+      ("stats", po::value<std::string>(),
+       "ask the running engine at this control endpoint for its counters, print them and exit (1: no answer)")
+      ("stats-timeout-ms", po::value(&stats_timeout_ms)->default_value(stats_timeout_ms), "deadline for --stats")
+      ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
+       "publish the counters on topic 'stats' this often (0: never)")
+      ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
+       "wall clock mode: refuse frames stamped further ahead of the wall clock than this")
+      ("stream-jump-ms", po::value(&stream_jump_ms)->default_value(stream_jump_ms),
+       "stream clock mode: a frame further ahead of the data's time than this needs its source's next frame to confirm it")
+      ("backwards-tolerance-ms", po::value(&backwards_tolerance_ms)->default_value(backwards_tolerance_ms),
+       "refuse a frame older than its source's last one by more than this");
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -48,6 +70,16 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
   options.config.clock_mode = clock == "wall" ? service::ClockMode::Wall : service::ClockMode::Stream;
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
+  if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
+  if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
+      backwards_tolerance_ms < 0) {
+    throw po::error("intervals, timeouts and tolerances cannot be negative");
+  }
+  options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
+  options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
+  options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
+  options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
+  options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);
   return options;
 }
 
@@ -70,15 +102,23 @@ int run(const Options& options, core::Protocol protocol) {
   signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
   engine.start();
   io.run();
-  const auto& c = engine.counters();
-  const auto& e = engine.engine().counters();
-  std::clog << "vigil-engine: stopped. ingest=" << c.ingest_messages << " vitals=" << e.vitals_frames
-            << " pump=" << e.pump_statuses << " alerts=" << c.alert_events_published
-            << " not_queued=" << c.alert_events_not_queued << " malformed=" << c.malformed_multipart
-            << " unknown_topic=" << c.unknown_topic << " undecodable=" << c.undecodable
-            << " mismatched=" << c.topic_payload_mismatch << " non_finite=" << c.non_finite_measurements
-            << " events_unhandled=" << c.clinical_events_unhandled << " quality_gated=" << e.measurements_quality_gated
-            << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements << std::endl;
+  std::clog << "vigil-engine: stopped.\n" << service::formatStatsTable(engine.stats()) << std::flush;
+  return 0;
+}
+
+// `vigil-engine --stats EP`: one question to a running engine's control socket.
+int printStats(const std::string& endpoint, std::chrono::milliseconds timeout) {
+  zmq::context_t zmq;
+  streamer::ControlClient control(zmq, endpoint);
+  vigil::v1::ControlRequest request;
+  request.mutable_stats();
+  const auto reply = control.request(request, timeout);
+  if (!reply || !reply->ok() || !reply->has_stats()) {
+    std::cerr << "vigil-engine: no stats from " << endpoint << " within " << timeout.count() << " ms"
+              << (reply && !reply->error().empty() ? ": " + reply->error() : std::string()) << "\n";
+    return kExitNoAnswer;
+  }
+  std::cout << service::formatStatsTable(reply->stats()) << std::flush;
   return 0;
 }
 
@@ -91,6 +131,14 @@ int main(int argc, char** argv) {
   } catch (const po::error& error) {
     std::cerr << "vigil-engine: " << error.what() << " (see --help)\n";
     return kExitConfigError;
+  }
+  if (options->stats_endpoint) {
+    try {
+      return printStats(*options->stats_endpoint, options->stats_timeout);
+    } catch (const zmq::error_t& error) {
+      std::cerr << "vigil-engine: cannot reach " << *options->stats_endpoint << ": " << error.what() << "\n";
+      return kExitNoAnswer;
+    }
   }
   if (options->check_protocol) {
     const auto protocol = loadOrExplain(*options->check_protocol);
