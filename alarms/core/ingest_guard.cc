@@ -225,7 +225,11 @@ IngestVerdict IngestGuard::admitSequence(const SourceState& state, std::uint64_t
                     "sequence leapt from " + std::to_string(last) + " to " + std::to_string(sequence) +
                         " while the source's time stood still");
     }
-    verdict.missing = missing;
+    if (state.run >= kEstablishedRun) {
+      verdict.missing = missing;
+    } else if (missing > 0) {
+      verdict.unestablished_gap = true;
+    }
     return verdict;
   }
   if (sequence <= 1 && clock_moved_on) {
@@ -255,8 +259,11 @@ IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence,
   // Replays: the data is the clock, so a far jump is only believed when the source's next
   // frame says the same.
   const auto& pending = state.pending_jump;
+  // A source never accepted is taken as numbered when its jumping frame had a number, so
+  // a repeated rogue frame cannot confirm itself.
+  const bool numbered = state.has_accepted ? state.numbered : pending && pending->sequence != 0;
   const bool follows = pending && time >= pending->time && time - pending->time <= config_.stream_jump_tolerance &&
-                       (!state.numbered || sequence == pending->sequence + 1);
+                       (!numbered || sequence == pending->sequence + 1);
   if (follows) {
     ++counters_.stream_jumps_confirmed;
     return {};
@@ -268,6 +275,13 @@ IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence,
 
 void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint time, const IngestVerdict& verdict) {
   if (sequence != 0 || verdict.restarted) state.numbered = true;
+  const bool next_in_line = state.has_accepted && !verdict.restarted && sequence == state.last_sequence + 1;
+  // A reported gap leaves an established source established; anything else starts over.
+  if (next_in_line) {
+    state.run = std::min(state.run + 1, kEstablishedRun);
+  } else if (verdict.missing == 0) {
+    state.run = 0;
+  }
   if (!state.numbered) ++counters_.unnumbered;
   state.has_accepted = true;
   state.last_sequence = sequence;
@@ -310,6 +324,7 @@ void IngestGuard::count(const IngestVerdict& verdict) {
     ++counters_.sequence_gaps;
     counters_.frames_missing += verdict.missing;
   }
+  if (verdict.unestablished_gap) ++counters_.unestablished_gaps;
   if (verdict.restarted) ++counters_.restarts;
   counters_.measurements_out_of_range += static_cast<std::uint64_t>(verdict.measurements_out_of_range);
   counters_.measurements_unit_mismatch += static_cast<std::uint64_t>(verdict.measurements_unit_mismatch);
@@ -324,6 +339,7 @@ void IngestGuard::visitCounters(const CounterVisitor& visit) const {
   visit("duplicates", c.duplicates);
   visit("sequence_gaps", c.sequence_gaps);
   visit("frames_missing", c.frames_missing);
+  visit("unestablished_gaps", c.unestablished_gaps);
   visit("restarts", c.restarts);
   visit("sequence_leaps_in_place", c.sequence_leaps_in_place);
   visit("missing_time", c.missing_time);

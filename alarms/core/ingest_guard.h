@@ -13,7 +13,11 @@
 //   - last + 1: accepted.
 //   - last + 1 + k: accepted, reported as a gap of k missing frames, but only if the
 //     source's time moved forward: a counter that leaps while the clock stands still is
-//     corruption, not loss (FrameFault::SequenceLeapInPlace).
+//     corruption, not loss (FrameFault::SequenceLeapInPlace). The gap is reported only
+//     once the source has shown it counts (kEstablishedRun frames in a row since it
+//     appeared or restarted); before that it is counted as an unestablished gap: a
+//     device name seen only in a corrupted copy now and then is not a device losing
+//     frames, and must not raise a technical alarm.
 //   - back to 0 or 1 (below the last), with the time moving forward: a rebooted gateway
 //     counting again. Accepted, counted as a restart, the count starts over; no gap.
 //   - anything else at or below the last: a duplicate (replayed, doubled by a proxy, or
@@ -52,6 +56,9 @@
 
 namespace vigil::core {
 
+// Consecutive +1 frames after which a source's gaps are reported (see above).
+inline constexpr unsigned kEstablishedRun = 3;
+
 struct IngestGuardConfig {
   // Live mode: how far a device clock may run ahead of the engine's wall clock.
   Duration future_tolerance{std::chrono::minutes(2)};
@@ -83,6 +90,7 @@ struct IngestVerdict {
   std::string reason;          // readable; empty for a clean acceptance
   bool new_source = false;     // accepted: the first frame of its source
   std::uint64_t missing = 0;   // accepted after a gap of this many frames
+  bool unestablished_gap = false;  // accepted after a jump the source has not earned a report for
   bool restarted = false;      // accepted: the source began counting again
   int measurements_out_of_range = 0;
   int measurements_unit_mismatch = 0;
@@ -99,6 +107,7 @@ struct IngestGuardCounters {
   std::uint64_t duplicates = 0;
   std::uint64_t sequence_gaps = 0;
   std::uint64_t frames_missing = 0;
+  std::uint64_t unestablished_gaps = 0;  // jumps of a source that never counted steadily
   std::uint64_t restarts = 0;
   std::uint64_t sequence_leaps_in_place = 0;
   std::uint64_t missing_time = 0;
@@ -145,6 +154,7 @@ class IngestGuard {
     bool has_accepted = false;
     bool numbered = false;
     std::uint64_t last_sequence = 0;
+    unsigned run = 0;  // consecutive +1 frames, up to kEstablishedRun
     TimePoint last_time;
     std::optional<PendingJump> pending_jump;
     std::uint64_t last_touch = 0;  // for forgetting the least recently heard source

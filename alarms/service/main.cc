@@ -4,6 +4,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include "alarms/service/engine_service.h"
 #include "alarms/service/protocol_file.h"
@@ -148,6 +149,10 @@ int main(int argc, char** argv) {
   }
   auto protocol = loadOrExplain(options->protocol_path);
   if (!protocol) return kExitConfigError;
+  // Protobuf logs a line per payload with invalid UTF-8; the ingest pipeline already
+  // counts every undecodable message, and a flood of garbage must not become a flood of
+  // log lines.
+  google::protobuf::SetLogHandler(nullptr);
   try {
     return run(*options, std::move(*protocol));
   } catch (const zmq::error_t& error) {

@@ -90,7 +90,7 @@ TEST_F(IngestGuardTest, RepeatedOrOlderSequenceIsADuplicate) {
 }
 
 TEST_F(IngestGuardTest, AJumpIsAcceptedAndReportedAsAGap) {
-  ASSERT_TRUE(send(frame(10, at(seconds(0)))).accepted());
+  for (std::uint64_t s = 7; s <= 10; ++s) ASSERT_TRUE(send(frame(s, at(seconds(s - 10)))).accepted());
   const auto jumped = send(frame(14, at(seconds(4))));
   EXPECT_TRUE(jumped.accepted());
   EXPECT_EQ(jumped.missing, 3u);
@@ -98,6 +98,20 @@ TEST_F(IngestGuardTest, AJumpIsAcceptedAndReportedAsAGap) {
   EXPECT_EQ(guard_.counters().frames_missing, 3u);
   // The lost frames arriving late are duplicates now, not a second gap.
   EXPECT_EQ(send(frame(12, at(seconds(2)))).fault, FrameFault::Duplicate);
+  // A source that has earned its reports keeps them through a flaky stretch.
+  EXPECT_EQ(send(frame(16, at(seconds(6)))).missing, 1u);
+}
+
+TEST_F(IngestGuardTest, AJumpBeforeTheSourceHasCountedSteadilyIsNotReported) {
+  ASSERT_TRUE(send(frame(10, at(seconds(0)))).accepted());
+  const auto early = send(frame(40, at(seconds(30))));
+  EXPECT_TRUE(early.accepted());
+  EXPECT_EQ(early.missing, 0u);
+  EXPECT_TRUE(early.unestablished_gap);
+  for (std::uint64_t s = 41; s <= 43; ++s) ASSERT_TRUE(send(frame(s, at(seconds(s - 10)))).accepted());
+  EXPECT_EQ(send(frame(50, at(seconds(40)))).missing, 6u) << "three in a row: now the source is trusted";
+  EXPECT_EQ(guard_.counters().unestablished_gaps, 1u);
+  EXPECT_EQ(guard_.counters().sequence_gaps, 1u);
 }
 
 TEST_F(IngestGuardTest, ALeapWhileTheClockStandsStillIsCorruption) {
@@ -225,6 +239,9 @@ TEST_F(IngestGuardTest, ReplayBelievesAJumpTheSourcesNextFrameConfirms) {
 TEST_F(IngestGuardTest, AFirstFrameFromANewSourceFarAheadOfTheStreamIsRefused) {
   ASSERT_TRUE(send(frame(1, at(seconds(0)))).accepted());
   EXPECT_EQ(send(frame(1, at(hours(48)), {}, "rogue")).fault, FrameFault::FutureTime);
+  // The same rogue frame again does not confirm itself; its successor would.
+  EXPECT_EQ(send(frame(1, at(hours(48) + seconds(1)), {}, "rogue")).fault, FrameFault::FutureTime);
+  EXPECT_TRUE(send(frame(2, at(hours(48) + seconds(2)), {}, "rogue")).accepted());
 }
 
 // ---------------------------------------------------------------- values

@@ -152,16 +152,16 @@ TEST_F(IngestPipelineTest, TheGuardRefusesDuplicatesAndTheyNeverReachTheEngine) 
 }
 
 TEST_F(IngestPipelineTest, AGapIsReportedWithItsSourceAndSize) {
-  ASSERT_TRUE(accept(vitals(spo2Frame(1, 0, 97))).accepted());
-  const auto after_gap = accept(vitals(spo2Frame(5, 4, 97)));
+  for (int s = 0; s < 4; ++s) ASSERT_TRUE(accept(vitals(spo2Frame(s + 1, s, 97))).accepted());
+  const auto after_gap = accept(vitals(spo2Frame(8, 7, 97)));
   ASSERT_TRUE(after_gap.accepted());
   ASSERT_TRUE(after_gap.gap);
   EXPECT_EQ(after_gap.gap->patient_id, kPatient);
   EXPECT_EQ(after_gap.gap->unit, kUnit);
   EXPECT_EQ(after_gap.gap->source_id, "monitor-3");
   EXPECT_EQ(after_gap.gap->missing, 3u);
-  EXPECT_EQ(after_gap.gap->time, atSecond(4));
-  EXPECT_FALSE(accept(vitals(spo2Frame(6, 5, 97))).gap);
+  EXPECT_EQ(after_gap.gap->time, atSecond(7));
+  EXPECT_FALSE(accept(vitals(spo2Frame(9, 8, 97))).gap);
 }
 
 TEST_F(IngestPipelineTest, ImpossibleValuesAreDroppedPerMeasurement) {
