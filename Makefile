@@ -8,6 +8,9 @@ SANITIZE_BUILD ?= build-sanitize
 FUZZ_BUILD ?= build-fuzz
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 25
+# clang for both instrumented trees: it built the ASan+UBSan core tests in 115 s where gcc
+# took 199 s on the same 2 cores, and the fuzz tree needs it anyway.
+SANITIZE_CXX ?= clang++-14
 FUZZ_CXX ?= clang++-14
 
 # ccache, where installed, makes the three trees cheap to rebuild.
@@ -35,7 +38,7 @@ test-fast: build
 # Any finding aborts the process (-fno-sanitize-recover=all), which fails its test.
 sanitize: setup
 	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Sanitize -DCMAKE_CXX_FLAGS_SANITIZE="-O1 -g1" \
-	  -DVIGIL_SANITIZE=ON $(LAUNCHER)
+	  -DCMAKE_CXX_COMPILER=$(SANITIZE_CXX) -DVIGIL_SANITIZE=ON $(LAUNCHER)
 	cmake --build $(SANITIZE_BUILD) -j$(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(CTEST) --test-dir $(SANITIZE_BUILD)
