@@ -18,6 +18,24 @@ IngestVerdict refuse(FrameFault fault, std::string reason) {
 
 std::string millisText(Duration d) { return std::to_string(d.count()) + " ms"; }
 
+// No device clock reads later than this (2200-01-01); refusing such stamps keeps every
+// sum of a time and a tolerance below overflow, in the guard and in the engine after it.
+constexpr std::int64_t kLatestPlausibleMs = 7'258'118'400'000;
+
+// time +/- tolerance, saturating: a tolerance configured as "forever" must not wrap.
+constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMinMs = std::numeric_limits<std::int64_t>::min();
+
+TimePoint plus(TimePoint time, Duration tolerance) {
+  const auto t = std::max<std::int64_t>(tolerance.count(), 0);
+  return toMillis(time) > kMaxMs - t ? fromMillis(kMaxMs) : fromMillis(toMillis(time) + t);
+}
+
+TimePoint minus(TimePoint time, Duration tolerance) {
+  const auto t = std::max<std::int64_t>(tolerance.count(), 0);
+  return toMillis(time) < kMinMs + t ? fromMillis(kMinMs) : fromMillis(toMillis(time) - t);
+}
+
 // ---------------------------------------------------------------- units
 
 // UCUM annotations ("{beat}/min", "{breaths}/min") carry no dimension: "{beat}/min" is
@@ -202,6 +220,7 @@ IngestVerdict IngestGuard::admit(SourceState& state, std::uint64_t sequence, Tim
                                  std::optional<TimePoint> wall_now) {
   state.last_touch = ++touches_;
   if (toMillis(time) <= 0) return refuse(FrameFault::MissingTime, "no source time");
+  if (toMillis(time) > kLatestPlausibleMs) return refuse(FrameFault::FutureTime, "source time beyond the year 2200");
   auto verdict = admitSequence(state, sequence, time);
   if (!verdict.accepted()) return verdict;
   auto timing = admitTime(state, sequence, time, wall_now);
@@ -242,17 +261,17 @@ IngestVerdict IngestGuard::admitSequence(const SourceState& state, std::uint64_t
 
 IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence, TimePoint time,
                                      std::optional<TimePoint> wall_now) {
-  if (state.has_accepted && time < state.last_time - config_.backwards_tolerance) {
+  if (state.has_accepted && time < minus(state.last_time, config_.backwards_tolerance)) {
     return refuse(FrameFault::BackwardsTime,
                   "source time went back " + millisText(state.last_time - time) + " from its last frame");
   }
   if (wall_now) {
-    if (time > *wall_now + config_.future_tolerance) {
+    if (time > plus(*wall_now, config_.future_tolerance)) {
       return refuse(FrameFault::FutureTime, "source time " + millisText(time - *wall_now) + " ahead of the wall clock");
     }
     return {};
   }
-  if (!stream_time_ || time <= *stream_time_ + config_.stream_jump_tolerance) {
+  if (!stream_time_ || time <= plus(*stream_time_, config_.stream_jump_tolerance)) {
     state.pending_jump.reset();
     return {};
   }
@@ -262,7 +281,7 @@ IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence,
   // A source never accepted is taken as numbered when its jumping frame had a number, so
   // a repeated rogue frame cannot confirm itself.
   const bool numbered = state.has_accepted ? state.numbered : pending && pending->sequence != 0;
-  const bool follows = pending && time >= pending->time && time - pending->time <= config_.stream_jump_tolerance &&
+  const bool follows = pending && time >= pending->time && time <= plus(pending->time, config_.stream_jump_tolerance) &&
                        (!numbered || sequence == pending->sequence + 1);
   if (follows) {
     ++counters_.stream_jumps_confirmed;

@@ -188,6 +188,24 @@ TEST_F(IngestGuardTest, AFrameWithoutTimeIsRefused) {
   EXPECT_EQ(guard_.counters().missing_time, 2u);
 }
 
+TEST_F(IngestGuardTest, StampsBeyondAnyDeviceClockAreRefusedEvenAsTheFirstFrame) {
+  EXPECT_EQ(send(frame(1, fromMillis(std::numeric_limits<std::int64_t>::max()))).fault, FrameFault::FutureTime);
+  ASSERT_TRUE(send(frame(1, at(seconds(0)))).accepted());
+  EXPECT_EQ(send(frame(2, fromMillis(std::numeric_limits<std::int64_t>::max() - 5))).fault, FrameFault::FutureTime);
+}
+
+TEST_F(IngestGuardTest, ToleranceOfForeverDoesNotOverflow) {
+  IngestGuard lenient(IngestGuardConfig{.future_tolerance = Duration::max(),
+                                        .stream_jump_tolerance = Duration::max(),
+                                        .backwards_tolerance = Duration::max()});
+  auto first = frame(1, at(seconds(10)));
+  ASSERT_TRUE(lenient.check(first, at(seconds(0))).accepted());
+  auto back = frame(2, fromMillis(1));
+  EXPECT_TRUE(lenient.check(back, at(seconds(0))).accepted());
+  auto far = frame(3, at(hours(24 * 365)));
+  EXPECT_TRUE(lenient.check(far, kReplay).accepted());
+}
+
 TEST_F(IngestGuardTest, LiveModeRefusesFramesTooFarAheadOfTheWallClock) {
   const TimePoint wall = at(hours(1));
   EXPECT_TRUE(send(frame(1, wall + minutes(2)), wall).accepted()) << "within the tolerance";
