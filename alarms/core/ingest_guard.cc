@@ -310,10 +310,9 @@ void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint t
 }
 
 IngestGuard::SourceState& IngestGuard::source(Kind kind, const std::string& patient_id, const std::string& source_id) {
-  SourceKey key{kind, patient_id, source_id};
-  if (auto found = sources_.find(key); found != sources_.end()) return found->second;
+  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found->second;
   if (sources_.size() >= config_.max_sources) forgetLeastRecent();
-  return sources_.emplace(std::move(key), SourceState{}).first->second;
+  return sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first->second;
 }
 
 void IngestGuard::forgetLeastRecent() {

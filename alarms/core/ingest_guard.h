@@ -144,6 +144,7 @@ class IngestGuard {
  private:
   enum class Kind { Vitals, Pump, Event };
   using SourceKey = std::tuple<Kind, std::string, std::string>;
+  using SourceView = std::tuple<Kind, std::string_view, std::string_view>;  // lookups without copies
 
   struct PendingJump {
     std::uint64_t sequence = 0;
@@ -172,7 +173,7 @@ class IngestGuard {
   void count(const IngestVerdict& verdict);
 
   IngestGuardConfig config_;
-  std::map<SourceKey, SourceState> sources_;
+  std::map<SourceKey, SourceState, std::less<>> sources_;
   std::optional<TimePoint> stream_time_;  // newest time accepted from any source
   std::uint64_t touches_ = 0;
   IngestGuardCounters counters_;
