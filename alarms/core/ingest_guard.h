@@ -145,6 +145,15 @@ class IngestGuard {
   enum class Kind { Vitals, Pump, Event };
   using SourceKey = std::tuple<Kind, std::string, std::string>;
   using SourceView = std::tuple<Kind, std::string_view, std::string_view>;  // lookups without copies
+  struct SourceLess {
+    using is_transparent = void;
+    static SourceView view(const SourceView& key) { return key; }
+    static SourceView view(const SourceKey& key) { return {std::get<0>(key), std::get<1>(key), std::get<2>(key)}; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
 
   struct PendingJump {
     std::uint64_t sequence = 0;
@@ -173,7 +182,7 @@ class IngestGuard {
   void count(const IngestVerdict& verdict);
 
   IngestGuardConfig config_;
-  std::map<SourceKey, SourceState, std::less<>> sources_;
+  std::map<SourceKey, SourceState, SourceLess> sources_;
   std::optional<TimePoint> stream_time_;  // newest time accepted from any source
   std::uint64_t touches_ = 0;
   IngestGuardCounters counters_;
