@@ -95,7 +95,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto result = pipeline.accept(streamer::Envelope{topic, std::string(record.payload), parts},
                                         receive_time + core::Duration(1000 * static_cast<std::int64_t>(sent)));
     ++sent;
-    if (result.accepted() != (result.outcome == service::IngestOutcome::Accepted)) __builtin_trap();
+    // Only what the guard let through reaches the engine, and a refusal always says why.
+    const bool refused = result.outcome == service::IngestOutcome::Refused;
+    if (result.accepted() && !result.verdict.accepted()) __builtin_trap();
+    if (refused && (result.verdict.accepted() || result.error.empty())) __builtin_trap();
   }
   const auto& counters = pipeline.counters();
   if (counters.messages != sent || counters.messages != counters.accepted + counters.notAccepted()) __builtin_trap();
