@@ -1,5 +1,5 @@
 # The two entry points of README.md. Each installs what is missing, then builds.
-#   make test        everything CI runs: test-fast, then sanitize, then fuzz
+#   make test        everything CI runs: test-fast, then fuzz, then sanitize
 #   make test-fast   the plain suite (build/)
 #   make sanitize    the whole suite under ASan + UBSan (build-sanitize/)
 #   make fuzz        the libFuzzer targets, FUZZ_SECONDS each (build-fuzz/, clang)
@@ -29,7 +29,8 @@ build: setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER)
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: test-fast sanitize fuzz
+# The sanitized suite runs last, so the run ends on its ctest summary.
+test: test-fast fuzz sanitize
 
 test-fast: build
 	$(CTEST) --test-dir $(BUILD)

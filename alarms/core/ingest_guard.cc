@@ -251,7 +251,7 @@ IngestVerdict IngestGuard::admitSequence(const SourceState& state, std::uint64_t
     }
     return verdict;
   }
-  if (sequence <= 1 && clock_moved_on) {
+  if (sequence <= 1 && sequence < last && clock_moved_on) {
     verdict.restarted = true;
     return verdict;
   }

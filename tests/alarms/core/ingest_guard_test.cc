@@ -151,6 +151,12 @@ TEST_F(IngestGuardTest, ASequenceOfOneReplayedAtTheSameTimeIsADuplicateNotAResta
   EXPECT_EQ(guard_.counters().restarts, 0u);
 }
 
+TEST_F(IngestGuardTest, TheFirstSequenceRepeatedLaterIsADuplicate) {
+  ASSERT_TRUE(send(frame(1, at(seconds(0)))).accepted());
+  EXPECT_EQ(send(frame(1, at(seconds(5)))).fault, FrameFault::Duplicate);
+  EXPECT_EQ(guard_.counters().restarts, 0u);
+}
+
 TEST_F(IngestGuardTest, ASourceThatDoesNotNumberItsFramesIsCheckedOnTimeOnly) {
   EXPECT_TRUE(send(frame(0, at(seconds(0)))).accepted());
   EXPECT_TRUE(send(frame(0, at(seconds(1)))).accepted());
