@@ -31,21 +31,22 @@ constexpr std::array<CodeEntry, 15> kCodeTable{{
 struct MetricInfo {
   std::string_view name;
   std::string_view unit;
+  MeasuringRange range;  // device measuring range (see metrics.h): not a clinical choice
 };
 
 constexpr std::array<MetricInfo, kMetricCount> kMetricInfo{{
-    {"UNSPECIFIED", ""},
-    {"HR", "/min"},
-    {"PULSE", "/min"},
-    {"SPO2", "%"},
-    {"RR", "/min"},
-    {"SBP", "mm[Hg]"},
-    {"DBP", "mm[Hg]"},
-    {"MAP", "mm[Hg]"},
-    {"ETCO2", "mm[Hg]"},
-    {"TEMP", "Cel"},
-    {"DOSE_RATE_MG_PER_KG_PER_H", "mg/kg/h"},
-    {"DOSE_RATE_MG_PER_H", "mg/h"},
+    {"UNSPECIFIED", "", {0.0, 0.0}},
+    {"HR", "/min", {0.0, 350.0}},
+    {"PULSE", "/min", {0.0, 350.0}},
+    {"SPO2", "%", {0.0, 100.0}},
+    {"RR", "/min", {0.0, 200.0}},
+    {"SBP", "mm[Hg]", {0.0, 400.0}},
+    {"DBP", "mm[Hg]", {0.0, 400.0}},
+    {"MAP", "mm[Hg]", {0.0, 400.0}},
+    {"ETCO2", "mm[Hg]", {0.0, 150.0}},
+    {"TEMP", "Cel", {10.0, 50.0}},
+    {"DOSE_RATE_MG_PER_KG_PER_H", "mg/kg/h", pump_range::kDoseRateMgPerKgPerH},
+    {"DOSE_RATE_MG_PER_H", "mg/h", {0.0, 100000.0}},
 }};
 
 }  // namespace
@@ -59,5 +60,6 @@ std::optional<MetricSource> metricForCode(std::uint32_t code) {
 
 std::string_view metricName(Metric metric) { return kMetricInfo.at(static_cast<std::size_t>(metric)).name; }
 std::string_view metricUnit(Metric metric) { return kMetricInfo.at(static_cast<std::size_t>(metric)).unit; }
+MeasuringRange measuringRange(Metric metric) { return kMetricInfo.at(static_cast<std::size_t>(metric)).range; }
 
 }  // namespace vigil::core

@@ -60,4 +60,26 @@ std::optional<MetricSource> metricForCode(std::uint32_t code);
 std::string_view metricName(Metric metric);   // "SPO2", as in the protocol file
 std::string_view metricUnit(Metric metric);   // "%", UCUM
 
+// What a device of the kind can physically report, in metricUnit(): SpO2 cannot exceed
+// 100 %, a pressure or a rate cannot be negative, a body temperature outside 10-50 Cel is
+// a broken probe. These are device measuring ranges that separate a number from garbage
+// at ingest (alarms/core/ingest_guard.h); they are NOT clinical limits, which live in the
+// protocol file. A value outside is dropped and counted, never clamped.
+struct MeasuringRange {
+  double low = 0.0;
+  double high = 0.0;
+  bool contains(double value) const { return value >= low && value <= high; }
+};
+MeasuringRange measuringRange(Metric metric);
+
+// The same for the numbers a pump reports (PumpStatus): 0 means "not set" for weight and
+// concentration, so every range starts at 0.
+namespace pump_range {
+inline constexpr MeasuringRange kRateMlPerH{0.0, 2000.0};          // volumetric pumps top out near 1200 mL/h
+inline constexpr MeasuringRange kDoseRateMgPerKgPerH{0.0, 1000.0};
+inline constexpr MeasuringRange kConcentrationMgPerMl{0.0, 1000.0}; // 1 g/mL: beyond any solution
+inline constexpr MeasuringRange kPatientWeightKg{0.0, 650.0};
+inline constexpr MeasuringRange kVolumeInfusedMl{0.0, 100000.0};
+}  // namespace pump_range
+
 }  // namespace vigil::core

@@ -2,6 +2,7 @@
 
 #include <iostream>
 
+#include "alarms/service/stats.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
 
@@ -14,6 +15,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
     : io_(io),
       engine_(std::move(engine)),
       config_(std::move(config)),
+      pipeline_(engine_, IngestPipelineConfig{config_.ingest_guard, config_.clock_mode == ClockMode::Wall}),
       clock_(clock),
       // A new epoch per start: a station that sees it change knows its state is stale.
       epoch_(static_cast<std::uint64_t>(core::toMillis(clock.now()))),
@@ -21,7 +23,8 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
       alerts_(zmq),
       control_(zmq, zmq::socket_type::router),
       tick_timer_(io),
-      heartbeat_timer_(io) {
+      heartbeat_timer_(io),
+      stats_timer_(io) {
   control_.set(zmq::sockopt::linger, 0);
   // The engine serves every unit it is told about by the topics; a deployment that splits
   // units across engines narrows this with a proxy in front.
@@ -55,72 +58,35 @@ void EngineService::start() {
   control_reader_->start();
   subscription_reader_->start();
   scheduleHeartbeat();
+  scheduleStats();
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
 void EngineService::readIngest() {
-  if (auto envelope = ingest_.tryReceive()) handleIngest(*envelope);
+  auto envelope = ingest_.tryReceive();
+  if (!envelope) return;
+  // The receive time is the wall clock; the pipeline uses it only in wall mode.
+  handleIngest(*envelope, clock_.now());
 }
 
-namespace {
-
-// The payload's own unit and patient win only if they agree with the topic it came on;
-// otherwise a mis-addressed frame would raise alarms for someone else's patient.
-template <typename Value>
-bool addressedConsistently(Value& value, const streamer::Topic& topic) {
-  if (value.unit.empty()) value.unit = topic.unit;
-  return value.patient_id == topic.patient_id && value.unit == topic.unit;
-}
-
-}  // namespace
-
-void EngineService::handleIngest(const streamer::Envelope& envelope) {
-  ++counters_.ingest_messages;
-  if (!envelope.wellFormed()) {
-    ++counters_.malformed_multipart;
-    return;
-  }
-  const auto topic = streamer::parseTopic(envelope.topic);
-  if (!topic) {
-    ++counters_.unknown_topic;
-    return;
-  }
-  switch (topic->kind) {
-    case TopicKind::Vitals:
-      return ingest(envelope, streamer::decodeVitals(envelope.payload), *topic,
-                    [this](const core::VitalsFrame& frame) { return engine_.onVitals(frame); });
-    case TopicKind::Infusion:
-      return ingest(envelope, streamer::decodePumpStatus(envelope.payload), *topic,
-                    [this](const core::PumpStatus& status) {
-                      if (auto* journal = liveJournal()) journal->logPumpStatus(status);
-                      return engine_.onInfusion(status);
-                    });
-    case TopicKind::Event:
-      return ingest(envelope, streamer::decodeClinicalEvent(envelope.payload), *topic,
-                    [this](const core::ClinicalEvent& event) { return engine_.onClinicalEvent(event); });
-    default:
-      ++counters_.unknown_topic;
-      return;
-  }
-}
-
-template <typename Value, typename Apply>
-void EngineService::ingest(const streamer::Envelope& envelope, streamer::Decoded<Value> decoded,
-                           const streamer::Topic& topic, Apply apply) {
-  counters_.non_finite_measurements += static_cast<std::uint64_t>(decoded.dropped);
-  if (!decoded.ok()) {
-    ++counters_.undecodable;
-    return;
-  }
-  if (!addressedConsistently(*decoded.value, topic)) {
-    ++counters_.topic_payload_mismatch;
-    return;
-  }
+void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time) {
+  const auto engine_time_before = engine_.now();
+  auto result = pipeline_.accept(envelope, receive_time);
+  if (!result.accepted()) return;  // counted by the pipeline
   // Accepted: from here on the engine's state depends on it, so recovery must replay it.
   if (auto* journal = liveJournal()) {
-    journal->recordIngest(envelope.topic, envelope.payload, engine_.now(), clock_.now(), epoch_);
+    journal->recordIngest(envelope.topic, envelope.payload, engine_time_before, receive_time, epoch_);
+    logPumpChange(*journal, envelope);
   }
-  publish(apply(*decoded.value));
+  publish(result.output);
+}
+
+// The journal's pump log keeps rate, drug and state changes for --history.
+void EngineService::logPumpChange(Journal& journal, const streamer::Envelope& envelope) {
+  if (envelope.topic.rfind(streamer::topicPrefix(TopicKind::Infusion), 0) != 0) return;
+  if (const auto status = streamer::decodePumpStatus(envelope.payload); status.ok()) {
+    journal.logPumpStatus(*status.value);
+  }
 }
 
 void EngineService::publish(const core::Outputs& outputs) {
@@ -187,6 +153,10 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     reply = enterClinicalEvent(request, authenticated);
   } else if (request.has_snapshot()) {
     reply = snapshot(request.snapshot());
+  } else if (request.has_stats()) {
+    ++counters_.stats_requests;
+    *reply.mutable_stats() = stats();
+    reply.set_ok(true);
   } else {
     reply.set_ok(false);
     reply.set_error("empty control request");
@@ -311,7 +281,7 @@ void EngineService::applyJournaled(const JournalInput& input) {
   if (input.engine_time > engine_.now()) publish(engine_.advanceTo(input.engine_time));
   switch (input.kind) {
     case InputKind::Ingest:
-      handleIngest(streamer::Envelope{input.topic, input.payload, 2});
+      handleIngest(streamer::Envelope{input.topic, input.payload, 2}, input.receive_time);
       break;
     case InputKind::Control: {
       v1::ControlRequest request;
@@ -333,6 +303,39 @@ void EngineService::heartbeat() {
   beat.set_engine_time_ms(core::toMillis(engine_.now()));
   beat.set_active_alarms(static_cast<std::uint32_t>(engine_.activeAlarmCount()));
   if (alerts_.publish(streamer::makeTopic(TopicKind::Heartbeat, {}, {}), beat)) ++counters_.heartbeats;
+}
+
+v1::Stats EngineService::stats() const {
+  StatsBuilder builder(epoch_, clock_.now());
+  const auto visit = builder.visitor();
+  const auto& c = counters_;
+  visit("service.control_requests", c.control_requests);
+  visit("service.control_malformed", c.control_malformed);
+  visit("service.alert_events_published", c.alert_events_published);
+  visit("service.alert_events_not_queued", c.alert_events_not_queued);
+  visit("service.heartbeats", c.heartbeats);
+  visit("service.station_subscriptions", c.station_subscriptions);
+  visit("service.stats_published", c.stats_published);
+  visit("service.stats_requests", c.stats_requests);
+  pipeline_.visitCounters(visit);
+  visitEngineCounters(engine_.counters(), visit);
+  if (journal_) visitJournalCounters(journal_->counters(), visit);
+  if (const auto* zap = zapCounters()) visitZapCounters(*zap, visit);
+  return builder.take();
+}
+
+void EngineService::publishStats() {
+  if (alerts_.publish(streamer::makeTopic(TopicKind::Stats, {}, {}), stats())) ++counters_.stats_published;
+}
+
+void EngineService::scheduleStats() {
+  if (config_.stats_interval.count() <= 0) return;
+  stats_timer_.expires_after(config_.stats_interval);
+  stats_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    publishStats();
+    scheduleStats();
+  });
 }
 
 void EngineService::scheduleTick() {

@@ -13,6 +13,7 @@
 
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
+#include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_rows.h"
 #include "alarms/service/socket_reader.h"
@@ -38,22 +39,22 @@ struct ServiceConfig {
   std::chrono::milliseconds tick_interval{250};
   // CurveZMQ on every socket, admitted by the ZAP handler; none: plain (loopback only).
   std::optional<EngineKeys> keys;
+  std::chrono::milliseconds stats_interval{5000};  // the "stats" topic; 0: never published
+  // Guard tolerances; whether the wall clock is the time reference follows clock_mode.
+  core::IngestGuardConfig ingest_guard;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
+// Ingest counters live in the IngestPipeline.
 struct ServiceCounters {
-  std::uint64_t ingest_messages = 0;
-  std::uint64_t malformed_multipart = 0;
-  std::uint64_t unknown_topic = 0;
-  std::uint64_t undecodable = 0;
-  std::uint64_t non_finite_measurements = 0;
-  std::uint64_t topic_payload_mismatch = 0;
   std::uint64_t control_requests = 0;
   std::uint64_t control_malformed = 0;
   std::uint64_t alert_events_published = 0;
   std::uint64_t alert_events_not_queued = 0;
   std::uint64_t heartbeats = 0;
   std::uint64_t station_subscriptions = 0;
+  std::uint64_t stats_published = 0;
+  std::uint64_t stats_requests = 0;
 };
 
 struct BoundEndpoints {
@@ -77,6 +78,9 @@ class EngineService {
   void applyJournaled(const JournalInput& input);
   const BoundEndpoints& endpoints() const { return endpoints_; }
   const ServiceCounters& counters() const { return counters_; }
+  const IngestCounters& ingestCounters() const { return pipeline_.counters(); }
+  // Every counter by name: service, ingest pipeline, guard and engine core.
+  vigil::v1::Stats stats() const;
   const core::Engine& engine() const { return engine_; }
   std::uint64_t epoch() const { return epoch_; }
   // nullptr without keys.
@@ -86,11 +90,9 @@ class EngineService {
   void readIngest();
   void readControl();
   void readSubscription();
-  void handleIngest(const streamer::Envelope& envelope);
-  // Counts what the decoder refused, checks the payload against its topic, hands it on.
-  template <typename Value, typename Apply>
-  void ingest(const streamer::Envelope& envelope, streamer::Decoded<Value> decoded, const streamer::Topic& topic,
-              Apply apply);
+  // Through the pipeline into the engine; what it accepted is journaled (live only).
+  void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time);
+  void logPumpChange(Journal& journal, const streamer::Envelope& envelope);
   void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
   // `authenticated`: the requester's ZAP User-Id, or the name a journal row recorded;
   // nullopt on a plain connection (the request's own station name, marked as such).
@@ -117,10 +119,13 @@ class EngineService {
   void heartbeat();
   void scheduleTick();
   void scheduleHeartbeat();
+  void publishStats();
+  void scheduleStats();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
   ServiceConfig config_;
+  IngestPipeline pipeline_;  // after engine_ and config_: it holds the engine
   const Clock& clock_;
   std::uint64_t epoch_;
   std::uint64_t sequence_ = 0;
@@ -138,6 +143,7 @@ class EngineService {
   boost::asio::steady_timer heartbeat_timer_;
   Journal* journal_ = nullptr;
   bool replaying_ = false;
+  boost::asio::steady_timer stats_timer_;
 };
 
 }  // namespace vigil::service

@@ -4,6 +4,7 @@
 
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
+#include <google/protobuf/stubs/logging.h>
 
 #include "alarms/service/engine_service.h"
 #include "alarms/service/journal.h"
@@ -12,14 +13,18 @@
 #include "alarms/service/protocol_file.h"
 #include "alarms/service/recovery.h"
 #include "streamer/security.h"
+#include "alarms/service/stats.h"
+#include "streamer/control_client.h"
 
 namespace po = boost::program_options;
 using namespace vigil;
 
 namespace {
 
-// Exit codes: 2 for a configuration the engine refuses to run with.
+// Exit codes: 2 for a configuration the engine refuses to run with; 1 for --stats
+// without an answer.
 constexpr int kExitConfigError = 2;
+constexpr int kExitNoAnswer = 1;
 
 struct Options {
   service::ServiceConfig config;
@@ -30,11 +35,18 @@ struct Options {
   std::optional<std::string> journal_path = "vigil.db";  // nullopt: --no-journal
   std::optional<std::string> history_patient;
   core::TimePoint history_since{};
+  std::optional<std::string> stats_endpoint;
+  std::chrono::milliseconds stats_timeout{3000};
 };
 
 std::optional<Options> parseOptions(int argc, char** argv) {
   Options options;
   std::string clock = "wall";
+  std::int64_t stats_interval_ms = options.config.stats_interval.count();
+  std::int64_t stats_timeout_ms = options.stats_timeout.count();
+  std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
+  std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
+  std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
   po::options_description described("vigil-engine options");
   described.add_options()
       ("help,h", "show this help")
@@ -58,7 +70,18 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       ("no-journal", "run without a journal (throwaway runs: nothing is logged, nothing survives a restart)")
       ("history", po::value<std::string>(), "print this patient's alarm log from the journal and exit")
       ("since", po::value<std::string>(), "with --history: from this time on (ISO 8601, UTC unless a zone is given, "
-       "or ms since the epoch)");
+       "or ms since the epoch)")
+      ("stats", po::value<std::string>(),
+       "ask the running engine at this control endpoint for its counters, print them and exit (1: no answer)")
+      ("stats-timeout-ms", po::value(&stats_timeout_ms)->default_value(stats_timeout_ms), "deadline for --stats")
+      ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
+       "publish the counters on topic 'stats' this often (0: never)")
+      ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
+       "wall clock mode: refuse frames stamped further ahead of the wall clock than this")
+      ("stream-jump-ms", po::value(&stream_jump_ms)->default_value(stream_jump_ms),
+       "stream clock mode: a frame further ahead of the data's time than this needs its source's next frame to confirm it")
+      ("backwards-tolerance-ms", po::value(&backwards_tolerance_ms)->default_value(backwards_tolerance_ms),
+       "refuse a frame older than its source's last one by more than this");
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -84,6 +107,16 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
     options.history_since = *since;
   }
+  if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
+  if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
+      backwards_tolerance_ms < 0) {
+    throw po::error("intervals, timeouts and tolerances cannot be negative");
+  }
+  options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
+  options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
+  options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
+  options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
+  options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);
   return options;
 }
 
@@ -212,16 +245,24 @@ int run(const Options& options, core::Protocol protocol) {
     journal->close();
     reportJournal(*journal);
   }
-  const auto& c = engine.counters();
-  const auto& e = engine.engine().counters();
-  std::clog << "vigil-engine: stopped. ingest=" << c.ingest_messages << " vitals=" << e.vitals_frames
-            << " pump=" << e.pump_statuses << " alerts=" << c.alert_events_published
-            << " not_queued=" << c.alert_events_not_queued << " malformed=" << c.malformed_multipart
-            << " unknown_topic=" << c.unknown_topic << " undecodable=" << c.undecodable
-            << " mismatched=" << c.topic_payload_mismatch << " non_finite=" << c.non_finite_measurements
-            << " quality_gated=" << e.measurements_quality_gated
-            << " unknown_code=" << e.measurements_unknown_code << " acks=" << e.acknowledgements
-            << zapSummary(engine) << (options.insecure ? " INSECURE" : "") << std::endl;
+  std::clog << "vigil-engine: stopped.\n" << service::formatStatsTable(engine.stats())
+            << "vigil-engine: security:" << zapSummary(engine) << (options.insecure ? " INSECURE" : "") << std::endl;
+  return 0;
+}
+
+// `vigil-engine --stats EP`: one question to a running engine's control socket.
+int printStats(const std::string& endpoint, std::chrono::milliseconds timeout) {
+  zmq::context_t zmq;
+  streamer::ControlClient control(zmq, endpoint);
+  vigil::v1::ControlRequest request;
+  request.mutable_stats();
+  const auto reply = control.request(request, timeout);
+  if (!reply || !reply->ok() || !reply->has_stats()) {
+    std::cerr << "vigil-engine: no stats from " << endpoint << " within " << timeout.count() << " ms"
+              << (reply && !reply->error().empty() ? ": " + reply->error() : std::string()) << "\n";
+    return kExitNoAnswer;
+  }
+  std::cout << service::formatStatsTable(reply->stats()) << std::flush;
   return 0;
 }
 
@@ -234,6 +275,14 @@ int main(int argc, char** argv) {
   } catch (const po::error& error) {
     std::cerr << "vigil-engine: " << error.what() << " (see --help)\n";
     return kExitConfigError;
+  }
+  if (options->stats_endpoint) {
+    try {
+      return printStats(*options->stats_endpoint, options->stats_timeout);
+    } catch (const zmq::error_t& error) {
+      std::cerr << "vigil-engine: cannot reach " << *options->stats_endpoint << ": " << error.what() << "\n";
+      return kExitNoAnswer;
+    }
   }
   if (options->check_protocol) {
     const auto protocol = loadOrExplain(*options->check_protocol);
@@ -256,6 +305,10 @@ int main(int argc, char** argv) {
   }
   auto protocol = loadOrExplain(options->protocol_path);
   if (!protocol) return kExitConfigError;
+  // Protobuf logs a line per payload with invalid UTF-8; the ingest pipeline already
+  // counts every undecodable message, and a flood of garbage must not become a flood of
+  // log lines.
+  google::protobuf::SetLogHandler(nullptr);
   try {
     return run(*options, std::move(*protocol));
   } catch (const zmq::error_t& error) {

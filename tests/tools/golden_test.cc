@@ -143,7 +143,7 @@ TEST(Golden, Ketamine4hSessionDefaultProtocol) {
   ASSERT_GT(messages.size(), 30'000u) << "not a 4 h session of two beds";
   InlineCounts counts;
   const auto log = inlineAlarmLog(messages, &counts);
-  EXPECT_EQ(counts.applied, counts.messages) << describeInlineCounts(counts);
+  EXPECT_EQ(counts.ingest.accepted, counts.ingest.messages) << describeInlineCounts(counts);
   expectGolden("ketamine-4h-desaturation-bp-climb.jsonl", log);
 }
 

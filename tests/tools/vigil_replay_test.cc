@@ -303,18 +303,26 @@ core::Engine defaultEngine() {
   return core::Engine(std::move(*load.protocol));
 }
 
-TEST(FeedEngineTest, DispatchesByTopicKindAndRefusesWhatTheServiceRefuses) {
+// The inline run goes through the engine service's own ingest pipeline (stream mode).
+TEST(ReplayPipelineTest, RefusesWhatTheServiceRefuses) {
+  using service::IngestOutcome;
   auto engine = defaultEngine();
-  EXPECT_EQ(feedEngine(engine, recorded(0, "vitals/pacu/bed-01", vitalsPayload("bed-01", 0, 1))).outcome,
-            FeedOutcome::Applied);
+  auto pipeline = replayPipeline(engine);
+  const auto accept = [&](const v1::RecordedMessage& m) {
+    return pipeline.accept(streamer::Envelope{m.topic(), m.payload(), 2}, core::fromMillis(m.receive_time_ms()))
+        .outcome;
+  };
+  constexpr std::int64_t kTime = 1'790'000'000'000;
+  EXPECT_EQ(accept(recorded(kTime, "vitals/pacu/bed-01", vitalsPayload("bed-01", kTime, 1))), IngestOutcome::Accepted);
   EXPECT_EQ(engine.counters().vitals_frames, 1u);
-  EXPECT_EQ(feedEngine(engine, recorded(0, "vitals/pacu/bed-02", vitalsPayload("bed-01", 0, 1))).outcome,
-            FeedOutcome::Mismatched);
-  EXPECT_EQ(feedEngine(engine, recorded(0, "vitals/pacu/bed-01", "\xff")).outcome, FeedOutcome::Undecodable);
-  EXPECT_EQ(feedEngine(engine, recorded(0, "nonsense")).outcome, FeedOutcome::UnknownTopic);
-  EXPECT_EQ(feedEngine(engine, recorded(0, "alert/pacu/bed-01")).outcome, FeedOutcome::UnknownTopic);
-  EXPECT_EQ(feedEngine(engine, recorded(0, "event/pacu/bed-01", "")).outcome, FeedOutcome::Undecodable) << "an event of no kind";
+  EXPECT_EQ(accept(recorded(kTime, "vitals/pacu/bed-02", vitalsPayload("bed-01", kTime, 2))),
+            IngestOutcome::AddressMismatch);
+  EXPECT_EQ(accept(recorded(0, "vitals/pacu/bed-01", "\xff")), IngestOutcome::Undecodable);
+  EXPECT_EQ(accept(recorded(0, "nonsense")), IngestOutcome::UnknownTopic);
+  EXPECT_EQ(accept(recorded(0, "alert/pacu/bed-01")), IngestOutcome::UnknownTopic);
+  EXPECT_EQ(accept(recorded(0, "event/pacu/bed-01", "")), IngestOutcome::Undecodable) << "an event of no kind";
   EXPECT_EQ(engine.counters().vitals_frames, 1u) << "refused messages reached the engine";
+  EXPECT_EQ(pipeline.counters().notAccepted(), 5u);
 }
 
 TEST(AlarmJsonTest, IsOneLineWithProtoFieldNamesAndNoServiceNoise) {

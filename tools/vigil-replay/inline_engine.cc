@@ -7,53 +7,11 @@
 #include <google/protobuf/util/json_util.h>
 
 #include "streamer/codec.h"
-#include "streamer/topics.h"
 
 namespace vigil::tools::replay {
-using streamer::TopicKind;
 
-namespace {
-
-// The payload's own unit and patient count only if they agree with the topic (the engine
-// service's rule): a mis-addressed frame must not raise alarms for another patient.
-template <typename Value>
-bool addressedConsistently(Value& value, const streamer::Topic& topic) {
-  if (value.unit.empty()) value.unit = topic.unit;
-  return value.patient_id == topic.patient_id && value.unit == topic.unit;
-}
-
-template <typename Value, typename Apply>
-Fed apply(streamer::Decoded<Value> decoded, const streamer::Topic& topic, Apply into_engine) {
-  Fed fed;
-  fed.non_finite_dropped = decoded.dropped;
-  if (!decoded.ok()) {
-    fed.outcome = FeedOutcome::Undecodable;
-  } else if (!addressedConsistently(*decoded.value, topic)) {
-    fed.outcome = FeedOutcome::Mismatched;
-  } else {
-    fed.outputs = into_engine(*decoded.value);
-  }
-  return fed;
-}
-
-}  // namespace
-
-Fed feedEngine(core::Engine& engine, const vigil::v1::RecordedMessage& message) {
-  const auto topic = streamer::parseTopic(message.topic());
-  if (!topic) return {{}, FeedOutcome::UnknownTopic, 0};
-  switch (topic->kind) {
-    case TopicKind::Vitals:
-      return apply(streamer::decodeVitals(message.payload()), *topic,
-                   [&](const core::VitalsFrame& frame) { return engine.onVitals(frame); });
-    case TopicKind::Infusion:
-      return apply(streamer::decodePumpStatus(message.payload()), *topic,
-                   [&](const core::PumpStatus& status) { return engine.onInfusion(status); });
-    case TopicKind::Event:
-      return apply(streamer::decodeClinicalEvent(message.payload()), *topic,
-                   [&](const core::ClinicalEvent& event) { return engine.onClinicalEvent(event); });
-    default:
-      return {{}, FeedOutcome::UnknownTopic, 0};
-  }
+service::IngestPipeline replayPipeline(core::Engine& engine) {
+  return service::IngestPipeline(engine, {core::IngestGuardConfig{}, /*wall_clock=*/false});
 }
 
 std::string alarmJson(const core::AlarmEvent& event) {
@@ -68,32 +26,29 @@ std::string alarmJson(const core::AlarmEvent& event) {
 
 InlineCounts runInline(const std::vector<vigil::v1::RecordedMessage>& messages, core::Engine& engine,
                        std::ostream& jsonl) {
+  auto pipeline = replayPipeline(engine);
   InlineCounts counts;
   for (const auto& message : messages) {
-    ++counts.messages;
-    const Fed fed = feedEngine(engine, message);
-    counts.non_finite_measurements += static_cast<std::uint64_t>(fed.non_finite_dropped);
-    switch (fed.outcome) {
-      case FeedOutcome::Applied: ++counts.applied; break;
-      case FeedOutcome::UnknownTopic: ++counts.unknown_topic; break;
-      case FeedOutcome::Undecodable: ++counts.undecodable; break;
-      case FeedOutcome::Mismatched: ++counts.mismatched; break;
-    }
+    const auto result = pipeline.accept(streamer::Envelope{message.topic(), message.payload(), 2},
+                                        core::fromMillis(message.receive_time_ms()));
     // The one place the engine's output is consumed.
-    for (const auto& event : fed.outputs.alarms) {
+    for (const auto& event : result.output.alarms) {
       jsonl << alarmJson(event) << '\n';
       ++counts.alarm_events;
     }
   }
   jsonl.flush();
+  counts.ingest = pipeline.counters();
   return counts;
 }
 
 std::string describeInlineCounts(const InlineCounts& c) {
   std::ostringstream text;
-  text << c.messages << " messages, " << c.applied << " applied, " << c.alarm_events << " alarm events; unknown topic "
-       << c.unknown_topic << ", undecodable " << c.undecodable << ", mismatched " << c.mismatched
-       << ", non-finite measurements " << c.non_finite_measurements;
+  text << c.ingest.messages << " messages, " << c.ingest.accepted << " accepted, " << c.alarm_events
+       << " alarm events; not accepted " << c.ingest.notAccepted() << " (unknown topic " << c.ingest.unknown_topic
+       << ", undecodable " << c.ingest.undecodable << ", mismatched " << c.ingest.address_mismatch
+       << ", refused by the guard " << c.ingest.refused_by_guard << "), non-finite measurements "
+       << c.ingest.non_finite_measurements;
   return text.str();
 }
 

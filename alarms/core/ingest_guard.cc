@@ -1,0 +1,377 @@
+#include "alarms/core/ingest_guard.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "alarms/core/metrics.h"
+
+namespace vigil::core {
+namespace {
+
+IngestVerdict refuse(FrameFault fault, std::string reason) {
+  IngestVerdict verdict;
+  verdict.fault = fault;
+  verdict.reason = std::move(reason);
+  return verdict;
+}
+
+std::string millisText(Duration d) { return std::to_string(d.count()) + " ms"; }
+
+// No stamp reads later than this (10000-01-01); refusing such stamps keeps every sum of a
+// time and a tolerance far below overflow, in the guard and in the engine after it. Not
+// earlier: MIMIC shifts its records' dates into the 2100s-2900s to de-identify them, and
+// those recordings are real data (in stream mode only the data's own time matters).
+constexpr std::int64_t kLatestPlausibleMs = 253'402'300'800'000;
+
+// time +/- tolerance, saturating: a tolerance configured as "forever" must not wrap.
+constexpr std::int64_t kMaxMs = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kMinMs = std::numeric_limits<std::int64_t>::min();
+
+TimePoint plus(TimePoint time, Duration tolerance) {
+  const auto t = std::max<std::int64_t>(tolerance.count(), 0);
+  return toMillis(time) > kMaxMs - t ? fromMillis(kMaxMs) : fromMillis(toMillis(time) + t);
+}
+
+TimePoint minus(TimePoint time, Duration tolerance) {
+  const auto t = std::max<std::int64_t>(tolerance.count(), 0);
+  return toMillis(time) < kMinMs + t ? fromMillis(kMinMs) : fromMillis(toMillis(time) - t);
+}
+
+// ---------------------------------------------------------------- units
+
+// UCUM annotations ("{beat}/min", "{breaths}/min") carry no dimension: "{beat}/min" is
+// "/min", and a unit that is only an annotation ("{ratio}") is "1".
+std::string withoutAnnotations(std::string_view unit) {
+  std::string plain;
+  int depth = 0;
+  for (char c : unit) {
+    if (c == '{') ++depth;
+    else if (c == '}' && depth > 0) --depth;
+    else if (depth == 0 && c != ' ') plain += c;
+  }
+  if (plain.empty() && !unit.empty()) return "1";
+  return plain;
+}
+
+// Conversions that cannot be misread: each maps one spelling of one dimension onto the
+// unit the core's code table expects. Anything not listed is refused, never guessed.
+struct Conversion {
+  std::string_view expected;
+  std::string_view given;
+  double scale;
+  double offset;  // value_expected = value_given * scale + offset
+};
+
+constexpr Conversion kConversions[] = {
+    {"%", "1", 100.0, 0.0},                       // SpO2 as a fraction
+    {"Cel", "[degF]", 5.0 / 9.0, -32.0 * 5.0 / 9.0},
+    {"Cel", "K", 1.0, -273.15},
+    {"mm[Hg]", "mmHg", 1.0, 0.0},                 // the common non-UCUM spelling
+    {"mm[Hg]", "kPa", 7.500615758, 0.0},
+    {"/min", "1/min", 1.0, 0.0},
+    {"/min", "/s", 60.0, 0.0},
+    {"/min", "/h", 1.0 / 60.0, 0.0},
+};
+
+enum class UnitFit { Expected, Converted, Mismatch };
+
+UnitFit fitUnit(Measurement& measurement, std::string_view expected) {
+  const auto given = withoutAnnotations(measurement.unit);
+  if (given.empty() || given == expected) return UnitFit::Expected;
+  for (const auto& conversion : kConversions) {
+    if (conversion.expected == expected && conversion.given == given) {
+      measurement.value = measurement.value * conversion.scale + conversion.offset;
+      measurement.unit = std::string(expected);
+      return UnitFit::Converted;
+    }
+  }
+  return UnitFit::Mismatch;
+}
+
+// The device says the number means nothing; the engine keeps it out of the rules.
+bool flaggedByDevice(Quality quality) { return quality == Quality::Artifact || quality == Quality::SensorOff; }
+
+// Drops the measurements no engine may see; returns how many of each kind.
+void checkMeasurements(VitalsFrame& frame, IngestVerdict& verdict) {
+  std::erase_if(frame.measurements, [&verdict](Measurement& measurement) {
+    if (flaggedByDevice(measurement.quality)) return false;
+    const auto source = metricForCode(measurement.code);
+    if (!source) return false;  // carried, never evaluated: the engine counts it
+    switch (fitUnit(measurement, metricUnit(source->metric))) {
+      case UnitFit::Mismatch:
+        ++verdict.measurements_unit_mismatch;
+        return true;
+      case UnitFit::Converted:
+        ++verdict.measurements_converted;
+        break;
+      case UnitFit::Expected:
+        break;
+    }
+    if (!std::isfinite(measurement.value) || !measuringRange(source->metric).contains(measurement.value)) {
+      ++verdict.measurements_out_of_range;
+      return true;
+    }
+    return false;
+  });
+}
+
+bool inRange(double value, MeasuringRange range) { return std::isfinite(value) && range.contains(value); }
+
+std::optional<std::string> impossiblePumpValue(const PumpStatus& status) {
+  using namespace pump_range;
+  if (!inRange(status.rate_ml_per_h, kRateMlPerH)) return "pump rate outside 0-2000 mL/h";
+  if (!inRange(status.dose_rate_mg_per_kg_per_h, kDoseRateMgPerKgPerH)) return "dose rate outside the pump's range";
+  if (!inRange(status.concentration_mg_per_ml, kConcentrationMgPerMl)) return "drug concentration outside the pump's range";
+  if (!inRange(status.patient_weight_kg, kPatientWeightKg)) return "patient weight outside 0-650 kg";
+  if (!inRange(status.volume_infused_ml, kVolumeInfusedMl)) return "volume infused outside the pump's range";
+  const int state = static_cast<int>(status.state);
+  if (state < static_cast<int>(PumpState::Unspecified) || state > static_cast<int>(PumpState::Alarm)) {
+    return "unknown pump state";
+  }
+  return std::nullopt;
+}
+
+// RASS runs -5..+4; oxygen flow beyond 60 L/min is more than any high-flow device gives.
+constexpr int kRassMin = -5;
+constexpr int kRassMax = 4;
+constexpr MeasuringRange kOxygenLPerMin{0.0, 60.0};
+
+std::optional<std::string> impossibleEventValue(const ClinicalEvent& event) {
+  const int kind = static_cast<int>(event.kind);
+  if (kind < static_cast<int>(ClinicalEventKind::Unspecified) || kind > static_cast<int>(ClinicalEventKind::Spo2Scale2)) {
+    return "unknown clinical event kind";
+  }
+  if (event.rass_score < kRassMin || event.rass_score > kRassMax) return "RASS score outside -5..+4";
+  if (!inRange(event.oxygen_l_per_min, kOxygenLPerMin)) return "oxygen flow outside 0-60 L/min";
+  const int acvpu = static_cast<int>(event.acvpu);
+  if (acvpu < static_cast<int>(Acvpu::Unspecified) || acvpu > static_cast<int>(Acvpu::Unresponsive)) {
+    return "unknown ACVPU level";
+  }
+  const int severity = static_cast<int>(event.severity);
+  if (severity < static_cast<int>(Severity::Unspecified) || severity > static_cast<int>(Severity::Severe)) {
+    return "unknown severity";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view frameFaultName(FrameFault fault) {
+  switch (fault) {
+    case FrameFault::None: return "none";
+    case FrameFault::Duplicate: return "duplicate";
+    case FrameFault::SequenceLeapInPlace: return "sequence_leap_in_place";
+    case FrameFault::MissingTime: return "missing_time";
+    case FrameFault::FutureTime: return "future_time";
+    case FrameFault::BackwardsTime: return "backwards_time";
+    case FrameFault::ImpossibleValue: return "impossible_value";
+  }
+  return "?";
+}
+
+std::uint64_t IngestGuardCounters::refused() const {
+  return duplicates + sequence_leaps_in_place + missing_time + future_time + backwards_time + impossible_pump_status +
+         impossible_clinical_event;
+}
+
+IngestGuard::IngestGuard(IngestGuardConfig config) : config_(config) {}
+
+IngestVerdict IngestGuard::check(VitalsFrame& frame, std::optional<TimePoint> wall_now) {
+  auto& state = source(Kind::Vitals, frame.patient_id, frame.device_id);
+  auto verdict = admit(state, frame.sequence, frame.time, wall_now);
+  if (verdict.accepted()) {
+    checkMeasurements(frame, verdict);
+    commit(state, frame.sequence, frame.time, verdict);
+  }
+  count(verdict);
+  return verdict;
+}
+
+IngestVerdict IngestGuard::check(PumpStatus& status, std::optional<TimePoint> wall_now) {
+  auto& state = source(Kind::Pump, status.patient_id, status.device_id);
+  auto verdict = admit(state, status.sequence, status.time, wall_now);
+  if (verdict.accepted()) {
+    if (auto impossible = impossiblePumpValue(status)) {
+      ++counters_.impossible_pump_status;
+      verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
+    } else {
+      commit(state, status.sequence, status.time, verdict);
+    }
+  }
+  count(verdict);
+  return verdict;
+}
+
+IngestVerdict IngestGuard::check(ClinicalEvent& event, std::optional<TimePoint> wall_now) {
+  auto& state = source(Kind::Event, event.patient_id, event.source_id);
+  auto verdict = admit(state, event.sequence, event.time, wall_now);
+  if (verdict.accepted()) {
+    if (auto impossible = impossibleEventValue(event)) {
+      ++counters_.impossible_clinical_event;
+      verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
+    } else {
+      commit(state, event.sequence, event.time, verdict);
+    }
+  }
+  count(verdict);
+  return verdict;
+}
+
+IngestVerdict IngestGuard::admit(SourceState& state, std::uint64_t sequence, TimePoint time,
+                                 std::optional<TimePoint> wall_now) {
+  state.last_touch = ++touches_;
+  if (toMillis(time) <= 0) return refuse(FrameFault::MissingTime, "no source time");
+  if (toMillis(time) > kLatestPlausibleMs) return refuse(FrameFault::FutureTime, "source time beyond the year 9999");
+  auto verdict = admitSequence(state, sequence, time);
+  if (!verdict.accepted()) return verdict;
+  auto timing = admitTime(state, sequence, time, wall_now);
+  if (!timing.accepted()) return timing;
+  return verdict;
+}
+
+IngestVerdict IngestGuard::admitSequence(const SourceState& state, std::uint64_t sequence, TimePoint time) const {
+  IngestVerdict verdict;
+  if (!state.has_accepted) {
+    verdict.new_source = true;
+    return verdict;
+  }
+  if (!state.numbered) return verdict;  // the source does not number its frames (yet)
+  const std::uint64_t last = state.last_sequence;
+  const bool clock_moved_on = time > state.last_time;
+  if (sequence > last) {
+    const std::uint64_t missing = sequence - last - 1;
+    if (missing > 0 && !clock_moved_on) {
+      return refuse(FrameFault::SequenceLeapInPlace,
+                    "sequence leapt from " + std::to_string(last) + " to " + std::to_string(sequence) +
+                        " while the source's time stood still");
+    }
+    if (state.run >= kEstablishedRun) {
+      verdict.missing = missing;
+    } else if (missing > 0) {
+      verdict.unestablished_gap = true;
+    }
+    return verdict;
+  }
+  if (sequence <= 1 && sequence < last && clock_moved_on) {
+    verdict.restarted = true;
+    return verdict;
+  }
+  return refuse(FrameFault::Duplicate,
+                "sequence " + std::to_string(sequence) + " already seen (last " + std::to_string(last) + ")");
+}
+
+IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence, TimePoint time,
+                                     std::optional<TimePoint> wall_now) {
+  if (state.has_accepted && time < minus(state.last_time, config_.backwards_tolerance)) {
+    return refuse(FrameFault::BackwardsTime,
+                  "source time went back " + millisText(state.last_time - time) + " from its last frame");
+  }
+  if (wall_now) {
+    if (time > plus(*wall_now, config_.future_tolerance)) {
+      return refuse(FrameFault::FutureTime, "source time " + millisText(time - *wall_now) + " ahead of the wall clock");
+    }
+    return {};
+  }
+  if (!stream_time_ || time <= plus(*stream_time_, config_.stream_jump_tolerance)) {
+    state.pending_jump.reset();
+    return {};
+  }
+  // Replays: the data is the clock, so a far jump is only believed when the source's next
+  // frame says the same.
+  const auto& pending = state.pending_jump;
+  // A source never accepted is taken as numbered when its jumping frame had a number, so
+  // a repeated rogue frame cannot confirm itself.
+  const bool numbered = state.has_accepted ? state.numbered : pending && pending->sequence != 0;
+  const bool follows = pending && time >= pending->time && time <= plus(pending->time, config_.stream_jump_tolerance) &&
+                       (!numbered || sequence == pending->sequence + 1);
+  if (follows) {
+    ++counters_.stream_jumps_confirmed;
+    return {};
+  }
+  state.pending_jump = PendingJump{sequence, time};
+  return refuse(FrameFault::FutureTime,
+                "source time " + millisText(time - *stream_time_) + " ahead of the stream, unconfirmed");
+}
+
+void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint time, const IngestVerdict& verdict) {
+  if (sequence != 0 || verdict.restarted) state.numbered = true;
+  const bool next_in_line = state.has_accepted && !verdict.restarted && sequence == state.last_sequence + 1;
+  // A reported gap leaves an established source established; anything else starts over.
+  if (next_in_line) {
+    state.run = std::min(state.run + 1, kEstablishedRun);
+  } else if (verdict.missing == 0) {
+    state.run = 0;
+  }
+  if (!state.numbered) ++counters_.unnumbered;
+  state.has_accepted = true;
+  state.last_sequence = sequence;
+  state.last_time = verdict.restarted ? time : std::max(state.last_time, time);
+  state.pending_jump.reset();
+  stream_time_ = stream_time_ ? std::max(*stream_time_, time) : time;
+}
+
+IngestGuard::SourceState& IngestGuard::source(Kind kind, const std::string& patient_id, const std::string& source_id) {
+  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found->second;
+  if (sources_.size() >= config_.max_sources) forgetLeastRecent();
+  return sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first->second;
+}
+
+void IngestGuard::forgetLeastRecent() {
+  const auto oldest = std::min_element(sources_.begin(), sources_.end(), [](const auto& a, const auto& b) {
+    return a.second.last_touch < b.second.last_touch;
+  });
+  if (oldest == sources_.end()) return;
+  sources_.erase(oldest);
+  ++counters_.sources_forgotten;
+}
+
+void IngestGuard::count(const IngestVerdict& verdict) {
+  switch (verdict.fault) {
+    case FrameFault::None:
+      ++counters_.accepted;
+      break;
+    case FrameFault::Duplicate: ++counters_.duplicates; break;
+    case FrameFault::SequenceLeapInPlace: ++counters_.sequence_leaps_in_place; break;
+    case FrameFault::MissingTime: ++counters_.missing_time; break;
+    case FrameFault::FutureTime: ++counters_.future_time; break;
+    case FrameFault::BackwardsTime: ++counters_.backwards_time; break;
+    case FrameFault::ImpossibleValue: break;  // counted by kind where it was found
+  }
+  if (!verdict.accepted()) return;
+  if (verdict.new_source) ++counters_.new_sources;
+  if (verdict.missing > 0) {
+    ++counters_.sequence_gaps;
+    counters_.frames_missing += verdict.missing;
+  }
+  if (verdict.unestablished_gap) ++counters_.unestablished_gaps;
+  if (verdict.restarted) ++counters_.restarts;
+  counters_.measurements_out_of_range += static_cast<std::uint64_t>(verdict.measurements_out_of_range);
+  counters_.measurements_unit_mismatch += static_cast<std::uint64_t>(verdict.measurements_unit_mismatch);
+  counters_.measurements_converted += static_cast<std::uint64_t>(verdict.measurements_converted);
+}
+
+void IngestGuard::visitCounters(const CounterVisitor& visit) const {
+  const auto& c = counters_;
+  visit("accepted", c.accepted);
+  visit("new_sources", c.new_sources);
+  visit("unnumbered", c.unnumbered);
+  visit("duplicates", c.duplicates);
+  visit("sequence_gaps", c.sequence_gaps);
+  visit("frames_missing", c.frames_missing);
+  visit("unestablished_gaps", c.unestablished_gaps);
+  visit("restarts", c.restarts);
+  visit("sequence_leaps_in_place", c.sequence_leaps_in_place);
+  visit("missing_time", c.missing_time);
+  visit("future_time", c.future_time);
+  visit("backwards_time", c.backwards_time);
+  visit("stream_jumps_confirmed", c.stream_jumps_confirmed);
+  visit("impossible_pump_status", c.impossible_pump_status);
+  visit("impossible_clinical_event", c.impossible_clinical_event);
+  visit("measurements_out_of_range", c.measurements_out_of_range);
+  visit("measurements_unit_mismatch", c.measurements_unit_mismatch);
+  visit("measurements_converted", c.measurements_converted);
+  visit("sources_forgotten", c.sources_forgotten);
+}
+
+}  // namespace vigil::core

@@ -1,0 +1,191 @@
+// The ingest guard (DESIGN.md section 4, "bad input is counted and survived"): decides,
+// per decoded message and per source, whether the engine may trust it. Pure: no clocks
+// (the caller passes the wall clock in live mode), no sockets, no exceptions: every
+// decision is an IngestVerdict value and a counter.
+//
+// A source is (message kind, patient, device_id / source_id). The rules, in the order
+// they are applied:
+//
+// Sequence numbers (per source; refused frames never change the source's state)
+//   - first frame of a source: accepted; its sequence starts the count. A source whose
+//     first sequence is 0 does not number its frames (proto3's default): only the time
+//     rules apply to it until it sends a number.
+//   - last + 1: accepted.
+//   - last + 1 + k: accepted, reported as a gap of k missing frames, but only if the
+//     source's time moved forward: a counter that leaps while the clock stands still is
+//     corruption, not loss (FrameFault::SequenceLeapInPlace). The gap is reported only
+//     once the source has shown it counts (kEstablishedRun frames in a row since it
+//     appeared or restarted); before that it is counted as an unestablished gap: a
+//     device name seen only in a corrupted copy now and then is not a device losing
+//     frames, and must not raise a technical alarm.
+//   - back to 0 or 1 (below the last), with the time moving forward: a rebooted gateway
+//     counting again. Accepted, counted as a restart, the count starts over; no gap.
+//   - anything else at or below the last: a duplicate (replayed, doubled by a proxy, or
+//     stale): refused.
+// Time (the source's own clock, source_time_ms)
+//   - 0 or negative: no time at all (a truncated message): refused.
+//   - older than the source's last accepted frame by more than backwards_tolerance:
+//     refused (clocks going backwards would reorder the engine's conditions).
+//   - live (a wall clock is given): more than future_tolerance ahead of it: refused.
+//   - replay (no wall clock; time is the data's own): more than stream_jump_tolerance
+//     ahead of the newest time accepted from any source is refused, unless the same
+//     source's next frame (next sequence, same or later time) confirms the jump: a real
+//     gap in a recording costs one frame per source, a single corrupt time costs nothing.
+// Values (frames that passed the rules above)
+//   - vital signs, per measurement (the rest of the frame is kept): a unit that is not
+//     the code's UCUM unit is converted when the conversion is unambiguous (a fraction
+//     "1" to % for SpO2, [degF] and K to Cel, kPa to mm[Hg], /s and /h to /min; "{beat}"
+//     style annotations are ignored, an empty unit means the expected one) and dropped
+//     otherwise; a value outside the device measuring range (metrics.h) is dropped.
+//     Artifact and sensor-off readings are not checked: the device already says their
+//     number means nothing, and the engine keeps them out of the rules.
+//   - pump status and clinical events are refused whole when a number is outside its
+//     range or an enumeration is unknown: a status with one impossible field cannot be
+//     trusted in its others.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "alarms/core/domain.h"
+
+namespace vigil::core {
+
+// Consecutive +1 frames after which a source's gaps are reported (see above).
+inline constexpr unsigned kEstablishedRun = 3;
+
+struct IngestGuardConfig {
+  // Live mode: how far a device clock may run ahead of the engine's wall clock.
+  Duration future_tolerance{std::chrono::minutes(2)};
+  // Replay mode: how far one frame may jump ahead of the newest data time before it
+  // needs its source's next frame to confirm it.
+  Duration stream_jump_tolerance{std::chrono::minutes(10)};
+  // Jitter a source's clock may show backwards (an NTP step, two threads stamping).
+  Duration backwards_tolerance{std::chrono::seconds(1)};
+  // Sources remembered; past this the one heard from least recently is forgotten, so a
+  // flood of invented device ids cannot grow the engine without bound.
+  std::size_t max_sources = 4096;
+};
+
+// Why a whole message was refused.
+enum class FrameFault {
+  None,
+  Duplicate,
+  SequenceLeapInPlace,
+  MissingTime,
+  FutureTime,
+  BackwardsTime,
+  ImpossibleValue,
+};
+
+std::string_view frameFaultName(FrameFault fault);
+
+struct IngestVerdict {
+  FrameFault fault = FrameFault::None;
+  std::string reason;          // readable; empty for a clean acceptance
+  bool new_source = false;     // accepted: the first frame of its source
+  std::uint64_t missing = 0;   // accepted after a gap of this many frames
+  bool unestablished_gap = false;  // accepted after a jump the source has not earned a report for
+  bool restarted = false;      // accepted: the source began counting again
+  int measurements_out_of_range = 0;
+  int measurements_unit_mismatch = 0;
+  int measurements_converted = 0;
+
+  bool accepted() const { return fault == FrameFault::None; }
+  int measurementsDropped() const { return measurements_out_of_range + measurements_unit_mismatch; }
+};
+
+struct IngestGuardCounters {
+  std::uint64_t accepted = 0;
+  std::uint64_t new_sources = 0;
+  std::uint64_t unnumbered = 0;  // accepted from a source that does not number its frames
+  std::uint64_t duplicates = 0;
+  std::uint64_t sequence_gaps = 0;
+  std::uint64_t frames_missing = 0;
+  std::uint64_t unestablished_gaps = 0;  // jumps of a source that never counted steadily
+  std::uint64_t restarts = 0;
+  std::uint64_t sequence_leaps_in_place = 0;
+  std::uint64_t missing_time = 0;
+  std::uint64_t future_time = 0;
+  std::uint64_t backwards_time = 0;
+  std::uint64_t stream_jumps_confirmed = 0;
+  std::uint64_t impossible_pump_status = 0;
+  std::uint64_t impossible_clinical_event = 0;
+  std::uint64_t measurements_out_of_range = 0;
+  std::uint64_t measurements_unit_mismatch = 0;
+  std::uint64_t measurements_converted = 0;
+  std::uint64_t sources_forgotten = 0;
+
+  // Every message refused whole, whatever the reason.
+  std::uint64_t refused() const;
+};
+
+using CounterVisitor = std::function<void(std::string_view name, std::uint64_t value)>;
+
+class IngestGuard {
+ public:
+  explicit IngestGuard(IngestGuardConfig config = {});
+
+  // `wall_now`: the wall clock in live mode; nullopt in replays, where time is the data's.
+  // Vital signs may come back with measurements dropped or converted in place.
+  IngestVerdict check(VitalsFrame& frame, std::optional<TimePoint> wall_now);
+  IngestVerdict check(PumpStatus& status, std::optional<TimePoint> wall_now);
+  IngestVerdict check(ClinicalEvent& event, std::optional<TimePoint> wall_now);
+
+  const IngestGuardCounters& counters() const { return counters_; }
+  void visitCounters(const CounterVisitor& visit) const;
+  std::size_t sourceCount() const { return sources_.size(); }
+
+ private:
+  enum class Kind { Vitals, Pump, Event };
+  using SourceKey = std::tuple<Kind, std::string, std::string>;
+  using SourceView = std::tuple<Kind, std::string_view, std::string_view>;  // lookups without copies
+  struct SourceLess {
+    using is_transparent = void;
+    static SourceView view(const SourceView& key) { return key; }
+    static SourceView view(const SourceKey& key) { return {std::get<0>(key), std::get<1>(key), std::get<2>(key)}; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return view(a) < view(b);
+    }
+  };
+
+  struct PendingJump {
+    std::uint64_t sequence = 0;
+    TimePoint time;
+  };
+
+  struct SourceState {
+    bool has_accepted = false;
+    bool numbered = false;
+    std::uint64_t last_sequence = 0;
+    unsigned run = 0;  // consecutive +1 frames, up to kEstablishedRun
+    TimePoint last_time;
+    std::optional<PendingJump> pending_jump;
+    std::uint64_t last_touch = 0;  // for forgetting the least recently heard source
+  };
+
+  // Sequence and time rules; on acceptance the verdict says how (gap, restart) and
+  // `commit` must be called once the values have passed too.
+  IngestVerdict admit(SourceState& source, std::uint64_t sequence, TimePoint time, std::optional<TimePoint> wall_now);
+  IngestVerdict admitSequence(const SourceState& source, std::uint64_t sequence, TimePoint time) const;
+  IngestVerdict admitTime(SourceState& source, std::uint64_t sequence, TimePoint time,
+                          std::optional<TimePoint> wall_now);
+  void commit(SourceState& source, std::uint64_t sequence, TimePoint time, const IngestVerdict& verdict);
+  SourceState& source(Kind kind, const std::string& patient_id, const std::string& source_id);
+  void forgetLeastRecent();
+  void count(const IngestVerdict& verdict);
+
+  IngestGuardConfig config_;
+  std::map<SourceKey, SourceState, SourceLess> sources_;
+  std::optional<TimePoint> stream_time_;  // newest time accepted from any source
+  std::uint64_t touches_ = 0;
+  IngestGuardCounters counters_;
+};
+
+}  // namespace vigil::core
