@@ -104,24 +104,42 @@ class ChildProcess {
   static constexpr int kStillRunning = -1000;
 
   // Blocks on a pidfd, which becomes readable when the process ends: no polling loop.
+  // Waits for the process to end, reading its stdout meanwhile: a child blocked writing
+  // to a full pipe could not act on the signal it is waiting to obey.
   int waitFor(std::chrono::steady_clock::duration timeout) {
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid_, 0));
     if (pidfd >= 0) {
-      pollfd item{pidfd, POLLIN, 0};
-      const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(timeout).count();
-      const int ready = poll(&item, 1, static_cast<int>(ms));
+      const bool ended = awaitEnd(pidfd, std::chrono::steady_clock::now() + timeout);
       close(pidfd);
-      if (ready <= 0) return kStillRunning;
+      if (!ended) return kStillRunning;
     }
     int status = 0;
     if (waitpid(pid_, &status, 0) != pid_) return kStillRunning;
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
+  bool awaitEnd(int pidfd, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      // poll() skips a negative descriptor: once stdout is closed only the pidfd counts.
+      pollfd items[2] = {{pidfd, POLLIN, 0}, {out_fd_closed_ ? -1 : out_fd_, POLLIN, 0}};
+      if (poll(items, 2, static_cast<int>(left.count())) <= 0) continue;
+      if (items[0].revents & POLLIN) return true;
+      if (items[1].revents & (POLLIN | POLLHUP)) {
+        char chunk[4096];
+        const auto n = read(out_fd_, chunk, sizeof chunk);
+        if (n > 0) buffer_.append(chunk, static_cast<std::size_t>(n));
+        if (n <= 0) out_fd_closed_ = true;
+      }
+    }
+  }
+
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int exit_status_ = 0;
   std::string buffer_;
+  bool out_fd_closed_ = false;
   std::vector<std::string> lines_;
 };
 
