@@ -7,6 +7,10 @@
 #include "streamer/topics.h"
 
 namespace vigil::service {
+namespace {
+// About 200 MB at the largest frames a monitor sends; a burst, not a backlog to live with.
+constexpr int kIngestQueueMessages = 1'000'000;
+}  // namespace
 namespace v1 = vigil::v1;
 using streamer::TopicKind;
 
@@ -26,6 +30,11 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
       heartbeat_timer_(io),
       stats_timer_(io) {
   control_.set(zmq::sockopt::linger, 0);
+  // A SUB socket drops, unseen, what arrives while its queue is full (ZeroMQ's mute state
+  // for SUB), and a publisher's xpub_nodrop cannot see that queue: a replay at full speed
+  // lost ~0.1 % of its frames to a momentarily busy engine (tools/soak). A deep queue
+  // absorbs such bursts; sequence gaps still reveal any loss beyond it.
+  ingest_.handle().set(zmq::sockopt::rcvhwm, kIngestQueueMessages);
   // The engine serves every unit it is told about by the topics; a deployment that splits
   // units across engines narrows this with a proxy in front.
   ingest_.subscribe(streamer::topicPrefix(TopicKind::Vitals));
