@@ -15,6 +15,7 @@
 #include "alarms/core/domain.h"
 #include "alarms/core/metrics.h"
 #include "streamer/control_client.h"
+#include "streamer/recording/recording.h"
 #include "streamer/security.h"
 #include "support.h"
 #include "vitals.pb.h"
@@ -373,6 +374,50 @@ TEST_F(CurveTest, ANetworkEndpointNeedsKeysOrASpokenInsecure) {
   // With keys the same endpoint is fine.
   startSecureEngine({"--ingest", "tcp://0.0.0.0:*"});
   EXPECT_NE(engine_.ingest.find("0.0.0.0"), std::string::npos) << engine_.ingest;
+}
+
+// vigil-replay feeds a keyed engine with a gateway's key, and cannot without one.
+TEST_F(CurveTest, ARecordingIsReplayedIntoAKeyedEngineOnlyWithAGatewayKey) {
+  const std::string patient = "bed-replayed";
+  const auto recording = (root_ / "desaturation.vrec").string();
+  {
+    v1::RecordingHeader header;
+    header.set_format_version(streamer::recording::kFormatVersion);
+    streamer::recording::RecordingWriter writer(recording, header);
+    std::uint64_t sequence = 0;
+    for (int s = 0; s < 20; ++s) {
+      v1::VitalsFrame frame;
+      frame.set_patient_id(patient);
+      frame.set_unit(kUnit);
+      frame.set_device_id("monitor-" + patient);
+      frame.set_sequence(++sequence);
+      frame.set_source_time_ms(start_ms_ + s * 1000);
+      auto* m = frame.add_measurements();
+      m->set_code(core::mdc::kSpO2);
+      m->set_value(86.0);
+      m->set_unit("%");
+      v1::RecordedMessage message;
+      message.set_receive_time_ms(start_ms_ + s * 1000);
+      message.set_topic(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient));
+      message.set_payload(frame.SerializeAsString());
+      ASSERT_TRUE(writer.append(message));
+    }
+    ASSERT_TRUE(writer.flush()) << writer.error();
+  }
+  startSecureEngine({"--clock", "stream"});
+  station_ = std::make_unique<AlertListener>(context_, engine_.alerts, security("station-3"));
+  ASSERT_TRUE(station_->awaitHeartbeat(Clock::now() + 10s));
+
+  // Without a key the handshake fails: nobody ever subscribes, the replay gives up.
+  ChildProcess unkeyed({binary("tools/vigil-replay"), recording, "--connect", engine_.ingest, "--max", "--wait-s", "1"});
+  EXPECT_EQ(unkeyed.waitForExit(10s), 1) << "a replay without keys reached a keyed engine";
+
+  ChildProcess keyed({binary("tools/vigil-replay"), recording, "--connect", engine_.ingest, "--max", "--key",
+                      clientKey("gw-1"), "--server-key", keys_ + "/engine.pub"});
+  const auto alarm = station_->awaitAlarm([&](const v1::AlarmEvent& e) { return isDesaturationStartOf(e, patient); },
+                                          Clock::now() + 10s);
+  EXPECT_TRUE(alarm) << "the keyed replay's desaturation never came out";
+  EXPECT_EQ(keyed.waitForExit(10s), 0);
 }
 
 }  // namespace

@@ -35,7 +35,9 @@ po::options_description describeOptions() {
       ("connect", po::value<std::string>(), "PUB endpoint to subscribe to (SUB connects)")
       ("import", po::value<std::string>(), "file to convert instead (MIMIC numerics, VitalDB, ...)")
       ("topic", po::value<std::string>()->default_value(""), "topic prefix to record (default: everything)")
-      ("out", po::value<std::string>(), "recording file to write (replaced if it exists)");
+      ("out", po::value<std::string>(), "recording file to write (replaced if it exists)")
+      ("key", po::value<std::string>()->default_value(""), streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>()->default_value(""), streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -69,7 +71,10 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
       throw po::error("give exactly one of --connect EP or --import SRC");
     }
     if (options.out.empty()) throw po::error("missing --out FILE");
-    parsed.options = options;
+    auto security = streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+    if (!security.ok()) throw po::error(security.error);
+    options.security = std::move(*security.value);
+    parsed.options = std::move(options);
   } catch (const po::error& error) {
     parsed.error = error.what();
   }
@@ -130,6 +135,7 @@ int recordLive(const RecordOptions& options, const std::atomic<bool>& stop, std:
   streamer::Subscriber subscriber(context);
   try {
     subscriber.subscribe(options.topic);
+    options.security.apply(subscriber.handle());
     subscriber.connect(options.connect);
   } catch (const zmq::error_t& error) {
     err << "vigil-record: --connect " << options.connect << ": " << error.what() << "\n";

@@ -3,6 +3,8 @@
 // an imported file into one.
 #pragma once
 
+#include "streamer/security.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -22,6 +24,9 @@ struct RecordOptions {
   std::string import;   // or: a file to convert
   std::string topic;    // prefix subscribed to; empty records everything
   std::string out;
+  // CURVE keys for an engine's alerts endpoint when it runs with --keys (this key in its
+  // stations/); a gateway's --bind output is plain.
+  streamer::ClientSecurity security;
 };
 
 // Parsed command line: options, or help text, or an error for the user.

@@ -67,7 +67,9 @@ po::options_description describeOptions() {
       ("wait-s", po::value<double>()->default_value(10.0), "how long to wait for a subscriber")
       ("engine-inline", "run the engine core in this process instead of publishing")
       ("protocol", po::value<std::string>(), "alarm protocol for --engine-inline (default: the shipped one)")
-      ("out", po::value<std::string>(), "--engine-inline: JSON lines file (default stdout)");
+      ("out", po::value<std::string>(), "--engine-inline: JSON lines file (default stdout)")
+      ("key", po::value<std::string>()->default_value(""), streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>()->default_value(""), streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -108,6 +110,9 @@ ReplayOptions readOptions(const po::variables_map& values) {
   options.subscriber_wait = std::chrono::milliseconds(std::llround(wait_s * 1000));
   options.protocol = values.count("protocol") ? values["protocol"].as<std::string>() : kDefaultProtocol;
   if (values.count("out")) options.out = values["out"].as<std::string>();
+  auto security = streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+  if (!security.ok()) throw po::error(security.error);
+  options.security = std::move(*security.value);
   return options;
 }
 
@@ -214,6 +219,7 @@ int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> 
   configureNoDrop(publisher);
   try {
     if (!options.connect.empty()) {
+      options.security.apply(publisher.handle());
       publisher.connect(options.connect);
     } else {
       out << "vigil-replay bound " << publisher.bind(options.bind) << std::endl;

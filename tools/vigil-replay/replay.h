@@ -11,6 +11,7 @@
 #include <string>
 
 #include "recording.pb.h"
+#include "streamer/security.h"
 #include "tools/vigil-replay/pacer.h"
 #include "tools/vigil-replay/playlist.h"
 
@@ -29,6 +30,8 @@ struct ReplayOptions {
   std::string protocol;
   std::string out;  // --engine-inline: JSON lines file; empty for stdout
   std::chrono::milliseconds subscriber_wait{10'000};
+  // CURVE keys for --connect to an engine started with --keys (this key in its gateways/).
+  streamer::ClientSecurity security;
 };
 
 struct ParsedCommandLine {
