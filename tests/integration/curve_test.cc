@@ -93,6 +93,22 @@ class HandshakeMonitor {
   zmq::socket_t pair_;
 };
 
+// One second of a desaturating patient: SpO2 86 %, below every SpO2 limit.
+v1::VitalsFrame lowSpo2Frame(const std::string& patient, std::uint64_t sequence, std::int64_t time_ms) {
+  v1::VitalsFrame frame;
+  frame.set_patient_id(patient);
+  frame.set_unit(kUnit);
+  frame.set_device_id("monitor-" + patient);
+  frame.set_sequence(sequence);
+  frame.set_source_time_ms(time_ms);
+  auto* m = frame.add_measurements();
+  m->set_code(core::mdc::kSpO2);
+  m->set_value(86.0);
+  m->set_unit("%");
+  return frame;
+}
+
+
 // A gateway written in the test, to control exactly what is sent for which patient.
 class TestGateway {
  public:
@@ -121,17 +137,8 @@ class TestGateway {
     status.set_state(v1::PUMP_RUNNING);
     publisher_.publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, patient), status);
     for (int s = 0; s < 20; ++s) {
-      v1::VitalsFrame frame;
-      frame.set_patient_id(patient);
-      frame.set_unit(kUnit);
-      frame.set_device_id("monitor-" + patient);
-      frame.set_sequence(++sequence_);
-      frame.set_source_time_ms(start_ms + s * 1000);
-      auto* m = frame.add_measurements();
-      m->set_code(core::mdc::kSpO2);
-      m->set_value(86.0);
-      m->set_unit("%");
-      publisher_.publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient), frame);
+      publisher_.publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient),
+                         lowSpo2Frame(patient, ++sequence_, start_ms + s * 1000));
     }
   }
 
@@ -386,16 +393,7 @@ TEST_F(CurveTest, ARecordingIsReplayedIntoAKeyedEngineOnlyWithAGatewayKey) {
     streamer::recording::RecordingWriter writer(recording, header);
     std::uint64_t sequence = 0;
     for (int s = 0; s < 20; ++s) {
-      v1::VitalsFrame frame;
-      frame.set_patient_id(patient);
-      frame.set_unit(kUnit);
-      frame.set_device_id("monitor-" + patient);
-      frame.set_sequence(++sequence);
-      frame.set_source_time_ms(start_ms_ + s * 1000);
-      auto* m = frame.add_measurements();
-      m->set_code(core::mdc::kSpO2);
-      m->set_value(86.0);
-      m->set_unit("%");
+      const auto frame = lowSpo2Frame(patient, ++sequence, start_ms_ + s * 1000);
       v1::RecordedMessage message;
       message.set_receive_time_ms(start_ms_ + s * 1000);
       message.set_topic(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient));
