@@ -13,6 +13,7 @@
 #include "recording.pb.h"
 #include "streamer/codec.h"
 #include "streamer/recording/recording.h"
+#include "streamer/recording/simulated.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
 #include "support.h"
@@ -45,21 +46,9 @@ std::vector<v1::RecordedMessage> simulatedSession() {
   config.infusion = std::chrono::minutes(11);
   config.observation = std::chrono::seconds(0);
   config.nibp_interval = std::chrono::seconds(300);
-  sim::Ward ward(config);
-  std::vector<v1::RecordedMessage> messages;
-  for (const auto& output : ward.advanceTo(ward.endTime())) {
-    std::visit(
-        [&](const auto& value) {
-          using Value = std::decay_t<decltype(value)>;
-          const auto kind = std::is_same_v<Value, core::VitalsFrame> ? streamer::TopicKind::Vitals
-                                                                     : streamer::TopicKind::Infusion;
-          v1::RecordedMessage message;
-          message.set_topic(streamer::makeTopic(kind, value.unit, value.patient_id));
-          message.set_payload(streamer::toProto(value).SerializeAsString());
-          messages.push_back(std::move(message));
-        },
-        output);
-  }
+  // The gateway stamps its own receive time, so the comparison ignores it.
+  auto messages = rec::simulatedMessages(config);
+  for (auto& message : messages) message.clear_receive_time_ms();
   return messages;
 }
 
@@ -76,24 +65,10 @@ fs::path writeShortSession(const fs::path& file) {
   config.baseline_nibp_interval = std::chrono::seconds(30);
   config.infusion = std::chrono::minutes(7);
   config.observation = std::chrono::seconds(0);
-  sim::Ward ward(config);
   v1::RecordingHeader header;
   header.set_source("simulator: 1 bed, desaturation, seed 3");
   rec::RecordingWriter writer(file, header);
-  for (const auto& output : ward.advanceTo(ward.endTime())) {
-    std::visit(
-        [&](const auto& value) {
-          using Value = std::decay_t<decltype(value)>;
-          const auto kind = std::is_same_v<Value, core::VitalsFrame> ? streamer::TopicKind::Vitals
-                                                                     : streamer::TopicKind::Infusion;
-          v1::RecordedMessage message;
-          message.set_receive_time_ms(core::toMillis(value.time));
-          message.set_topic(streamer::makeTopic(kind, value.unit, value.patient_id));
-          message.set_payload(streamer::toProto(value).SerializeAsString());
-          writer.append(message);
-        },
-        output);
-  }
+  for (const auto& message : rec::simulatedMessages(config)) writer.append(message);
   EXPECT_TRUE(writer.flush()) << writer.error();
   return file;
 }

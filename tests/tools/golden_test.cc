@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "streamer/codec.h"
+#include "streamer/recording/simulated.h"
 #include "streamer/recording/message_source.h"
 #include "streamer/recording/recording.h"
 #include "streamer/simulator/ward.h"
@@ -78,28 +79,6 @@ void expectGolden(const std::string& name, const std::string& actual) {
                 << kHowToAccept;
 }
 
-// The simulator's messages, as a recording of them would hold them (receive time = the
-// frame's own time).
-std::vector<v1::RecordedMessage> simulate(const sim::WardConfig& config) {
-  sim::Ward ward(config);
-  std::vector<v1::RecordedMessage> messages;
-  for (const auto& output : ward.advanceTo(ward.endTime())) {
-    std::visit(
-        [&](const auto& value) {
-          using Value = std::decay_t<decltype(value)>;
-          const auto kind = std::is_same_v<Value, core::VitalsFrame> ? streamer::TopicKind::Vitals
-                                                                     : streamer::TopicKind::Infusion;
-          v1::RecordedMessage message;
-          message.set_receive_time_ms(core::toMillis(value.time));
-          message.set_topic(streamer::makeTopic(kind, value.unit, value.patient_id));
-          message.set_payload(streamer::toProto(value).SerializeAsString());
-          messages.push_back(std::move(message));
-        },
-        output);
-  }
-  return messages;
-}
-
 // Through a recording file and loadMessages, the way vigil-replay reads it.
 std::vector<v1::RecordedMessage> throughAFile(const std::vector<v1::RecordedMessage>& messages) {
   const auto file = fs::temp_directory_path() / ("vigil-golden-" + std::to_string(::getpid()) + ".vrec");
@@ -139,7 +118,7 @@ sim::WardConfig ketamineSession() {
 }
 
 TEST(Golden, Ketamine4hSessionDefaultProtocol) {
-  const auto messages = throughAFile(simulate(ketamineSession()));
+  const auto messages = throughAFile(streamer::recording::simulatedMessages(ketamineSession()));
   ASSERT_GT(messages.size(), 30'000u) << "not a 4 h session of two beds";
   InlineCounts counts;
   const auto log = inlineAlarmLog(messages, &counts);
@@ -152,7 +131,7 @@ TEST(Golden, TheSameInputGivesTheSameLogTwice) {
   sim::WardConfig config = ketamineSession();
   config.infusion = std::chrono::minutes(20);
   config.observation = std::chrono::seconds(0);
-  const auto messages = simulate(config);
+  const auto messages = streamer::recording::simulatedMessages(config);
   const auto first = inlineAlarmLog(messages);
   EXPECT_FALSE(first.empty()) << "a 20 min desaturation session should alarm";
   EXPECT_EQ(first, inlineAlarmLog(messages));
