@@ -16,6 +16,7 @@
 #include "streamer/recording/simulated.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
+#include "../file_watch.h"
 #include "support.h"
 
 namespace vigil::testing {
@@ -73,12 +74,10 @@ fs::path writeShortSession(const fs::path& file) {
   return file;
 }
 
-// Polls a file a recorder is writing until it holds `count` messages; what it holds then.
+// Waits until a file a recorder is writing holds `count` messages; what it holds then.
 std::size_t awaitRecorded(const fs::path& file, std::size_t count, Clock::time_point deadline) {
   std::size_t recorded = 0;
-  while ((recorded = rec::readRecording(file).messages.size()) < count && Clock::now() < deadline) {
-    std::this_thread::sleep_for(20ms);  // polling a file the recorder flushes, not a socket
-  }
+  awaitFileCondition(file, [&] { return (recorded = rec::readRecording(file).messages.size()) >= count; }, deadline);
   return recorded;
 }
 

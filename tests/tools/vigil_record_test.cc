@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../file_watch.h"
 #include "streamer/recording/recording.h"
 
 namespace vigil::tools::record {
@@ -36,7 +37,7 @@ TEST(RecorderTest, RecordsReceiveTimeTopicAndPayloadAndCountsMalformedMultiparts
   const RemoveAtEnd file{tempPath("recorder")};
   const auto t0 = std::chrono::steady_clock::time_point{};
   {
-    RecordingWriter writer(file.path, liveHeader({"tcp://x:1", "", "vitals/", file.path}, core::fromMillis(5)));
+    RecordingWriter writer(file.path, liveHeader({"tcp://x:1", "", "vitals/", file.path, {}}, core::fromMillis(5)));
     Recorder recorder(writer, t0);
     EXPECT_TRUE(recorder.onEnvelope(envelope("vitals/pacu/bed-01", "\x08\x01"), core::fromMillis(1000)));
     EXPECT_TRUE(recorder.onEnvelope(envelope("vitals/pacu/bed-01", "", 3), core::fromMillis(1001)));
@@ -98,7 +99,7 @@ TEST(RecordImportTest, ConvertsAForeignRecordingIntoARecordingFile) {
   if (!fs::exists(source)) GTEST_SKIP() << "no data at " << source << " (set VIGIL_DATA_DIR)";
   const RemoveAtEnd out{tempPath("import-out")};
   std::ostringstream stdout_text, stderr_text;
-  ASSERT_EQ(convertImport({"", source.string(), "", out.path}, stdout_text, stderr_text), 0) << stderr_text.str();
+  ASSERT_EQ(convertImport({"", source.string(), "", out.path, {}}, stdout_text, stderr_text), 0) << stderr_text.str();
   const auto converted = readRecording(out.path);
   ASSERT_TRUE(converted.header);
   EXPECT_EQ(converted.header->source(), source.string());
@@ -114,7 +115,7 @@ TEST(RecordImportTest, AnUnreadableFileIsNamedInTheError) {
   { std::ofstream(bad.path) << "this is not HL7"; }
   const RemoveAtEnd out{tempPath("import-out")};
   std::ostringstream stdout_text, stderr_text;
-  EXPECT_EQ(convertImport({"", bad.path, "", out.path}, stdout_text, stderr_text), 1);
+  EXPECT_EQ(convertImport({"", bad.path, "", out.path, {}}, stdout_text, stderr_text), 1);
   EXPECT_NE(stderr_text.str().find(fs::path(bad.path).filename().string()), std::string::npos) << stderr_text.str();
 }
 
@@ -128,18 +129,14 @@ TEST(RecordLiveTest, RecordsWhatIsPublishedUntilStopped) {
   std::atomic<bool> stop{false};
   std::ostringstream out, err;
   int exit_code = -1;
-  std::thread recorder([&] { exit_code = recordLive({endpoint, "", "vitals/", file.path}, stop, out, err); });
+  std::thread recorder([&] { exit_code = recordLive({endpoint, "", "vitals/", file.path, {}}, stop, out, err); });
   ASSERT_TRUE(publisher.awaitSubscriber(10s));
   ASSERT_TRUE(publisher.publishRaw("vitals/pacu/bed-01", "one"));
   ASSERT_TRUE(publisher.publishRaw("alert/pacu/bed-01", "not subscribed"));
   ASSERT_TRUE(publisher.publishRaw("vitals/pacu/bed-02", "two"));
   // Wait (with a deadline) until the periodic flush has put both on disk.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  std::size_t on_disk = 0;
-  while (on_disk < 2 && std::chrono::steady_clock::now() < deadline) {
-    on_disk = readRecording(file.path).messages.size();
-    std::this_thread::sleep_for(20ms);  // polling a file, not waiting for a socket
-  }
+  vigil::testing::awaitFileCondition(
+      file.path, [&] { return readRecording(file.path).messages.size() >= 2; }, std::chrono::steady_clock::now() + 10s);
   stop = true;
   recorder.join();
   EXPECT_EQ(exit_code, 0) << err.str();
