@@ -3,9 +3,9 @@
 #include <optional>
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/program_options.hpp>
 #include <google/protobuf/stubs/logging.h>
 
+#include "alarms/service/engine_options.h"
 #include "alarms/service/engine_service.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_history.h"
@@ -16,7 +16,6 @@
 #include "alarms/service/stats.h"
 #include "streamer/control_client.h"
 
-namespace po = boost::program_options;
 using namespace vigil;
 
 namespace {
@@ -26,125 +25,13 @@ namespace {
 constexpr int kExitConfigError = 2;
 constexpr int kExitNoAnswer = 1;
 
-struct Options {
-  service::ServiceConfig config;
-  std::string protocol_path = VIGIL_DEFAULT_PROTOCOL;
-  std::optional<std::string> check_protocol;
-  std::string keys_directory;  // "" for no CurveZMQ
-  bool insecure = false;
-  std::optional<std::string> journal_path = "vigil.db";  // nullopt: --no-journal
-  std::optional<std::string> history_patient;
-  core::TimePoint history_since{};
-  std::optional<std::string> stats_endpoint;
-  std::chrono::milliseconds stats_timeout{3000};
-};
-
-std::optional<Options> parseOptions(int argc, char** argv) {
-  Options options;
-  std::string clock = "wall";
-  std::int64_t stats_interval_ms = options.config.stats_interval.count();
-  std::int64_t stats_timeout_ms = options.stats_timeout.count();
-  std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
-  std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
-  std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
-  po::options_description described("vigil-engine options");
-  described.add_options()
-      ("help,h", "show this help")
-      ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
-       "SUB endpoint the gateways publish to (bind; port * picks a free one)")
-      ("alerts", po::value(&options.config.alerts_endpoint)->default_value(options.config.alerts_endpoint),
-       "PUB endpoint the stations subscribe to (bind)")
-      ("control", po::value(&options.config.control_endpoint)->default_value(options.config.control_endpoint),
-       "ROUTER endpoint for acknowledgements and snapshots (bind)")
-      ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
-      ("clock", po::value(&clock)->default_value(clock),
-       "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
-      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit")
-      ("keys", po::value(&options.keys_directory),
-       "CurveZMQ on every socket: DIR/engine.key (+ engine.pub), DIR/gateways/*.pub admitted on ingest, "
-       "DIR/stations/*.pub admitted on alerts and control; a key's file name is its identity (see vigil-keygen)")
-      ("insecure", po::bool_switch(&options.insecure),
-       "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms")
-      ("journal", po::value<std::string>(),
-       "SQLite journal (default vigil.db here): the alarm log, and what a restart replays to carry on where it was")
-      ("no-journal", "run without a journal (throwaway runs: nothing is logged, nothing survives a restart)")
-      ("history", po::value<std::string>(), "print this patient's alarm log from the journal and exit")
-      ("since", po::value<std::string>(), "with --history: from this time on (ISO 8601, UTC unless a zone is given, "
-       "or ms since the epoch)")
-      ("stats", po::value<std::string>(),
-       "ask the running engine at this control endpoint for its counters, print them and exit (1: no answer)")
-      ("stats-timeout-ms", po::value(&stats_timeout_ms)->default_value(stats_timeout_ms), "deadline for --stats")
-      ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
-       "publish the counters on topic 'stats' this often (0: never)")
-      ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
-       "wall clock mode: refuse frames stamped further ahead of the wall clock than this")
-      ("stream-jump-ms", po::value(&stream_jump_ms)->default_value(stream_jump_ms),
-       "stream clock mode: a frame further ahead of the data's time than this needs its source's next frame to confirm it")
-      ("backwards-tolerance-ms", po::value(&backwards_tolerance_ms)->default_value(backwards_tolerance_ms),
-       "refuse a frame older than its source's last one by more than this");
-  po::variables_map values;
-  po::store(po::parse_command_line(argc, argv, described), values);
-  po::notify(values);
-  if (values.count("help")) {
-    std::cout << described;
-    std::exit(0);
-  }
-  if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
-  options.config.clock_mode = clock == "wall" ? service::ClockMode::Wall : service::ClockMode::Stream;
-  if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
-  if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();
-  if (values.count("no-journal")) {
-    if (values.count("journal")) throw po::error("--journal and --no-journal contradict each other");
-    options.journal_path.reset();
-  }
-  if (values.count("history")) {
-    if (!options.journal_path) throw po::error("--history reads the journal; it cannot go with --no-journal");
-    options.history_patient = values["history"].as<std::string>();
-  }
-  if (values.count("since")) {
-    const auto text = values["since"].as<std::string>();
-    const auto since = service::parseTimeArgument(text);
-    if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
-    options.history_since = *since;
-  }
-  if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
-  if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
-      backwards_tolerance_ms < 0) {
-    throw po::error("intervals, timeouts and tolerances cannot be negative");
-  }
-  options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
-  options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
-  options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
-  options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
-  options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);
-  return options;
-}
-
 std::optional<core::Protocol> loadOrExplain(const std::string& path) {
   auto load = service::loadProtocolFile(path);
   for (const auto& error : load.errors) std::cerr << "vigil-engine: " << path << ": " << error.text() << "\n";
   return std::move(load.protocol);
 }
 
-// Without keys only this machine may reach the engine: a non-loopback endpoint needs
-// --keys, or --insecure said out loud. "" when the configuration may run.
-std::string bindRefusal(const Options& options) {
-  if (!options.keys_directory.empty()) {
-    return options.insecure ? "--insecure and --keys contradict each other: choose one" : "";
-  }
-  if (options.insecure) return "";
-  const auto& c = options.config;
-  for (const auto& endpoint : {c.ingest_endpoint, c.alerts_endpoint, c.control_endpoint}) {
-    if (!streamer::isLoopbackEndpoint(endpoint)) {
-      return "refusing to bind " + endpoint +
-             " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "
-             "Give --keys DIR (see vigil-keygen --help), bind 127.0.0.1, or accept the risk with --insecure";
-    }
-  }
-  return "";
-}
-
-void announceSecurity(const Options& options) {
+void announceSecurity(const service::EngineOptions& options) {
   if (options.insecure) {
     std::cerr << "vigil-engine: WARNING: RUNNING --insecure: NO AUTHENTICATION, NO ENCRYPTION. ANYONE WHO CAN "
                  "REACH THESE PORTS CAN INJECT VITALS AND ACKNOWLEDGE ALARMS."
@@ -172,7 +59,7 @@ std::string zapSummary(const service::EngineService& engine) {
          " zap_rejected_other=" + std::to_string(zap->rejected_unknown_domain + zap->malformed);
 }
 
-int printHistory(const Options& options) {
+int printHistory(const service::EngineOptions& options) {
   std::string error;
   auto reader = service::JournalReader::open(*options.journal_path, error);
   if (reader) {
@@ -199,7 +86,7 @@ void reportJournal(const service::Journal& journal) {
             << std::endl;
 }
 
-int run(const Options& options, core::Protocol protocol) {
+int run(const service::EngineOptions& options, core::Protocol protocol) {
   std::unique_ptr<service::Journal> journal;
   std::string error;
   if (options.journal_path) {
@@ -251,9 +138,9 @@ int run(const Options& options, core::Protocol protocol) {
 }
 
 // `vigil-engine --stats EP`: one question to a running engine's control socket.
-int printStats(const std::string& endpoint, std::chrono::milliseconds timeout) {
+int printStats(const std::string& endpoint, std::chrono::milliseconds timeout, const streamer::ClientSecurity& keys) {
   zmq::context_t zmq;
-  streamer::ControlClient control(zmq, endpoint);
+  streamer::ControlClient control(zmq, endpoint, keys);
   vigil::v1::ControlRequest request;
   request.mutable_stats();
   const auto reply = control.request(request, timeout);
@@ -269,16 +156,24 @@ int printStats(const std::string& endpoint, std::chrono::milliseconds timeout) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::optional<Options> options;
-  try {
-    options = parseOptions(argc, argv);
-  } catch (const po::error& error) {
-    std::cerr << "vigil-engine: " << error.what() << " (see --help)\n";
+  auto parsed = service::parseEngineOptions(argc, argv);
+  if (!parsed.options) {
+    std::cerr << "vigil-engine: " << parsed.error << " (see --help)\n";
     return kExitConfigError;
   }
+  auto& options = parsed.options;
+  if (options->help) {
+    std::cout << parsed.help;
+    return 0;
+  }
   if (options->stats_endpoint) {
+    const auto keys = streamer::loadClientSecurity(options->stats_keys);
+    if (!keys.ok()) {
+      std::cerr << "vigil-engine: " << keys.error << "\n";
+      return kExitConfigError;
+    }
     try {
-      return printStats(*options->stats_endpoint, options->stats_timeout);
+      return printStats(*options->stats_endpoint, options->stats_timeout, *keys.value);
     } catch (const zmq::error_t& error) {
       std::cerr << "vigil-engine: cannot reach " << *options->stats_endpoint << ": " << error.what() << "\n";
       return kExitNoAnswer;

@@ -1,0 +1,130 @@
+#include "alarms/service/engine_options.h"
+
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "alarms/service/journal_history.h"
+
+namespace vigil::service {
+namespace po = boost::program_options;
+namespace {
+
+EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_description& described) {
+  EngineOptions options;
+  std::string clock = "wall";
+  std::int64_t stats_interval_ms = options.config.stats_interval.count();
+  std::int64_t stats_timeout_ms = options.stats_timeout.count();
+  std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
+  std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
+  std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
+  described.add_options()
+      ("help,h", "show this help")
+      ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
+       "SUB endpoint the gateways publish to (bind; port * picks a free one)")
+      ("alerts", po::value(&options.config.alerts_endpoint)->default_value(options.config.alerts_endpoint),
+       "PUB endpoint the stations subscribe to (bind)")
+      ("control", po::value(&options.config.control_endpoint)->default_value(options.config.control_endpoint),
+       "ROUTER endpoint for acknowledgements and snapshots (bind)")
+      ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
+      ("clock", po::value(&clock)->default_value(clock),
+       "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
+      ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit")
+      ("keys", po::value(&options.keys_directory),
+       "CurveZMQ on every socket: DIR/engine.key (+ engine.pub), DIR/gateways/*.pub admitted on ingest, "
+       "DIR/stations/*.pub admitted on alerts and control; a key's file name is its identity (see vigil-keygen)")
+      ("insecure", po::bool_switch(&options.insecure),
+       "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms")
+      ("journal", po::value<std::string>(),
+       "SQLite journal (default vigil.db here): the alarm log, and what a restart replays to carry on where it was")
+      ("no-journal", "run without a journal (throwaway runs: nothing is logged, nothing survives a restart)")
+      ("history", po::value<std::string>(), "print this patient's alarm log from the journal and exit")
+      ("since", po::value<std::string>(), "with --history: from this time on (ISO 8601, UTC unless a zone is given, "
+       "or ms since the epoch)")
+      ("stats", po::value<std::string>(),
+       "ask the running engine at this control endpoint for its counters, print them and exit (1: no answer)")
+      ("stats-timeout-ms", po::value(&stats_timeout_ms)->default_value(stats_timeout_ms), "deadline for --stats")
+      ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
+       "publish the counters on topic 'stats' this often (0: never)")
+      ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
+       "wall clock mode: refuse frames stamped further ahead of the wall clock than this")
+      ("stream-jump-ms", po::value(&stream_jump_ms)->default_value(stream_jump_ms),
+       "stream clock mode: a frame further ahead of the data's time than this needs its source's next frame to confirm it")
+      ("backwards-tolerance-ms", po::value(&backwards_tolerance_ms)->default_value(backwards_tolerance_ms),
+       "refuse a frame older than its source's last one by more than this")
+      ("key", po::value(&options.stats_keys.key_file),
+       "with --stats to an engine started with --keys: a station's secret key file (NAME.key, NAME.pub in its "
+       "stations/)")
+      ("server-key", po::value(&options.stats_keys.server_key_file),
+       "with --stats: the engine's public key file (engine.pub)");
+  po::variables_map values;
+  po::store(po::parse_command_line(argc, argv, described), values);
+  po::notify(values);
+  if (values.count("help")) {
+    options.help = true;
+    return options;
+  }
+  if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
+  options.config.clock_mode = clock == "wall" ? ClockMode::Wall : ClockMode::Stream;
+  if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
+  if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();
+  if (values.count("no-journal")) {
+    if (values.count("journal")) throw po::error("--journal and --no-journal contradict each other");
+    options.journal_path.reset();
+  }
+  if (values.count("history")) {
+    if (!options.journal_path) throw po::error("--history reads the journal; it cannot go with --no-journal");
+    options.history_patient = values["history"].as<std::string>();
+  }
+  if (values.count("since")) {
+    const auto text = values["since"].as<std::string>();
+    const auto since = parseTimeArgument(text);
+    if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
+    options.history_since = *since;
+  }
+  if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
+  if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
+      backwards_tolerance_ms < 0) {
+    throw po::error("intervals, timeouts and tolerances cannot be negative");
+  }
+  options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
+  options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
+  options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
+  options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
+  options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);
+  return options;
+}
+
+}  // namespace
+
+ParsedEngineOptions parseEngineOptions(int argc, const char* const* argv) {
+  ParsedEngineOptions parsed;
+  po::options_description described("vigil-engine options");
+  try {
+    parsed.options = parseOrThrow(argc, argv, described);
+  } catch (const po::error& error) {
+    parsed.error = error.what();
+  }
+  std::ostringstream help;
+  help << described;
+  parsed.help = help.str();
+  return parsed;
+}
+
+std::string bindRefusal(const EngineOptions& options) {
+  if (!options.keys_directory.empty()) {
+    return options.insecure ? "--insecure and --keys contradict each other: choose one" : "";
+  }
+  if (options.insecure) return "";
+  const auto& c = options.config;
+  for (const auto& endpoint : {c.ingest_endpoint, c.alerts_endpoint, c.control_endpoint}) {
+    if (!streamer::isLoopbackEndpoint(endpoint)) {
+      return "refusing to bind " + endpoint +
+             " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "
+             "Give --keys DIR (see vigil-keygen --help), bind 127.0.0.1, or accept the risk with --insecure";
+    }
+  }
+  return "";
+}
+
+}  // namespace vigil::service

@@ -1,0 +1,65 @@
+// vigil-engine's command line: what it accepts, what it refuses and why.
+#include "alarms/service/engine_options.h"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <vector>
+
+namespace vigil::service {
+namespace {
+
+ParsedEngineOptions parse(std::initializer_list<const char*> flags) {
+  std::vector<const char*> argv{"vigil-engine"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return parseEngineOptions(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(EngineOptions, DefaultsAreALiveLoopbackEngineWithAJournal) {
+  const auto parsed = parse({});
+  ASSERT_TRUE(parsed.options) << parsed.error;
+  EXPECT_EQ(parsed.options->config.clock_mode, ClockMode::Wall);
+  EXPECT_EQ(parsed.options->config.ingest_endpoint, "tcp://127.0.0.1:7401");
+  EXPECT_EQ(parsed.options->journal_path, "vigil.db");
+  EXPECT_EQ(bindRefusal(*parsed.options), "");
+}
+
+TEST(EngineOptions, ContradictionsAndNonsenseAreRefusedWithTheReason) {
+  EXPECT_NE(parse({"--clock", "sundial"}).error.find("--clock must be wall or stream"), std::string::npos);
+  EXPECT_NE(parse({"--journal", "a.db", "--no-journal"}).error.find("contradict"), std::string::npos);
+  EXPECT_NE(parse({"--no-journal", "--history", "bed-01"}).error.find("cannot go with --no-journal"),
+            std::string::npos);
+  EXPECT_NE(parse({"--history", "bed-01", "--since", "yesterday"}).error.find("neither ISO 8601"), std::string::npos);
+  EXPECT_NE(parse({"--stats-interval-ms", "-1"}).error.find("cannot be negative"), std::string::npos);
+  EXPECT_FALSE(parse({"--no-such-flag"}).options);
+}
+
+TEST(EngineOptions, TheNetworkNeedsKeysOrASpokenInsecure) {
+  const auto open = parse({"--ingest", "tcp://0.0.0.0:7401"});
+  ASSERT_TRUE(open.options) << open.error;
+  EXPECT_NE(bindRefusal(*open.options).find("refusing to bind tcp://0.0.0.0:7401"), std::string::npos);
+  const auto insecure = parse({"--ingest", "tcp://0.0.0.0:7401", "--insecure"});
+  ASSERT_TRUE(insecure.options);
+  EXPECT_EQ(bindRefusal(*insecure.options), "");
+  const auto both = parse({"--keys", "k", "--insecure"});
+  ASSERT_TRUE(both.options);
+  EXPECT_NE(bindRefusal(*both.options).find("contradict"), std::string::npos);
+}
+
+TEST(EngineOptions, StatsTakesAStationsKeys) {
+  const auto parsed = parse({"--stats", "tcp://10.0.0.5:7403", "--key", "st.key", "--server-key", "engine.pub"});
+  ASSERT_TRUE(parsed.options) << parsed.error;
+  EXPECT_EQ(parsed.options->stats_endpoint, "tcp://10.0.0.5:7403");
+  EXPECT_EQ(parsed.options->stats_keys.key_file, "st.key");
+  EXPECT_EQ(parsed.options->stats_keys.server_key_file, "engine.pub");
+}
+
+TEST(EngineOptions, HelpListsTheFlags) {
+  const auto parsed = parse({"--help"});
+  ASSERT_TRUE(parsed.options);
+  EXPECT_TRUE(parsed.options->help);
+  EXPECT_NE(parsed.help.find("--journal"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace vigil::service
