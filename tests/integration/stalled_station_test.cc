@@ -6,6 +6,9 @@
 // station that never stalls must have received every message.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <unistd.h>
+
 #include <functional>
 #include <iostream>
 #include <map>
@@ -72,17 +75,25 @@ std::map<std::string, AlarmView> viewOf(const v1::Snapshot& snapshot) {
   return view;
 }
 
-bool hasAlarmOf(const StationClient& station, const std::string& patient) {
+bool hasAlarmOf(const StationClient& station, const std::string& patient,
+                const std::string& condition = "dose-rate-above-protocol-max") {
   for (const auto& [id, entry] : station.state().alarms()) {
-    if (entry.alarm.patient_id == patient) return true;
+    if (entry.alarm.patient_id == patient && entry.alarm.condition == condition) return true;
   }
   return false;
 }
 
 class StalledStationTest : public ::testing::Test {
  protected:
+  // ZeroMQ removes its ipc socket file when the engine closes it; a killed run leaves it.
+  void TearDown() override { std::filesystem::remove(alerts_path_); }
+
   void SetUp() override {
-    engine_ = startEngine({"--clock", "stream"});
+    // The alerts go over a Unix socket: its kernel buffers are small and fixed, where a
+    // loopback TCP connection's grow to megabytes and would hold the whole burst, so the
+    // stuck station could lose nothing and prove nothing.
+    alerts_path_ = std::filesystem::temp_directory_path() / ("vigil-stalled-" + std::to_string(::getpid()));
+    engine_ = startEngine({"--clock", "stream", "--alerts", "ipc://" + alerts_path_.string()});
     gateway_ = std::make_unique<streamer::Publisher>(context_);
     gateway_->connect(engine_.ingest);
     ASSERT_TRUE(gateway_->awaitSubscriber(10s)) << "the engine's ingest never subscribed";
@@ -120,20 +131,25 @@ class StalledStationTest : public ::testing::Test {
     return gateway_->publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, id), status);
   }
 
-  // Sends rounds of pump statuses until the live station has applied `events` more alarm
-  // events. Each round waits for the live station to see at least one event per status
-  // sent, so it never falls behind by more than a round.
+  // Sends rounds of pump statuses until the live station has applied `events` more
+  // messages. Each round ends with a marker patient whose dose-rate alarm (MEDIUM: it does
+  // not latch) it switches on or off; the engine handles its input in order, so once the
+  // live station shows the marker's new state it has every message of the round, and it
+  // never falls behind by more than one round.
   void publishWhileLiveStationReads(StationClient& live, std::uint64_t events) {
     const auto target = live.state().lastSequence() + events;
     const auto deadline = Clock::now() + 60s;
+    bool marker_alarmed = false;
     while (live.state().lastSequence() < target) {
-      const auto before = live.state().lastSequence();
       for (int i = 0; i < kRound; ++i) ASSERT_TRUE(sendPumpStatus());
-      ASSERT_TRUE(pumpUntil(live, [&] { return live.state().lastSequence() >= before + kRound; }, deadline))
+      marker_alarmed = !marker_alarmed;
+      ASSERT_TRUE(sendPumpStatus("round-marker", marker_alarmed ? kHighRate : kLowRate));
+      ASSERT_TRUE(pumpUntil(live, [&] { return hasAlarmOf(live, "round-marker") == marker_alarmed; }, deadline))
           << "the live station stopped receiving at sequence " << live.state().lastSequence();
     }
   }
 
+  std::filesystem::path alerts_path_;
   zmq::context_t context_;
   RunningEngine engine_;
   std::unique_ptr<streamer::Publisher> gateway_;

@@ -29,10 +29,15 @@ struct RunningEngine {
   std::string control;
 };
 
-// Starts vigil-engine on tcp://127.0.0.1:* and reads back the endpoints it bound.
+// Starts vigil-engine on tcp://127.0.0.1:* (unless the test names an endpoint) and reads
+// back the endpoints it bound.
 inline RunningEngine startEngine(std::vector<std::string> extra_args = {}) {
-  std::vector<std::string> argv{binary("alarms/vigil-engine"), "--ingest", "tcp://127.0.0.1:*", "--alerts",
-                                "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*"};
+  std::vector<std::string> argv{binary("alarms/vigil-engine")};
+  for (const char* endpoint : {"--ingest", "--alerts", "--control"}) {
+    if (std::find(extra_args.begin(), extra_args.end(), endpoint) == extra_args.end()) {
+      argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
+    }
+  }
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   // The default journal (vigil.db in the working directory) would carry one test's
   // alarms into the next, and only one engine may write it: tests that want a journal
