@@ -193,8 +193,8 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   for (const auto& latest : p.latest) {
     if (latest) status.latest.push_back(*latest);
   }
-  // The band and sub-scores come from the scorer (news2.h, filled by news2.h at merge);
-  // without one the band stays Unknown.
+  // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
+  // are all known.
   status.news2 = p.news2;
   for (int m = 1; m < kMetricCount; ++m) {
     const auto metric = static_cast<Metric>(m);
