@@ -1,11 +1,13 @@
 // One table row per rule of the shipped protocol (CLINICAL.md section 3), and for every
-// row, side, metric and input that can carry it, five probes through a fresh engine:
-//   OnLimit      the limit itself, held past the delay: alarms exactly when inclusive
-//   JustInside   one step inside: never alarms
-//   JustOutside  one step beyond: alarms
-//   DelayShort   beyond for delay - 1 s (or n - 1 readings): no alarm yet
-//   DelayExact   beyond for exactly the delay (or the n-th reading): the alarm starts then
-// and every START carries the row's priority, kind and advice.
+// row, side, metric and input that can carry it (ECG and oximeter pulse, NIBP under its
+// NONINV and CUFF codes, arterial pressure, the pump), six probes through a fresh engine:
+//   OnLimit        the limit itself, held past the delay: alarms exactly when inclusive
+//   JustInside     one step inside: never alarms
+//   JustOutside    one step beyond: alarms
+//   DelayShort     beyond for the delay less 1 ms (or n - 1 readings): no alarm yet
+//   DelayExact     beyond for exactly the delay (or the n-th reading): the alarm starts then
+//   ResetByInside  one value inside just before the delay ends: the delay starts again
+// and every START carries the row's priority, kind, advice, value, unit and limit.
 //
 // The numbers come from the table below, never from the protocol file, so a mistaken edit
 // of the file fails here; RuleRow.MatchesTheProtocolFile says which rule and which field.
@@ -196,6 +198,7 @@ struct Input {
   Carrier carrier;
   double normal;  // the test patient's value, and so its baseline
   double step;    // "just" inside or outside: finer than the devices resolve
+  bool cuff = false;  // NIBP sent under the CUFF alias codes instead of NONINV
 };
 
 // The test patient's weight and the pump's concentration: 80 kg, 2 mg/mL (test_support).
@@ -211,6 +214,8 @@ const std::vector<Input>& inputs() {
       {"EtCO2", Metric::EtCO2, mdc::kEtCO2, Carrier::Continuous, 38, 0.1},
       {"NibpSys", Metric::Sbp, mdc::kNibpSys, Carrier::Nibp, 120, 0.1},
       {"NibpMean", Metric::Map, mdc::kNibpMean, Carrier::Nibp, 90, 0.1},
+      {"CuffSys", Metric::Sbp, mdc::kCuffSys, Carrier::Nibp, 120, 0.1, true},
+      {"CuffMean", Metric::Map, mdc::kCuffMean, Carrier::Nibp, 90, 0.1, true},
       {"ArterialSys", Metric::Sbp, mdc::kAbpSys, Carrier::Continuous, 120, 0.1},
       {"ArterialMean", Metric::Map, mdc::kAbpMean, Carrier::Continuous, 90, 0.1},
       {"PumpMgPerKgPerH", Metric::DoseRateMgPerKgPerH, 0, Carrier::Pump, kSteadyRate, 0.001},
@@ -235,7 +240,7 @@ const Input& inputWithCode(std::uint32_t code) {
 
 // ---------------------------------------------------------------- cases
 
-enum class Probe { OnLimit, JustInside, JustOutside, DelayShort, DelayExact };
+enum class Probe { OnLimit, JustInside, JustOutside, DelayShort, DelayExact, ResetByInside };
 
 const char* probeName(Probe p) {
   switch (p) {
@@ -244,6 +249,7 @@ const char* probeName(Probe p) {
     case Probe::JustOutside: return "JustOutside";
     case Probe::DelayShort: return "DelayShort";
     case Probe::DelayExact: return "DelayExact";
+    case Probe::ResetByInside: return "ResetByInside";
   }
   return "?";
 }
@@ -267,8 +273,8 @@ bool applies(const Row& row, const Input& input, bool low_side, Probe probe) {
   if (probe == Probe::JustOutside && low_side && row.reference == Reference::Absolute && limit - input.step < 0) {
     return false;
   }
-  // Nothing to be short of: an immediate rule, or a single reading.
-  if (probe == Probe::DelayShort) {
+  // Nothing to be short of, or to reset: an immediate rule, or a single reading.
+  if (probe == Probe::DelayShort || probe == Probe::ResetByInside) {
     return input.carrier == Carrier::Nibp ? readingsOf(row) >= 2 : row.delay_s >= 1;
   }
   return true;
@@ -282,7 +288,7 @@ std::vector<Case> cases() {
       for (const Input& input : inputs()) {
         if (std::find(row.metrics.begin(), row.metrics.end(), input.metric) == row.metrics.end()) continue;
         for (Probe probe : {Probe::OnLimit, Probe::JustInside, Probe::JustOutside, Probe::DelayShort,
-                            Probe::DelayExact}) {
+                            Probe::DelayExact, Probe::ResetByInside}) {
           if (!applies(row, input, low_side, probe)) continue;
           out.push_back({&row, &input, low_side, probe,
                          testName(row.id + "_" + input.name + (low_side ? "_Low_" : "_High_") + probeName(probe))});
@@ -357,8 +363,9 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
   }
   // NIBP comes from its own device, so its frames never share a sequence number with the
   // monitor's frame of the same second.
-  void nibp(TimePoint t, double sys, double mean) {
-    append(session_.events, session_.engine.onVitals(frame(t, nibpReading(sys, 75, mean), kPatient, "nibp-1")).alarms);
+  void nibp(TimePoint t, double sys, double mean, bool cuff_codes = false) {
+    append(session_.events,
+           session_.engine.onVitals(frame(t, nibpReading(sys, 75, mean, cuff_codes), kPatient, "nibp-1")).alarms);
   }
   void pumpAt(TimePoint t, double mg_per_kg_per_h) { session_.infusion(pump(t, mg_per_kg_per_h)); }
 
@@ -367,8 +374,8 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
     switch (input_->carrier) {
       case Carrier::Continuous: session_.vitals(t, monitorFrame(input_->code, value)); break;
       case Carrier::Nibp:
-        if (input_->metric == Metric::Sbp) nibp(t, value, 90);
-        else nibp(t, 120, value);
+        if (input_->metric == Metric::Sbp) nibp(t, value, 90, input_->cuff);
+        else nibp(t, 120, value, input_->cuff);
         break;
       case Carrier::Pump:
         pumpAt(t, input_->metric == Metric::DoseRateMgPerH ? value / kWeightKg : value);
@@ -453,6 +460,7 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
     EXPECT_FALSE(e.dose.likely_dose_related) << e.dose.attribution;
     EXPECT_EQ(e.trigger.code, input_->code);
     EXPECT_EQ(e.trigger.metric, metricName(input_->metric));
+    EXPECT_EQ(e.trigger.unit, metricUnit(input_->metric));
     EXPECT_NEAR(e.trigger.value, value, 1e-9);
     EXPECT_DOUBLE_EQ(e.trigger.limit_value, threshold_);
   }
@@ -460,6 +468,43 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
   void expectNoAlarm() const {
     const auto found = starts();
     EXPECT_TRUE(found.empty()) << "rule " << row_->id << ": " << describe(found.front());
+  }
+
+  // Beyond for all but the end of the delay (or n - 1 readings), one value just inside,
+  // then the delay runs in full again from the next value beyond.
+  void resetByInside() {
+    const TimePoint t0 = probeStart();
+    if (input_->carrier == Carrier::Nibp) {
+      const unsigned n = readings();
+      TimePoint t = t0;
+      const auto reading = [&](double value) {
+        send(t, value);
+        background(t + kBackgroundStep, t + kNibpInterval, kSteadyRate, false);
+        t += kNibpInterval;
+      };
+      for (unsigned i = 0; i + 1 < n; ++i) reading(beyond_);
+      reading(inside_);
+      for (unsigned i = 0; i + 1 < n; ++i) reading(beyond_);
+      expectNoAlarm();
+      send(t, beyond_);
+      return expectAlarmAt(t, beyond_);
+    }
+    sendEverySecond(t0, t0 + delay(), beyond_);
+    send(t0 + delay() - milliseconds(500), inside_);
+    const TimePoint t1 = t0 + delay();
+    sendEverySecond(t1, t1 + delay(), beyond_);
+    send(t1 + delay() - milliseconds(1), beyond_);
+    expectNoAlarm();
+    send(t1 + delay(), beyond_);
+    expectAlarmAt(t1 + delay(), beyond_);
+  }
+
+  // The probed input at `value` every second over [from, to), with the pump reporting.
+  void sendEverySecond(TimePoint from, TimePoint to, double value) {
+    for (TimePoint t = from; t < to; t += seconds(1)) {
+      send(t, value);
+      if ((t - from) % kBackgroundStep == Duration{0}) pumpAt(t, kSteadyRate);
+    }
   }
 
   // A value held past the delay (5 s more, or one reading more): alarms iff it should.
@@ -489,12 +534,16 @@ TEST_P(RuleProbe, Case) {
     case Probe::JustOutside: return holdLong(outside_, true);
     case Probe::DelayShort: {
       const TimePoint last = hold(beyond_, delay() - seconds(1), readings() - 1);
-      // NIBP: time alone completes nothing; only the n-th reading does.
       if (GetParam().input->carrier == Carrier::Nibp) {
+        // NIBP: time alone completes nothing; only the n-th reading does.
         background(last + kBackgroundStep, last + delay() + kNibpInterval, kSteadyRate, false);
+      } else {
+        // One sample more, 1 ms before the delay is complete: still nothing.
+        send(probeStart() + delay() - milliseconds(1), beyond_);
       }
       return expectNoAlarm();
     }
+    case Probe::ResetByInside: return resetByInside();
     case Probe::DelayExact: {
       const TimePoint last = hold(beyond_, delay(), readings());
       return expectAlarmAt(last, beyond_);
