@@ -50,15 +50,6 @@ void announceSecurity(const service::EngineOptions& options) {
   }
 }
 
-std::string zapSummary(const service::EngineService& engine) {
-  const auto* zap = engine.zapCounters();
-  if (!zap) return " curve=off";
-  return " zap_admitted=" + std::to_string(zap->admitted) + " zap_rejected_ingest=" +
-         std::to_string(zap->rejected_ingest) + " zap_rejected_alerts=" + std::to_string(zap->rejected_alerts) +
-         " zap_rejected_control=" + std::to_string(zap->rejected_control) +
-         " zap_rejected_other=" + std::to_string(zap->rejected_unknown_domain + zap->malformed);
-}
-
 int printHistory(const service::EngineOptions& options) {
   std::string error;
   auto reader = service::JournalReader::open(*options.journal_path, error);
@@ -76,14 +67,6 @@ void explainJournalRefusal(const std::string& path, const std::string& error) {
   std::cerr << "vigil-engine: journal " << path << ": " << error
             << ". Refusing to start: starting empty would forget the alarms and infusions it holds. Move it aside, "
                "pass another --journal, or --no-journal for a throwaway run.\n";
-}
-
-void reportJournal(const service::Journal& journal) {
-  const auto j = journal.counters();
-  std::clog << "vigil-engine: journal " << journal.path() << " closed. rows=" << j.rows_written
-            << " transactions=" << j.transactions << " queue_full_waits=" << j.queue_full_waits
-            << " waited_us=" << j.queue_full_wait_us << " dropped=" << j.rows_dropped << " failed=" << j.rows_failed
-            << std::endl;
 }
 
 int run(const service::EngineOptions& options, core::Protocol protocol) {
@@ -127,13 +110,11 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
             << " control=" << bound.control << std::endl;
   engine.start();
   io.run();
-  // SIGINT/SIGTERM: everything queued before the stop is committed before exit.
-  if (journal) {
-    journal->close();
-    reportJournal(*journal);
-  }
-  std::clog << "vigil-engine: stopped.\n" << service::formatStatsTable(engine.stats())
-            << "vigil-engine: security:" << zapSummary(engine) << (options.insecure ? " INSECURE" : "") << std::endl;
+  // SIGINT/SIGTERM: everything queued before the stop is committed before exit. The
+  // table holds every counter, the journal's and the ZAP handler's included.
+  if (journal) journal->close();
+  std::clog << "vigil-engine: stopped" << (options.insecure ? " (it ran --insecure)" : "") << ".\n"
+            << service::formatStatsTable(engine.stats()) << std::flush;
   return 0;
 }
 
