@@ -18,6 +18,7 @@
 #include "streamer/recording/recording.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
+#include "alarms/service/protocol_file.h"
 #include "tools/vigil-replay/inline_engine.h"
 
 namespace vigil::tools::replay {
@@ -94,7 +95,7 @@ std::vector<v1::RecordedMessage> throughAFile(const std::vector<v1::RecordedMess
 }
 
 std::string inlineAlarmLog(const std::vector<v1::RecordedMessage>& messages, InlineCounts* counts = nullptr) {
-  auto protocol = loadProtocol(VIGIL_DEFAULT_PROTOCOL);
+  auto protocol = service::loadProtocolFile(VIGIL_DEFAULT_PROTOCOL);
   EXPECT_TRUE(protocol.protocol);
   core::Engine engine(std::move(*protocol.protocol));
   std::ostringstream jsonl;

@@ -1,3 +1,4 @@
+#include "alarms/service/protocol_file.h"
 #include "tools/vigil-replay/replay.h"
 
 #include <gtest/gtest.h>
@@ -298,7 +299,7 @@ TEST(ReplayCommandLineTest, RefusesContradictions) {
 // ---- engine inline -----------------------------------------------------------------
 
 core::Engine defaultEngine() {
-  auto load = loadProtocol(VIGIL_DEFAULT_PROTOCOL);
+  auto load = service::loadProtocolFile(VIGIL_DEFAULT_PROTOCOL);
   EXPECT_TRUE(load.protocol) << (load.errors.empty() ? "" : load.errors.front().text());
   return core::Engine(std::move(*load.protocol));
 }

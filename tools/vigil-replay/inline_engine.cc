@@ -1,6 +1,5 @@
 #include "tools/vigil-replay/inline_engine.h"
 
-#include <fstream>
 #include <ostream>
 #include <sstream>
 
@@ -50,14 +49,6 @@ std::string describeInlineCounts(const InlineCounts& c) {
        << ", refused by the guard " << c.ingest.refused_by_guard << "), non-finite measurements "
        << c.ingest.non_finite_measurements;
   return text.str();
-}
-
-core::ProtocolLoad loadProtocol(const std::string& path) {
-  std::ifstream file(path);
-  if (!file) return {std::nullopt, {{"", "cannot open the protocol file (give one with --protocol P)"}}};
-  std::stringstream text;
-  text << file.rdbuf();
-  return core::parseProtocol(text.str());
 }
 
 }  // namespace vigil::tools::replay

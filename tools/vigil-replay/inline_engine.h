@@ -35,7 +35,5 @@ InlineCounts runInline(const std::vector<vigil::v1::RecordedMessage>& messages, 
 
 std::string describeInlineCounts(const InlineCounts& counts);
 
-// The protocol file, parsed and validated by the core.
-core::ProtocolLoad loadProtocol(const std::string& path);
 
 }  // namespace vigil::tools::replay

@@ -1,3 +1,4 @@
+#include "alarms/service/protocol_file.h"
 #include "tools/vigil-replay/replay.h"
 
 #include <algorithm>
@@ -162,9 +163,13 @@ std::optional<std::vector<v1::RecordedMessage>> loadForReplay(const ReplayOption
 
 int runInlineEngine(const ReplayOptions& options, const std::vector<v1::RecordedMessage>& messages,
                     std::ostream& out, std::ostream& err) {
-  auto protocol = loadProtocol(options.protocol);
+  auto protocol = service::loadProtocolFile(options.protocol);
   if (!protocol.protocol) {
-    for (const auto& error : protocol.errors) err << "vigil-replay: " << options.protocol << ": " << error.text() << "\n";
+    for (const auto& error : protocol.errors) {
+      // A file that cannot be opened names itself as the field; any other error names one.
+      err << "vigil-replay: --protocol " << options.protocol << ": "
+          << (error.field == options.protocol ? error.message : error.text()) << "\n";
+    }
     return kExitUsage;
   }
   std::ofstream file;
