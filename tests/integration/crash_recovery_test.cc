@@ -71,18 +71,8 @@ class Scenario {
 
  private:
   void pump(streamer::Publisher& gateway, const std::string& patient, std::int64_t at, double mg_per_kg_per_h) {
-    v1::PumpStatus status;
-    status.set_patient_id(patient);
-    status.set_unit(kUnit);
-    status.set_device_id("pump-" + patient);
-    status.set_sequence(++sequences_["pump-" + patient]);
-    status.set_source_time_ms(at);
-    status.set_drug("ketamine");
-    status.set_concentration_mg_per_ml(1.0);
-    status.set_patient_weight_kg(70.0);
-    status.set_dose_rate_mg_per_kg_per_h(mg_per_kg_per_h);
-    status.set_rate_ml_per_h(mg_per_kg_per_h * 70.0);
-    status.set_state(v1::PUMP_RUNNING);
+    const auto status =
+        ketaminePump(kUnit, patient, "pump-" + patient, ++sequences_["pump-" + patient], at, mg_per_kg_per_h);
     ASSERT_TRUE(gateway.publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, patient), status));
   }
 

@@ -134,18 +134,7 @@ class TestGateway {
 
   // A running pump and 20 s of SpO2 at 86 %: a HIGH spo2-below-90 alarm after 15 s.
   void sendDesaturation(const std::string& patient, std::int64_t start_ms) {
-    v1::PumpStatus status;
-    status.set_patient_id(patient);
-    status.set_unit(kUnit);
-    status.set_device_id("pump-" + patient);
-    status.set_sequence(++sequence_);
-    status.set_source_time_ms(start_ms);
-    status.set_drug("ketamine");
-    status.set_concentration_mg_per_ml(1.0);
-    status.set_patient_weight_kg(70.0);
-    status.set_dose_rate_mg_per_kg_per_h(0.2);
-    status.set_rate_ml_per_h(14.0);
-    status.set_state(v1::PUMP_RUNNING);
+    const auto status = ketaminePump(kUnit, patient, "pump-" + patient, ++sequence_, start_ms, 0.2);
     publisher_.publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, patient), status);
     for (int s = 0; s < 20; ++s) {
       publisher_.publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient),

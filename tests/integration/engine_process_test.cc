@@ -29,18 +29,7 @@ class EngineProcessTest : public ::testing::Test {
   }
 
   void sendPump(std::int64_t time_ms, double mg_per_kg_per_h) {
-    v1::PumpStatus status;
-    status.set_patient_id(kPatient);
-    status.set_unit(kUnit);
-    status.set_device_id("pump-7");
-    status.set_sequence(++pump_sequence_);
-    status.set_source_time_ms(time_ms);
-    status.set_drug("ketamine");
-    status.set_concentration_mg_per_ml(1.0);
-    status.set_patient_weight_kg(70.0);
-    status.set_dose_rate_mg_per_kg_per_h(mg_per_kg_per_h);
-    status.set_rate_ml_per_h(mg_per_kg_per_h * 70.0);
-    status.set_state(v1::PUMP_RUNNING);
+    const auto status = ketaminePump(kUnit, kPatient, "pump-7", ++pump_sequence_, time_ms, mg_per_kg_per_h);
     ASSERT_TRUE(gateway_->publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, kPatient), status));
   }
 

@@ -153,19 +153,7 @@ class HostileInputTest : public ::testing::Test {
   }
 
   v1::PumpStatus pumpStatus(const std::string& patient, std::uint64_t sequence, std::int64_t time_ms) {
-    v1::PumpStatus status;
-    status.set_patient_id(patient);
-    status.set_unit(kUnit);
-    status.set_device_id("pump-a");
-    status.set_sequence(sequence);
-    status.set_source_time_ms(time_ms);
-    status.set_drug("ketamine");
-    status.set_concentration_mg_per_ml(1.0);
-    status.set_patient_weight_kg(70.0);
-    status.set_dose_rate_mg_per_kg_per_h(0.2);
-    status.set_rate_ml_per_h(14.0);
-    status.set_state(v1::PUMP_RUNNING);
-    return status;
+    return ketaminePump(kUnit, patient, "pump-a", sequence, time_ms, 0.2);
   }
 
   // A: SpO2 97, then 86 from 60 s to 89 s (spo2-below-90 after its 15 s delay), then 97.

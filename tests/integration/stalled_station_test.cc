@@ -116,18 +116,9 @@ class StalledStationTest : public ::testing::Test {
   }
 
   bool sendPumpStatus(const std::string& id, double rate) {
-    v1::PumpStatus status;
-    status.set_patient_id(id);
-    status.set_unit(kUnit);
-    status.set_device_id(id + "-pump");
-    status.set_sequence(++sent_);
-    status.set_source_time_ms(start_ms_ + static_cast<std::int64_t>(sent_) * 1000);
-    status.set_drug("ketamine");
-    status.set_concentration_mg_per_ml(1.0);
-    status.set_patient_weight_kg(70.0);
-    status.set_dose_rate_mg_per_kg_per_h(rate);
-    status.set_rate_ml_per_h(rate * 70.0);
-    status.set_state(v1::PUMP_RUNNING);
+    const auto sequence = ++sent_;
+    const auto status =
+        ketaminePump(kUnit, id, id + "-pump", sequence, start_ms_ + static_cast<std::int64_t>(sequence) * 1000, rate);
     return gateway_->publish(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, id), status);
   }
 

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "alerts.pb.h"
+#include "vitals.pb.h"
 #include "process.h"
 #include "streamer/security.h"
 #include "streamer/topics.h"
@@ -21,6 +22,25 @@
 namespace vigil::testing {
 
 using Clock = std::chrono::steady_clock;
+
+// A running ketamine pump as the tests' gateways report it: 1 mg/mL, a 70 kg patient.
+inline vigil::v1::PumpStatus ketaminePump(const std::string& unit, const std::string& patient,
+                                          const std::string& device, std::uint64_t sequence, std::int64_t time_ms,
+                                          double mg_per_kg_per_h) {
+  vigil::v1::PumpStatus status;
+  status.set_patient_id(patient);
+  status.set_unit(unit);
+  status.set_device_id(device);
+  status.set_sequence(sequence);
+  status.set_source_time_ms(time_ms);
+  status.set_drug("ketamine");
+  status.set_concentration_mg_per_ml(1.0);
+  status.set_patient_weight_kg(70.0);
+  status.set_dose_rate_mg_per_kg_per_h(mg_per_kg_per_h);
+  status.set_rate_ml_per_h(mg_per_kg_per_h * 70.0);
+  status.set_state(vigil::v1::PUMP_RUNNING);
+  return status;
+}
 
 struct RunningEngine {
   std::unique_ptr<ChildProcess> process;
