@@ -108,13 +108,21 @@ void AlarmBoard::changeLevel(Alarm& alarm, Raise raise, TimePoint time, AlarmEve
   if (after > before || raise.fresh_occurrence) {
     // A more urgent level, or the event happened again: it must be heard, even if the
     // earlier one was acknowledged or paused.
-    e.inactivation = inactivationForNew(after, e.condition);
-    alarm.realarm_due.reset();
+    soundAgain(alarm, inactivationForNew(after, e.condition));
   }
   armEscalation(alarm, time);
   const Phase phase = after > before ? Phase::Escalate : after < before ? Phase::DeEscalate : Phase::Update;
   publish(alarm, phase, time, out);
   if (was_paused && !pause_until_) endPause(time, out);
+}
+
+// The alarm must be heard again: whatever acknowledgement it carried no longer holds, so
+// the event no longer names one (the journal's acknowledgement log keeps who and when).
+void AlarmBoard::soundAgain(Alarm& alarm, Inactivation inactivation) {
+  alarm.event.inactivation = inactivation;
+  alarm.event.acknowledged_by.clear();
+  alarm.event.acknowledged_time.reset();
+  alarm.realarm_due.reset();
 }
 
 void AlarmBoard::raise(Raise raise, TimePoint time, AlarmEvents& out) {
@@ -212,8 +220,7 @@ void AlarmBoard::runDue(TimePoint time, AlarmEvents& out) {
     if (dueBy(alarm.realarm_due, time)) {
       // Acknowledged, and the condition is still there: it sounds again.
       const TimePoint due = *alarm.realarm_due;
-      alarm.realarm_due.reset();
-      alarm.event.inactivation = pause_until_ ? Inactivation::AudioPaused : Inactivation::Enabled;
+      soundAgain(alarm, pause_until_ ? Inactivation::AudioPaused : Inactivation::Enabled);
       armEscalation(alarm, due);
       publish(alarm, Phase::Update, due, out);
     }

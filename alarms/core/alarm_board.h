@@ -85,6 +85,7 @@ class AlarmBoard {
   Inactivation inactivationForNew(Priority priority, std::string_view condition);
   void endPause(TimePoint time, AlarmEvents& out);
   void armEscalation(Alarm& alarm, TimePoint from) const;
+  void soundAgain(Alarm& alarm, Inactivation inactivation);
   void publish(Alarm& alarm, Phase phase, TimePoint time, AlarmEvents& out);
   void start(Raise raise, TimePoint time, AlarmEvents& out);
   void changeLevel(Alarm& alarm, Raise raise, TimePoint time, AlarmEvents& out);

@@ -448,7 +448,10 @@ TEST(Realarm, AnAcknowledgedConditionStillPresentAfterThreeMinutesSoundsAgain) {
   EXPECT_EQ(updates[1].inactivation, Inactivation::Enabled);
   EXPECT_EQ(updates[1].state, AlarmState::Active);
   EXPECT_EQ(updates[1].event_time, ack_at + kRealarm);
-  EXPECT_EQ(updates[1].acknowledged_by, "nurse-a") << "the record of the acknowledgement stays";
+  // It sounds again: nobody has acknowledged this sounding, and the event says so.
+  EXPECT_EQ(updates[0].acknowledged_by, "nurse-a");
+  EXPECT_EQ(updates[1].acknowledged_by, "") << "a re-alarm still carries the acknowledgement that no longer holds";
+  EXPECT_FALSE(updates[1].acknowledged_time) << "a re-alarm still carries the time of an acknowledgement that no longer holds";
 }
 
 TEST(Realarm, AMediumAlarmThatSoundsAgainCanEscalateAgain) {
@@ -463,7 +466,9 @@ TEST(Realarm, AMediumAlarmThatSoundsAgainCanEscalateAgain) {
   ASSERT_EQ(mine.size(), 4u);  // START, UPDATE (ack), UPDATE (re-alarm), ESCALATE
   EXPECT_EQ(mine[2].event_time, realarm);
   EXPECT_EQ(mine[2].inactivation, Inactivation::Enabled);
+  EXPECT_EQ(mine[2].acknowledged_by, "");
   EXPECT_EQ(mine[3].phase, Phase::Escalate);
+  EXPECT_EQ(mine[3].acknowledged_by, "") << "an escalation after a re-alarm names an acknowledgement that no longer holds";
   EXPECT_EQ(mine[3].event_time, realarm + kEscalation);
 }
 
