@@ -18,6 +18,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
   std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
   std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
+  std::int64_t heartbeat_ms = options.config.heartbeat_interval.count();
   described.add_options()
       ("help,h", "show this help")
       ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
@@ -44,6 +45,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("stats", po::value<std::string>(),
        "ask the running engine at this control endpoint for its counters, print them and exit (1: no answer)")
       ("stats-timeout-ms", po::value(&stats_timeout_ms)->default_value(stats_timeout_ms), "deadline for --stats")
+      ("heartbeat-ms", po::value(&heartbeat_ms)->default_value(heartbeat_ms),
+       "publish a heartbeat this often (stations detect a silent engine and lost messages by it)")
       ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
        "publish the counters on topic 'stats' this often (0: never)")
       ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
@@ -84,11 +87,12 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
   if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
-      backwards_tolerance_ms < 0) {
+      backwards_tolerance_ms < 0 || heartbeat_ms <= 0) {
     throw po::error("intervals, timeouts and tolerances cannot be negative");
   }
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
+  options.config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
   options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
   options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);

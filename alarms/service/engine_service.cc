@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <boost/asio/post.hpp>
+
 #include "alarms/service/stats.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
@@ -55,6 +57,21 @@ void EngineService::secureSockets(const EngineKeys& keys, zmq::context_t& zmq) {
   streamer::applyCurveServer(control_, keys.secret_key, kControlZapDomain);
 }
 
+EngineService::~EngineService() {
+  // The journal's thread must not post to a service that is gone.
+  if (journal_) journal_->setCommitListener({});
+}
+
+void EngineService::attachJournal(Journal* journal) {
+  if (journal_) journal_->setCommitListener({});
+  journal_ = journal;
+  if (!journal_) return;
+  // Called on the journal's thread: only hand the mark over to this service's thread.
+  journal_->setCommitListener([this](std::uint64_t settled) {
+    boost::asio::post(io_, [this, settled] { releaseCommitted(settled); });
+  });
+}
+
 void EngineService::start() {
   if (zap_) {
     zap_reader_ = std::make_unique<SocketReader>(io_, zap_->handle(), [this] { zap_->handleOne(); });
@@ -74,6 +91,7 @@ void EngineService::start() {
 void EngineService::readIngest() {
   auto envelope = ingest_.tryReceive();
   if (!envelope) return;
+  input_arrived_ = std::chrono::steady_clock::now();
   // The receive time is the wall clock; the pipeline uses it only in wall mode.
   handleIngest(*envelope, clock_.now());
 }
@@ -110,20 +128,55 @@ void EngineService::publish(const core::Outputs& outputs) {
 }
 
 // One sequence for every message of the alert stream, so a station sees any gap in it.
+// Stamped now, in the order the engine produced it; sent when emit() lets it go.
 template <typename Value, typename Message>
 void EngineService::publishStamped(TopicKind kind, const Value& value, Message message) {
   message.set_engine_epoch(epoch_);
   message.set_sequence(++sequence_);
-  if (alerts_.publish(streamer::makeTopic(kind, value.unit, value.patient_id), message)) {
-    ++counters_.alert_events_published;
-  } else {
-    ++counters_.alert_events_not_queued;
+  emit(AlertMessage{streamer::makeTopic(kind, value.unit, value.patient_id), message.SerializeAsString(), sequence_});
+}
+
+void EngineService::emit(Outgoing outgoing) {
+  if (!journal_) {
+    deliver(outgoing);
+    return;
+  }
+  // Everything queued so far: the input that produced this output comes before it, and
+  // so do the inputs behind whatever a snapshot or a reply reports.
+  gate_.hold(journal_->queuedRows(), input_arrived_, std::move(outgoing));
+  releaseCommitted(journal_->settledRows());
+  if (gate_.size() > 0) {
+    ++counters_.outputs_held_for_commit;
+    journal_->commitSoon();
+  }
+}
+
+void EngineService::releaseCommitted(std::uint64_t settled) {
+  gate_.release(settled, std::chrono::steady_clock::now(), [this](Outgoing& outgoing) { deliver(outgoing); });
+}
+
+void EngineService::deliver(Outgoing& outgoing) {
+  if (auto* message = std::get_if<AlertMessage>(&outgoing)) {
+    released_sequence_ = message->sequence;
+    if (alerts_.publishRaw(message->topic, message->payload)) {
+      ++counters_.alert_events_published;
+    } else {
+      ++counters_.alert_events_not_queued;
+    }
+    return;
+  }
+  auto& frames = std::get<ReplyFrames>(outgoing);
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    const auto more = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+    // ROUTER drops a reply to a peer that has gone; there is nobody left to tell.
+    (void)control_.send(frames[i], more | zmq::send_flags::dontwait);
   }
 }
 
 void EngineService::readControl() {
   auto frames = streamer::receiveMultipart(control_);
   if (frames.empty()) return;
+  input_arrived_ = std::chrono::steady_clock::now();
   ++counters_.control_requests;
   // [identity][empty][request] from REQ-style clients, [identity][request] from DEALERs:
   // the reply goes back in the same envelope. Without an identity nobody can be answered.
@@ -144,11 +197,8 @@ void EngineService::readControl() {
   }
   const auto payload = reply.SerializeAsString();
   frames.back().rebuild(payload.data(), payload.size());
-  for (std::size_t i = 0; i < frames.size(); ++i) {
-    const auto more = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
-    // ROUTER drops a reply to a peer that has gone; there is nobody left to tell.
-    (void)control_.send(frames[i], more | zmq::send_flags::dontwait);
-  }
+  // After the events it reports and the state a snapshot shows are committed.
+  emit(std::move(frames));
 }
 
 v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
@@ -175,8 +225,9 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
   return reply;
 }
 
-// A control input that changed the engine's state: journaled before the reply (so a
-// station told "done" finds it so after any crash), published, and echoed in the reply.
+// A control input that changed the engine's state: journaled, published, and echoed in
+// the reply, which like the events waits for the commit (so a station told "done" finds
+// it so after any crash).
 v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, const std::string& identity,
                                              core::TimePoint engine_time_before, bool ok, const std::string& error,
                                              const core::Outputs& outputs) {
@@ -191,9 +242,6 @@ v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, 
     }
   }
   publish(outputs);
-  // Human-paced: a commit without fsync takes well under a millisecond (plus whatever
-  // backlog is queued before it).
-  if (journal && ok) journal->flush();
   for (const auto& event : outputs.alarms) *reply.add_events() = streamer::toProto(event);
   return reply;
 }
@@ -275,6 +323,7 @@ void EngineService::readSubscription() {
 }
 
 void EngineService::tick() {
+  input_arrived_ = std::chrono::steady_clock::now();
   const auto now = clock_.now();
   auto outputs = engine_.advanceTo(now);
   // A tick that changed nothing need not be replayed: the core stamps deadlines at their
@@ -307,7 +356,9 @@ void EngineService::applyJournaled(const JournalInput& input) {
 void EngineService::heartbeat() {
   v1::Heartbeat beat;
   beat.set_engine_epoch(epoch_);
-  beat.set_sequence(sequence_);
+  // Heartbeats need not wait for the journal, but they name the last message actually
+  // sent: one still held is not a gap for the station.
+  beat.set_sequence(released_sequence_);
   beat.set_wall_time_ms(core::toMillis(clock_.now()));
   beat.set_engine_time_ms(core::toMillis(engine_.now()));
   beat.set_active_alarms(static_cast<std::uint32_t>(engine_.activeAlarmCount()));
@@ -326,6 +377,10 @@ v1::Stats EngineService::stats() const {
   visit("service.station_subscriptions", c.station_subscriptions);
   visit("service.stats_published", c.stats_published);
   visit("service.stats_requests", c.stats_requests);
+  visit("service.outputs_held_for_commit", c.outputs_held_for_commit);
+  visit("service.commit_wait_p50_us", gate_.waits().percentile(50));
+  visit("service.commit_wait_p99_us", gate_.waits().percentile(99));
+  visit("service.commit_wait_max_us", gate_.waits().max());
   pipeline_.visitCounters(visit);
   visitEngineCounters(engine_.counters(), visit);
   if (journal_) visitJournalCounters(journal_->counters(), visit);

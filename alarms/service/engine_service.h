@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -15,6 +17,7 @@
 #include "alarms/service/clock.h"
 #include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
+#include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
 #include "alarms/service/socket_reader.h"
 #include "alarms/service/zap.h"
@@ -55,6 +58,9 @@ struct ServiceCounters {
   std::uint64_t station_subscriptions = 0;
   std::uint64_t stats_published = 0;
   std::uint64_t stats_requests = 0;
+  // Outputs (alert-stream messages, control replies) that waited for the journal to
+  // commit what they depend on; their waits are service.commit_wait_{p50,p99,max}_us.
+  std::uint64_t outputs_held_for_commit = 0;
 };
 
 struct BoundEndpoints {
@@ -69,10 +75,16 @@ class EngineService {
   EngineService(boost::asio::io_context& io, zmq::context_t& zmq, core::Engine engine, ServiceConfig config,
                 const Clock& clock);
 
+  ~EngineService();
+  EngineService(const EngineService&) = delete;
+  EngineService& operator=(const EngineService&) = delete;
+
   void start();
   // From now on every input the engine applies and every alarm it logs goes to `journal`
-  // (nullptr: none). Attach after recovery, so that replayed rows are not written twice.
-  void attachJournal(Journal* journal) { journal_ = journal; }
+  // (nullptr: none), and nothing is shown before the journal has committed what it
+  // depends on (journal_commit_gate.h). Attach after recovery, so that replayed rows are
+  // not written twice. The journal must stay open while this service runs.
+  void attachJournal(Journal* journal);
   // Recovery: applies one journaled input through the same code path as when it arrived
   // live, with publishing and journaling off.
   void applyJournaled(const JournalInput& input);
@@ -113,6 +125,19 @@ class EngineService {
   // The journal when this input is live (not replayed), else nullptr.
   Journal* liveJournal() const { return replaying_ ? nullptr : journal_; }
   void publish(const core::Outputs& outputs);
+  // What leaves the engine: one alert-stream message, or one control reply's frames.
+  struct AlertMessage {
+    std::string topic;
+    std::string payload;
+    std::uint64_t sequence = 0;
+  };
+  using ReplyFrames = std::vector<zmq::message_t>;
+  using Outgoing = std::variant<AlertMessage, ReplyFrames>;
+  // Shown now without a journal; with one, once the journal has committed every row
+  // queued so far (the input that produced it and its log rows), in order.
+  void emit(Outgoing outgoing);
+  void deliver(Outgoing& outgoing);
+  void releaseCommitted(std::uint64_t settled);
   template <typename Value, typename Message>
   void publishStamped(streamer::TopicKind kind, const Value& value, Message message);
   void tick();
@@ -143,6 +168,9 @@ class EngineService {
   boost::asio::steady_timer heartbeat_timer_;
   Journal* journal_ = nullptr;
   bool replaying_ = false;
+  CommitGate<Outgoing> gate_;
+  std::uint64_t released_sequence_ = 0;  // the last alert-stream sequence actually sent
+  std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
 };
 

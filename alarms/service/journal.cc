@@ -421,6 +421,7 @@ void Journal::run() {
       if (written) ++counters_.transactions;
       counters_.pump_statuses_unchanged += pump_unchanged;
       rows_settled_ += batch.size();
+      if (commit_listener_) commit_listener_(rows_settled_);
     }
     committed_.notify_all();
   }
@@ -433,6 +434,30 @@ void Journal::flush() {
   flush_requested_ = true;
   has_rows_.notify_one();
   committed_.wait(lock, [&] { return rows_settled_ >= target; });
+}
+
+std::uint64_t Journal::queuedRows() const {
+  std::lock_guard lock(mutex_);
+  return counters_.rows_queued;
+}
+
+std::uint64_t Journal::settledRows() const {
+  std::lock_guard lock(mutex_);
+  return rows_settled_;
+}
+
+void Journal::setCommitListener(std::function<void(std::uint64_t settled)> listener) {
+  std::lock_guard lock(mutex_);
+  commit_listener_ = std::move(listener);
+}
+
+void Journal::commitSoon() {
+  {
+    std::lock_guard lock(mutex_);
+    if (flush_requested_ || rows_settled_ >= counters_.rows_queued) return;
+    flush_requested_ = true;
+  }
+  has_rows_.notify_one();
 }
 
 JournalCounters Journal::counters() const {

@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -76,6 +77,21 @@ class Journal {
 
   // Blocks until every row queued before the call is committed (or counted as lost).
   void flush();
+
+  // Group commit (durable before visible): the engine thread reads queuedRows() after
+  // queuing the rows an output depends on, holds the output, and shows it once
+  // settledRows() has reached that mark. Rows settle in the order they were queued.
+  std::uint64_t queuedRows() const;
+  // Rows committed, or counted as failed (SQLite refused them; logged loudly).
+  std::uint64_t settledRows() const;
+  // Called on the journal's thread after each batch settles, with settledRows(). It must
+  // only hand the number over (asio::post): it runs while the journal's lock is held.
+  // An empty function detaches the listener.
+  void setCommitListener(std::function<void(std::uint64_t settled)> listener);
+  // Somebody waits for what is queued: commit it now instead of waiting up to
+  // max_batch_delay for a fuller batch. Never blocks; rows queued while a commit is in
+  // flight go together in the next one.
+  void commitSoon();
   // Flushes, stops the thread and closes the file (also done by the destructor).
   void close();
   JournalCounters counters() const;
@@ -102,6 +118,7 @@ class Journal {
   bool stopping_ = false;
   bool writer_stuck_reported_ = false;
   std::uint64_t rows_settled_ = 0;  // written, failed or dropped: nothing more will happen to them
+  std::function<void(std::uint64_t)> commit_listener_;
   JournalCounters counters_;
   std::thread thread_;
 };

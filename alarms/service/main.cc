@@ -78,6 +78,11 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
       explainJournalRefusal(*options.journal_path, error);
       return kExitConfigError;
     }
+  } else {
+    std::cerr << "vigil-engine: WARNING: --no-journal: NOTHING SURVIVES A CRASH OR RESTART. Alarms, "
+                 "acknowledgements and infusion history live only in memory; a station may show alarms "
+                 "that a restarted engine no longer knows."
+              << std::endl;
   }
   boost::asio::io_context io;
   zmq::context_t zmq;
