@@ -375,6 +375,7 @@ void Journal::push(JournalRow row) {
   writer_stuck_reported_ = false;
   queue_.push_back(std::move(row));
   ++counters_.rows_queued;
+  queued_mark_.store(counters_.rows_queued, std::memory_order_release);
   // Wake the writer only when it has something new to decide: its first row (starts the
   // batch clock) or a full batch. Waking it for every row costs a context switch each.
   if (queue_.size() == 1 || queue_.size() == options_.max_batch_rows) has_rows_.notify_one();
@@ -405,7 +406,10 @@ void Journal::run() {
       }
       takeBatch(batch);
       backlog = !queue_.empty();
-      if (!backlog) flush_requested_ = false;
+      if (!backlog) {
+        flush_requested_ = false;
+        commit_soon_.store(false, std::memory_order_release);
+      }
     }
     has_room_.notify_all();
     std::uint64_t pump_unchanged = 0;
@@ -421,6 +425,7 @@ void Journal::run() {
       if (written) ++counters_.transactions;
       counters_.pump_statuses_unchanged += pump_unchanged;
       rows_settled_ += batch.size();
+      settled_mark_.store(rows_settled_, std::memory_order_release);
       if (commit_listener_) commit_listener_(rows_settled_);
     }
     committed_.notify_all();
@@ -436,15 +441,9 @@ void Journal::flush() {
   committed_.wait(lock, [&] { return rows_settled_ >= target; });
 }
 
-std::uint64_t Journal::queuedRows() const {
-  std::lock_guard lock(mutex_);
-  return counters_.rows_queued;
-}
+std::uint64_t Journal::queuedRows() const { return queued_mark_.load(std::memory_order_acquire); }
 
-std::uint64_t Journal::settledRows() const {
-  std::lock_guard lock(mutex_);
-  return rows_settled_;
-}
+std::uint64_t Journal::settledRows() const { return settled_mark_.load(std::memory_order_acquire); }
 
 void Journal::setCommitListener(std::function<void(std::uint64_t settled)> listener) {
   std::lock_guard lock(mutex_);
@@ -452,10 +451,13 @@ void Journal::setCommitListener(std::function<void(std::uint64_t settled)> liste
 }
 
 void Journal::commitSoon() {
+  // Already asked, and the writer has not yet taken everything: it will commit at once.
+  if (commit_soon_.load(std::memory_order_acquire)) return;
   {
     std::lock_guard lock(mutex_);
-    if (flush_requested_ || rows_settled_ >= counters_.rows_queued) return;
+    if (rows_settled_ >= counters_.rows_queued) return;
     flush_requested_ = true;
+    commit_soon_.store(true, std::memory_order_release);
   }
   has_rows_.notify_one();
 }

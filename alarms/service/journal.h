@@ -14,6 +14,7 @@
 #pragma once
 
 #include <chrono>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -119,6 +120,11 @@ class Journal {
   bool writer_stuck_reported_ = false;
   std::uint64_t rows_settled_ = 0;  // written, failed or dropped: nothing more will happen to them
   std::function<void(std::uint64_t)> commit_listener_;
+  // Copies of rows_queued and rows_settled_ that the engine thread reads per output
+  // without taking the lock; written under it.
+  std::atomic<std::uint64_t> queued_mark_{0};
+  std::atomic<std::uint64_t> settled_mark_{0};
+  std::atomic<bool> commit_soon_{false};  // flush_requested_, as the engine thread last set it
   JournalCounters counters_;
   std::thread thread_;
 };
