@@ -35,7 +35,10 @@ void AlarmBoard::armEscalation(Alarm& alarm, TimePoint from) const {
 
 void AlarmBoard::publish(Alarm& alarm, Phase phase, TimePoint time, AlarmEvents& out) {
   alarm.event.phase = phase;
-  alarm.event.event_time = time;
+  // A frame may be a little older than the last one that moved this alarm (another device
+  // of the patient, within the guard's stale tolerance): the alarm's own time never goes
+  // backwards, so a station never sees its history reordered.
+  alarm.event.event_time = std::max(time, alarm.event.event_time);
   alarm.event.priority = effectivePriority(alarm);
   alarm.event.unit = unit_;
   out.push_back(alarm.event);

@@ -166,61 +166,79 @@ std::string_view frameFaultName(FrameFault fault) {
     case FrameFault::FutureTime: return "future_time";
     case FrameFault::BackwardsTime: return "backwards_time";
     case FrameFault::ImpossibleValue: return "impossible_value";
+    case FrameFault::StaleTime: return "stale_time";
+    case FrameFault::TooManySources: return "too_many_sources";
   }
   return "?";
 }
 
 std::uint64_t IngestGuardCounters::refused() const {
   return duplicates + sequence_leaps_in_place + missing_time + future_time + backwards_time + impossible_pump_status +
-         impossible_clinical_event;
+         impossible_clinical_event + stale_time + sources_refused;
 }
 
 IngestGuard::IngestGuard(IngestGuardConfig config) : config_(config) {}
 
-IngestVerdict IngestGuard::check(VitalsFrame& frame, std::optional<TimePoint> wall_now) {
-  auto& state = source(Kind::Vitals, frame.patient_id, frame.device_id);
-  auto verdict = admit(state, frame.sequence, frame.time, wall_now);
+IngestVerdict IngestGuard::check(VitalsFrame& frame, std::optional<TimePoint> wall_now, std::string_view gateway) {
+  return checkFrom(Kind::Vitals, frame, frame.device_id, wall_now, gateway,
+                   [](VitalsFrame& f, IngestVerdict& verdict) { checkMeasurements(f, verdict); });
+}
+
+IngestVerdict IngestGuard::check(PumpStatus& status, std::optional<TimePoint> wall_now, std::string_view gateway) {
+  return checkFrom(Kind::Pump, status, status.device_id, wall_now, gateway,
+                   [this](PumpStatus& s, IngestVerdict& verdict) {
+                     if (auto impossible = impossiblePumpValue(s)) {
+                       ++counters_.impossible_pump_status;
+                       verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
+                     }
+                   });
+}
+
+IngestVerdict IngestGuard::check(ClinicalEvent& event, std::optional<TimePoint> wall_now, std::string_view gateway) {
+  return checkFrom(Kind::Event, event, event.source_id, wall_now, gateway,
+                   [this](ClinicalEvent& e, IngestVerdict& verdict) {
+                     if (auto impossible = impossibleEventValue(e)) {
+                       ++counters_.impossible_clinical_event;
+                       verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
+                     }
+                   });
+}
+
+template <typename Value, typename CheckValues>
+IngestVerdict IngestGuard::checkFrom(Kind kind, Value& value, const std::string& source_id,
+                                     std::optional<TimePoint> wall_now, std::string_view gateway, CheckValues values) {
+  const auto now = engineNow(wall_now);
+  forgetSilent(now);
+  const auto found = sourceFor(kind, value.patient_id, source_id, gateway, now.value_or(value.time));
+  if (found == sources_.end()) {
+    auto verdict = refuse(FrameFault::TooManySources, "its gateway already has " +
+                                                          std::to_string(config_.max_sources) +
+                                                          " sources, none silent long enough to forget");
+    verdict.gateway_full = true;
+    count(verdict);
+    return verdict;
+  }
+  auto& state = found->second;
+  auto verdict = admit(state, value.sequence, value.time, wall_now);
+  if (verdict.accepted()) values(value, verdict);
   if (verdict.accepted()) {
-    checkMeasurements(frame, verdict);
-    commit(state, frame.sequence, frame.time, verdict);
+    commit(state, value.sequence, value.time, verdict);
+    verdict.gateway_full = gatewayFull(gateway);
+  } else if (!state.has_accepted && !state.pending_jump) {
+    // Nothing to remember of a stranger whose first frame was refused: refused junk
+    // must not use up the gateway's sources.
+    forget(found);
   }
   count(verdict);
   return verdict;
 }
 
-IngestVerdict IngestGuard::check(PumpStatus& status, std::optional<TimePoint> wall_now) {
-  auto& state = source(Kind::Pump, status.patient_id, status.device_id);
-  auto verdict = admit(state, status.sequence, status.time, wall_now);
-  if (verdict.accepted()) {
-    if (auto impossible = impossiblePumpValue(status)) {
-      ++counters_.impossible_pump_status;
-      verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
-    } else {
-      commit(state, status.sequence, status.time, verdict);
-    }
-  }
-  count(verdict);
-  return verdict;
-}
-
-IngestVerdict IngestGuard::check(ClinicalEvent& event, std::optional<TimePoint> wall_now) {
-  auto& state = source(Kind::Event, event.patient_id, event.source_id);
-  auto verdict = admit(state, event.sequence, event.time, wall_now);
-  if (verdict.accepted()) {
-    if (auto impossible = impossibleEventValue(event)) {
-      ++counters_.impossible_clinical_event;
-      verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
-    } else {
-      commit(state, event.sequence, event.time, verdict);
-    }
-  }
-  count(verdict);
-  return verdict;
+std::optional<TimePoint> IngestGuard::engineNow(std::optional<TimePoint> wall_now) const {
+  return wall_now ? wall_now : stream_time_;
 }
 
 IngestVerdict IngestGuard::admit(SourceState& state, std::uint64_t sequence, TimePoint time,
                                  std::optional<TimePoint> wall_now) {
-  state.last_touch = ++touches_;
   if (toMillis(time) <= 0) return refuse(FrameFault::MissingTime, "no source time");
   if (toMillis(time) > kLatestPlausibleMs) return refuse(FrameFault::FutureTime, "source time beyond the year 9999");
   auto verdict = admitSequence(state, sequence, time);
@@ -267,6 +285,9 @@ IngestVerdict IngestGuard::admitTime(SourceState& state, std::uint64_t sequence,
     return refuse(FrameFault::BackwardsTime,
                   "source time went back " + millisText(state.last_time - time) + " from its last frame");
   }
+  if (const auto now = engineNow(wall_now); now && time < minus(*now, config_.stale_tolerance)) {
+    return refuse(FrameFault::StaleTime, "source time " + millisText(*now - time) + " behind the engine's now");
+  }
   if (wall_now) {
     if (time > plus(*wall_now, config_.future_tolerance)) {
       return refuse(FrameFault::FutureTime, "source time " + millisText(time - *wall_now) + " ahead of the wall clock");
@@ -308,22 +329,59 @@ void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint t
   state.last_sequence = sequence;
   state.last_time = verdict.restarted ? time : std::max(state.last_time, time);
   state.pending_jump.reset();
+  noteHeard(state, state.last_time);
   stream_time_ = stream_time_ ? std::max(*stream_time_, time) : time;
 }
 
-IngestGuard::SourceState& IngestGuard::source(Kind kind, const std::string& patient_id, const std::string& source_id) {
-  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found->second;
-  if (sources_.size() >= config_.max_sources) forgetLeastRecent();
-  return sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first->second;
+IngestGuard::Sources::iterator IngestGuard::sourceFor(Kind kind, const std::string& patient_id,
+                                                      const std::string& source_id, std::string_view gateway,
+                                                      TimePoint heard) {
+  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found;
+  if (gatewayFull(gateway)) return sources_.end();
+  const auto created = sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first;
+  auto& state = created->second;
+  state.gateway = std::string(gateway);
+  state.heard = heard_.emplace(heard, &created->first);
+  const auto [budget, inserted] = sources_per_gateway_.try_emplace(state.gateway, 0);
+  ++budget->second;
+  return created;
 }
 
-void IngestGuard::forgetLeastRecent() {
-  const auto oldest = std::min_element(sources_.begin(), sources_.end(), [](const auto& a, const auto& b) {
-    return a.second.last_touch < b.second.last_touch;
-  });
-  if (oldest == sources_.end()) return;
-  sources_.erase(oldest);
-  ++counters_.sources_forgotten;
+// O(log n) per accepted frame: its source moves within the index of heard times.
+void IngestGuard::noteHeard(SourceState& state, TimePoint heard) {
+  if (state.heard->first == heard) return;
+  const auto* key = state.heard->second;
+  heard_.erase(state.heard);
+  state.heard = heard_.emplace(heard, key);
+}
+
+void IngestGuard::forget(Sources::iterator source) {
+  heard_.erase(source->second.heard);
+  if (const auto budget = sources_per_gateway_.find(source->second.gateway); budget != sources_per_gateway_.end()) {
+    if (--budget->second == 0) sources_per_gateway_.erase(budget);
+  }
+  sources_.erase(source);
+}
+
+// A source whose newest time is further behind now than stale_tolerance can send nothing
+// the guard would take (its copies are stale): it is safe to forget.
+void IngestGuard::forgetSilent(std::optional<TimePoint> now) {
+  if (!now) return;
+  const auto cutoff = minus(*now, config_.stale_tolerance);
+  while (!heard_.empty() && heard_.begin()->first < cutoff) {
+    forget(sources_.find(*heard_.begin()->second));
+    ++counters_.sources_forgotten;
+  }
+}
+
+bool IngestGuard::gatewayFull(std::string_view gateway) const {
+  const auto budget = sources_per_gateway_.find(gateway);
+  return budget != sources_per_gateway_.end() && budget->second >= config_.max_sources;
+}
+
+std::size_t IngestGuard::sourceCount(std::string_view gateway) const {
+  const auto budget = sources_per_gateway_.find(gateway);
+  return budget == sources_per_gateway_.end() ? 0 : budget->second;
 }
 
 void IngestGuard::count(const IngestVerdict& verdict) {
@@ -337,6 +395,8 @@ void IngestGuard::count(const IngestVerdict& verdict) {
     case FrameFault::FutureTime: ++counters_.future_time; break;
     case FrameFault::BackwardsTime: ++counters_.backwards_time; break;
     case FrameFault::ImpossibleValue: break;  // counted by kind where it was found
+    case FrameFault::StaleTime: ++counters_.stale_time; break;
+    case FrameFault::TooManySources: ++counters_.sources_refused; break;
   }
   if (!verdict.accepted()) return;
   if (verdict.new_source) ++counters_.new_sources;
@@ -372,6 +432,8 @@ void IngestGuard::visitCounters(const CounterVisitor& visit) const {
   visit("measurements_unit_mismatch", c.measurements_unit_mismatch);
   visit("measurements_converted", c.measurements_converted);
   visit("sources_forgotten", c.sources_forgotten);
+  visit("stale_time", c.stale_time);
+  visit("sources_refused", c.sources_refused);
 }
 
 }  // namespace vigil::core

@@ -22,10 +22,22 @@
 //     counting again. Accepted, counted as a restart, the count starts over; no gap.
 //   - anything else at or below the last: a duplicate (replayed, doubled by a proxy, or
 //     stale): refused.
+// Sources (how many are remembered)
+//   - each gateway (its authenticated CURVE identity; every plain connection shares one)
+//     has max_sources sources; a new source beyond that is refused (TooManySources),
+//     counted, and reported in the verdict so the engine can raise a technical alarm.
+//     Known sources are never evicted to make room: a burst of invented ids cannot make
+//     the guard forget a real device.
+//   - a source is forgotten only once silent (its newest time behind the engine's now)
+//     for longer than stale_tolerance: every copy of its frames is then refused as stale,
+//     so forgetting it can never turn a duplicate into a new frame.
 // Time (the source's own clock, source_time_ms)
 //   - 0 or negative: no time at all (a truncated message): refused.
 //   - older than the source's last accepted frame by more than backwards_tolerance:
 //     refused (clocks going backwards would reorder the engine's conditions).
+//   - older than the engine's now (the wall clock live; the newest time accepted from any
+//     source in replays) by more than stale_tolerance: refused, known device or not. A
+//     stranger's first frame cannot bring a time from last year into the ward.
 //   - live (a wall clock is given): more than future_tolerance ahead of it: refused.
 //   - replay (no wall clock; time is the data's own): more than stream_jump_tolerance
 //     ahead of the newest time accepted from any source is refused, unless the same
@@ -67,8 +79,14 @@ struct IngestGuardConfig {
   Duration stream_jump_tolerance{std::chrono::minutes(10)};
   // Jitter a source's clock may show backwards (an NTP step, two threads stamping).
   Duration backwards_tolerance{std::chrono::seconds(1)};
-  // Sources remembered; past this the one heard from least recently is forgotten, so a
-  // flood of invented device ids cannot grow the engine without bound.
+  // How far behind the engine's now a frame may be (see the rules above). Two minutes,
+  // the same as future_tolerance: enough for a monitor clock a few seconds off and for a
+  // gateway delivering what it buffered through a network blip or a reconnect; beyond it
+  // a frame is history, not monitoring (the longest rule delay is 60 s), and it is also the
+  // duplicate window: a source silent for longer is forgotten.
+  Duration stale_tolerance{std::chrono::minutes(2)};
+  // Sources remembered per gateway; new ones beyond it are refused, never live ones
+  // evicted, so a flood of invented device ids cannot grow the engine without bound.
   std::size_t max_sources = 4096;
 };
 
@@ -81,6 +99,8 @@ enum class FrameFault {
   FutureTime,
   BackwardsTime,
   ImpossibleValue,
+  StaleTime,       // further behind the engine's now than stale_tolerance
+  TooManySources,  // a new source while its gateway already has max_sources
 };
 
 std::string_view frameFaultName(FrameFault fault);
@@ -92,6 +112,9 @@ struct IngestVerdict {
   std::uint64_t missing = 0;   // accepted after a gap of this many frames
   bool unestablished_gap = false;  // accepted after a jump the source has not earned a report for
   bool restarted = false;      // accepted: the source began counting again
+  // The gateway this frame came through has max_sources sources: set on a TooManySources
+  // refusal, and on an acceptance while the gateway is still full.
+  bool gateway_full = false;
   int measurements_out_of_range = 0;
   int measurements_unit_mismatch = 0;
   int measurements_converted = 0;
@@ -119,7 +142,9 @@ struct IngestGuardCounters {
   std::uint64_t measurements_out_of_range = 0;
   std::uint64_t measurements_unit_mismatch = 0;
   std::uint64_t measurements_converted = 0;
-  std::uint64_t sources_forgotten = 0;
+  std::uint64_t sources_forgotten = 0;  // silent longer than stale_tolerance
+  std::uint64_t stale_time = 0;
+  std::uint64_t sources_refused = 0;  // new sources beyond their gateway's max_sources
 
   // Every message refused whole, whatever the reason.
   std::uint64_t refused() const;
@@ -132,14 +157,16 @@ class IngestGuard {
   explicit IngestGuard(IngestGuardConfig config = {});
 
   // `wall_now`: the wall clock in live mode; nullopt in replays, where time is the data's.
+  // `gateway`: the authenticated identity the frame came from ("" on plain connections).
   // Vital signs may come back with measurements dropped or converted in place.
-  IngestVerdict check(VitalsFrame& frame, std::optional<TimePoint> wall_now);
-  IngestVerdict check(PumpStatus& status, std::optional<TimePoint> wall_now);
-  IngestVerdict check(ClinicalEvent& event, std::optional<TimePoint> wall_now);
+  IngestVerdict check(VitalsFrame& frame, std::optional<TimePoint> wall_now, std::string_view gateway = {});
+  IngestVerdict check(PumpStatus& status, std::optional<TimePoint> wall_now, std::string_view gateway = {});
+  IngestVerdict check(ClinicalEvent& event, std::optional<TimePoint> wall_now, std::string_view gateway = {});
 
   const IngestGuardCounters& counters() const { return counters_; }
   void visitCounters(const CounterVisitor& visit) const;
   std::size_t sourceCount() const { return sources_.size(); }
+  std::size_t sourceCount(std::string_view gateway) const;
 
  private:
   enum class Kind { Vitals, Pump, Event };
@@ -167,8 +194,10 @@ class IngestGuard {
     unsigned run = 0;  // consecutive +1 frames, up to kEstablishedRun
     TimePoint last_time;
     std::optional<PendingJump> pending_jump;
-    std::uint64_t last_touch = 0;  // for forgetting the least recently heard source
+    std::string gateway;  // whose budget it counts against
+    std::multimap<TimePoint, const SourceKey*>::iterator heard;  // its entry in heard_
   };
+  using Sources = std::map<SourceKey, SourceState, SourceLess>;
 
   // Sequence and time rules; on acceptance the verdict says how (gap, restart) and
   // `commit` must be called once the values have passed too.
@@ -177,14 +206,29 @@ class IngestGuard {
   IngestVerdict admitTime(SourceState& source, std::uint64_t sequence, TimePoint time,
                           std::optional<TimePoint> wall_now);
   void commit(SourceState& source, std::uint64_t sequence, TimePoint time, const IngestVerdict& verdict);
-  SourceState& source(Kind kind, const std::string& patient_id, const std::string& source_id);
-  void forgetLeastRecent();
+  // The one path of every message: source budget, sequence and time, then `values`
+  // (which may refuse the message or drop measurements) before the source's state moves.
+  template <typename Value, typename CheckValues>
+  IngestVerdict checkFrom(Kind kind, Value& value, const std::string& source_id, std::optional<TimePoint> wall_now,
+                          std::string_view gateway, CheckValues values);
+  // The engine's now: the wall clock live, the newest accepted data time in replays.
+  std::optional<TimePoint> engineNow(std::optional<TimePoint> wall_now) const;
+  // The source's state, created if the gateway has room; end() when it has none.
+  Sources::iterator sourceFor(Kind kind, const std::string& patient_id, const std::string& source_id,
+                              std::string_view gateway, TimePoint heard);
+  void noteHeard(SourceState& state, TimePoint heard);
+  void forget(Sources::iterator source);
+  void forgetSilent(std::optional<TimePoint> now);
+  bool gatewayFull(std::string_view gateway) const;
   void count(const IngestVerdict& verdict);
 
   IngestGuardConfig config_;
-  std::map<SourceKey, SourceState, SourceLess> sources_;
+  Sources sources_;
+  // Every source by the newest time heard from it, oldest first: forgetting the silent
+  // ones looks only at the front, so no message costs a scan of all sources.
+  std::multimap<TimePoint, const SourceKey*> heard_;
+  std::map<std::string, std::size_t, std::less<>> sources_per_gateway_;
   std::optional<TimePoint> stream_time_;  // newest time accepted from any source
-  std::uint64_t touches_ = 0;
   IngestGuardCounters counters_;
 };
 

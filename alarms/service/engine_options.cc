@@ -19,6 +19,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
   std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
   std::int64_t heartbeat_ms = options.config.heartbeat_interval.count();
+  std::int64_t stale_tolerance_ms = options.config.ingest_guard.stale_tolerance.count();
+  std::size_t max_sources = options.config.ingest_guard.max_sources;
   described.add_options()
       ("help,h", "show this help")
       ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
@@ -55,6 +57,13 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "stream clock mode: a frame further ahead of the data's time than this needs its source's next frame to confirm it")
       ("backwards-tolerance-ms", po::value(&backwards_tolerance_ms)->default_value(backwards_tolerance_ms),
        "refuse a frame older than its source's last one by more than this")
+      ("stale-tolerance-ms", po::value(&stale_tolerance_ms)->default_value(stale_tolerance_ms),
+       "refuse a frame further behind the engine's now (the wall clock; in stream mode the newest data time) than "
+       "this, known device or not; also how long a source must be silent before it is forgotten (default 2 min: a "
+       "monitor clock a few seconds off or a gateway's buffer after a reconnect, while the longest rule delay is 60 s)")
+      ("max-sources", po::value(&max_sources)->default_value(max_sources),
+       "devices remembered per gateway (per CURVE key; plain connections share one budget); new ones beyond it are "
+       "refused, counted and raise a technical alarm")
       ("key", po::value(&options.stats_keys.key_file),
        "with --stats to an engine started with --keys: a station's secret key file (NAME.key, NAME.pub in its "
        "stations/)")
@@ -87,12 +96,14 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
   if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
-      backwards_tolerance_ms < 0 || heartbeat_ms <= 0) {
-    throw po::error("intervals, timeouts and tolerances cannot be negative");
+      backwards_tolerance_ms < 0 || heartbeat_ms <= 0 || stale_tolerance_ms < 0 || max_sources == 0) {
+    throw po::error("intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
   }
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
   options.config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
+  options.config.ingest_guard.stale_tolerance = core::Duration(stale_tolerance_ms);
+  options.config.ingest_guard.max_sources = max_sources;
   options.config.ingest_guard.future_tolerance = core::Duration(future_tolerance_ms);
   options.config.ingest_guard.stream_jump_tolerance = core::Duration(stream_jump_ms);
   options.config.ingest_guard.backwards_tolerance = core::Duration(backwards_tolerance_ms);

@@ -89,17 +89,28 @@ void EngineService::start() {
 }
 
 void EngineService::readIngest() {
-  auto envelope = ingest_.tryReceive();
-  if (!envelope) return;
+  auto frames = streamer::receiveMultipart(ingest_.handle());
+  if (frames.empty()) return;
   input_arrived_ = std::chrono::steady_clock::now();
+  // With CURVE, the name the ZAP handler gave the sending gateway's key: the guard's
+  // source limit applies per gateway, so one cannot use up the others' sources.
+  const char* user_id = zap_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
+  streamer::Envelope envelope;
+  envelope.parts = frames.size();
+  envelope.topic = frames[0].to_string();
+  if (frames.size() > 1) envelope.payload = frames[1].to_string();
   // The receive time is the wall clock; the pipeline uses it only in wall mode.
-  handleIngest(*envelope, clock_.now());
+  handleIngest(envelope, clock_.now(), user_id ? std::string_view(user_id) : std::string_view());
 }
 
-void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time) {
+void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
+                                 std::string_view gateway) {
   const auto engine_time_before = engine_.now();
-  auto result = pipeline_.accept(envelope, receive_time);
-  if (!result.accepted()) return;  // counted by the pipeline
+  auto result = pipeline_.accept(envelope, receive_time, gateway);
+  if (!result.accepted()) {
+    publish(result.output);  // counted by the pipeline; a gateway's source-limit alarm may come with it
+    return;
+  }
   // Accepted: from here on the engine's state depends on it, so recovery must replay it.
   if (auto* journal = liveJournal()) {
     journal->recordIngest(envelope.topic, envelope.payload, engine_time_before, receive_time, epoch_);
@@ -292,6 +303,9 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   const auto& prefix = request.unit_prefix();
   const auto wanted = [&prefix](const std::string& unit) { return unit.compare(0, prefix.size(), prefix) == 0; };
   for (const auto& alarm : engine_.alarms()) {
+    if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
+  }
+  for (const auto& alarm : pipeline_.gatewayAlarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
   }
   for (const auto& advice : engine_.currentAdvice()) {

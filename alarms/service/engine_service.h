@@ -103,7 +103,8 @@ class EngineService {
   void readControl();
   void readSubscription();
   // Through the pipeline into the engine; what it accepted is journaled (live only).
-  void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time);
+  void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
+                    std::string_view gateway = {});
   void logPumpChange(Journal& journal, const streamer::Envelope& envelope);
   void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
   // `authenticated`: the requester's ZAP User-Id, or the name a journal row recorded;

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
+#include "alarms/core/alarm_board.h"
 #include "alarms/core/domain.h"
 #include "alarms/core/engine.h"
 #include "alarms/core/ingest_guard.h"
@@ -68,7 +70,12 @@ class IngestPipeline {
   // The engine must outlive the pipeline; the pipeline is its only ingest caller.
   IngestPipeline(core::Engine& engine, IngestPipelineConfig config = {});
 
-  IngestResult accept(const streamer::Envelope& envelope, core::TimePoint receive_time);
+  // `gateway`: the sender's authenticated identity (its ZAP User-Id), "" on plain
+  // connections; the guard's source limit applies per gateway.
+  IngestResult accept(const streamer::Envelope& envelope, core::TimePoint receive_time,
+                      std::string_view gateway = {});
+  // The technical alarms of gateways whose sources are all used (one per such gateway).
+  std::vector<core::AlarmEvent> gatewayAlarms() const;
 
   const IngestCounters& counters() const { return counters_; }
   const core::IngestGuard& guard() const { return guard_; }
@@ -78,13 +85,20 @@ class IngestPipeline {
  private:
   template <typename Value, typename Feed>
   IngestResult admit(streamer::Decoded<Value> decoded, const streamer::Topic& topic, core::TimePoint receive_time,
-                     Feed feed);
+                     std::string_view gateway, Feed feed);
+  // Raises the gateway's "too many sources" alarm when the guard refused a new source
+  // for it, and ends it once the gateway has room again.
+  void noteSourceBudget(std::string_view gateway, const std::string& unit, const core::IngestVerdict& verdict,
+                        core::Outputs& out);
   IngestResult stop(IngestOutcome outcome, std::string error);
 
   core::Engine& engine_;
   IngestPipelineConfig config_;
   core::IngestGuard guard_;
   IngestCounters counters_;
+  // Per gateway: the alarm belongs to no patient (the refused sources' patients are
+  // whatever that gateway claims), so it is raised on the gateway itself.
+  std::map<std::string, core::AlarmBoard, std::less<>> gateway_boards_;
 };
 
 }  // namespace vigil::service

@@ -174,16 +174,78 @@ TEST_F(IngestGuardTest, SourcesAreCountedApartPerDeviceAndPatientAndKind) {
   EXPECT_EQ(guard_.sourceCount(), 4u);
 }
 
-TEST_F(IngestGuardTest, ForgetsTheLeastRecentlyHeardSourceBeyondItsBound) {
+// ---------------------------------------------------------------- how many sources
+
+// Issue 9: a burst of invented device ids made the guard forget a real device, whose
+// repeated frame then passed as new and raised its alarms again.
+TEST_F(IngestGuardTest, ABurstOfInventedIdsCannotMakeTheGuardForgetARealDevice) {
   IngestGuard guard(IngestGuardConfig{.max_sources = 3});
-  for (const char* device : {"a", "b", "c", "d"}) {
-    auto f = frame(1, at(seconds(0)), {}, device);
-    ASSERT_TRUE(guard.check(f, kReplay).accepted());
+  for (std::uint64_t n = 1; n <= 5; ++n) {
+    auto real = frame(n, at(seconds(n)), {}, "real-monitor");
+    ASSERT_TRUE(guard.check(real, kReplay).accepted());
   }
+  int refused = 0;
+  for (int i = 0; i < 1000; ++i) {
+    auto invented = frame(1, at(seconds(6)), {}, "invented-" + std::to_string(i));
+    const auto verdict = guard.check(invented, kReplay);
+    if (verdict.fault == FrameFault::TooManySources) {
+      ++refused;
+      EXPECT_TRUE(verdict.gateway_full);
+    }
+  }
+  EXPECT_EQ(refused, 998) << "two invented ids fit in the three sources";
+  EXPECT_EQ(guard.counters().sources_refused, 998u);
+  EXPECT_EQ(guard.counters().sources_forgotten, 0u);
+  auto repeated = frame(5, at(seconds(5)), {}, "real-monitor");
+  EXPECT_EQ(guard.check(repeated, kReplay).fault, FrameFault::Duplicate) << "the real device was forgotten";
   EXPECT_EQ(guard.sourceCount(), 3u);
-  EXPECT_EQ(guard.counters().sources_forgotten, 1u);
-  auto again = frame(1, at(seconds(0)), {}, "a");
-  EXPECT_TRUE(guard.check(again, kReplay).new_source) << "'a' was the least recent and is forgotten";
+}
+
+TEST_F(IngestGuardTest, ASourceIsForgottenOnlyAfterBeingSilentLongerThanTheStaleTolerance) {
+  IngestGuard guard(IngestGuardConfig{.max_sources = 2});
+  const TimePoint t0 = at(hours(1));
+  for (const char* device : {"a", "b"}) {
+    auto f = frame(7, t0, {}, device);
+    ASSERT_TRUE(guard.check(f, t0).accepted());
+  }
+  auto early = frame(1, t0 + minutes(2), {}, "c");
+  EXPECT_EQ(guard.check(early, t0 + minutes(2)).fault, FrameFault::TooManySources) << "a and b are not silent long enough";
+  auto late = frame(1, t0 + minutes(2) + milliseconds(1), {}, "c");
+  const auto admitted = guard.check(late, t0 + minutes(2) + milliseconds(1));
+  EXPECT_TRUE(admitted.accepted()) << admitted.reason;
+  EXPECT_FALSE(admitted.gateway_full) << "a and b were forgotten: one of two sources used";
+  EXPECT_EQ(guard.counters().sources_forgotten, 2u);
+  // A copy of a forgotten source's frame is stale, never a new frame.
+  auto copy = frame(7, t0, {}, "a");
+  EXPECT_EQ(guard.check(copy, t0 + minutes(2) + milliseconds(1)).fault, FrameFault::StaleTime);
+}
+
+TEST_F(IngestGuardTest, EachGatewayHasItsOwnSourceLimit) {
+  IngestGuard guard(IngestGuardConfig{.max_sources = 2});
+  auto send_from = [&guard](const std::string& gateway, const std::string& device) {
+    auto f = frame(1, at(seconds(0)), {}, device);
+    return guard.check(f, kReplay, gateway).fault;
+  };
+  EXPECT_EQ(send_from("gw-rogue", "x1"), FrameFault::None);
+  EXPECT_EQ(send_from("gw-rogue", "x2"), FrameFault::None);
+  EXPECT_EQ(send_from("gw-rogue", "x3"), FrameFault::TooManySources);
+  EXPECT_EQ(send_from("gw-icu", "monitor-1"), FrameFault::None) << "one gateway's flood starved another";
+  EXPECT_EQ(send_from("gw-icu", "monitor-2"), FrameFault::None);
+  EXPECT_EQ(guard.sourceCount("gw-rogue"), 2u);
+  EXPECT_EQ(guard.sourceCount("gw-icu"), 2u);
+}
+
+TEST_F(IngestGuardTest, AStrangersRefusedFrameUsesNoSource) {
+  IngestGuard guard(IngestGuardConfig{.max_sources = 1});
+  auto known = frame(1, at(hours(1)), {}, "a");
+  ASSERT_TRUE(guard.check(known, kReplay).accepted());
+  EXPECT_EQ(guard.sourceCount(), 1u);
+  IngestGuard empty(IngestGuardConfig{.max_sources = 1});
+  auto stranger = frame(1, fromMillis(0), {}, "junk");
+  EXPECT_EQ(empty.check(stranger, kReplay).fault, FrameFault::MissingTime);
+  EXPECT_EQ(empty.sourceCount(), 0u);
+  auto real = frame(1, at(seconds(0)), {}, "real");
+  EXPECT_TRUE(empty.check(real, kReplay).accepted()) << "the junk took the only source";
 }
 
 // ---------------------------------------------------------------- time
@@ -203,7 +265,8 @@ TEST_F(IngestGuardTest, StampsBeyondAnyDeviceClockAreRefusedEvenAsTheFirstFrame)
 TEST_F(IngestGuardTest, ToleranceOfForeverDoesNotOverflow) {
   IngestGuard lenient(IngestGuardConfig{.future_tolerance = Duration::max(),
                                         .stream_jump_tolerance = Duration::max(),
-                                        .backwards_tolerance = Duration::max()});
+                                        .backwards_tolerance = Duration::max(),
+                                        .stale_tolerance = Duration::max()});
   auto first = frame(1, at(seconds(10)));
   ASSERT_TRUE(lenient.check(first, at(seconds(0))).accepted());
   auto back = frame(2, fromMillis(1));
@@ -237,6 +300,33 @@ TEST_F(IngestGuardTest, TimeGoingBackwardsBeyondTheToleranceIsRefused) {
   EXPECT_EQ(back.fault, FrameFault::BackwardsTime);
   EXPECT_EQ(guard_.counters().backwards_time, 1u);
   EXPECT_EQ(send(frame(3, at(seconds(11)))).missing, 0u) << "the refused frame did not take sequence 3";
+}
+
+// Issue 9: the first frame of an unknown device could carry any past time.
+TEST_F(IngestGuardTest, LiveModeRefusesAStrangersFrameFarBehindTheWallClock) {
+  const TimePoint wall = at(hours(24 * 365));
+  const auto year_old = send(frame(1, at(seconds(0)), {}, "stranger"), wall);
+  EXPECT_EQ(year_old.fault, FrameFault::StaleTime);
+  EXPECT_NE(year_old.reason.find("behind the engine's now"), std::string::npos);
+  EXPECT_TRUE(send(frame(1, wall - minutes(2), {}, "late-1"), wall).accepted()) << "within the tolerance";
+  EXPECT_EQ(send(frame(1, wall - minutes(2) - milliseconds(1), {}, "late-2"), wall).fault, FrameFault::StaleTime);
+  EXPECT_EQ(guard_.counters().stale_time, 2u);
+}
+
+TEST_F(IngestGuardTest, ReplayRefusesAStrangersFrameFarBehindTheStream) {
+  ASSERT_TRUE(send(frame(1, at(hours(2)))).accepted());
+  EXPECT_EQ(send(frame(1, at(hours(2) - hours(24 * 365)), {}, "stranger")).fault, FrameFault::StaleTime);
+  EXPECT_TRUE(send(frame(1, at(hours(2) - seconds(90)), {}, "slow-device")).accepted()) << "within the tolerance";
+  // A known device falls behind the stream too: the rule is not only for strangers.
+  ASSERT_TRUE(send(frame(1, at(hours(2) + minutes(5)), {}, "fast-device")).accepted());
+  EXPECT_EQ(send(frame(2, at(hours(2) + seconds(1)))).fault, FrameFault::StaleTime);
+  EXPECT_EQ(guard_.counters().stale_time, 2u);
+}
+
+TEST_F(IngestGuardTest, StaleToleranceIsConfigurable) {
+  IngestGuard strict(IngestGuardConfig{.stale_tolerance = seconds(5)});
+  auto f = frame(1, at(seconds(0)));
+  EXPECT_EQ(strict.check(f, at(seconds(6))).fault, FrameFault::StaleTime);
 }
 
 TEST_F(IngestGuardTest, ReplayRefusesAnUnconfirmedJumpAheadOfTheStream) {

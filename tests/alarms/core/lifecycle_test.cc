@@ -472,6 +472,24 @@ TEST(Realarm, AMediumAlarmThatSoundsAgainCanEscalateAgain) {
   EXPECT_EQ(mine[3].event_time, realarm + kEscalation);
 }
 
+// Issue 9: a frame within the guard's stale tolerance, older than the one that raised an
+// alarm (another device of the patient), ends its condition; that change must not be
+// dated before the START.
+TEST(Lifecycle, AnOlderFrameCannotMoveAnAlarmsTimeBackwards) {
+  Session s;
+  const TimePoint t0 = atSecond(100);
+  desaturation(s, t0, t0 + seconds(20));
+  const auto before = select(s.events, kSpo2Rule).size();
+  s.vitals(t0 + seconds(5), continuousVitals(mdc::kSpO2, 97));
+  const auto mine = select(s.events, kSpo2Rule);
+  ASSERT_EQ(mine.size(), before + 1) << "the older frame ended the condition (latched: an UPDATE)";
+  EXPECT_NE(mine.back().state, AlarmState::Active);
+  for (std::size_t i = 1; i < mine.size(); ++i) {
+    EXPECT_GE(mine[i].event_time, mine[i - 1].event_time) << "event " << i << " is dated before the one it follows";
+  }
+  EXPECT_EQ(mine.back().event_time, t0 + kSpo2Delay) << "the change takes the alarm's latest time, not the frame's";
+}
+
 TEST(Realarm, NoReAlarmWhenTheConditionEndedFirst) {
   Session s;
   const TimePoint t0 = atSecond(100);

@@ -265,5 +265,72 @@ TEST_F(IngestPipelineTest, EveryCounterIsVisitedByName) {
   EXPECT_EQ(named.at("guard.duplicates"), 0u);
 }
 
+// Issue 9: new sources beyond a gateway's limit are refused, and a technical alarm on the
+// gateway (not on any patient) says so until the gateway has room again.
+class SourceLimitTest : public ::testing::Test {
+ protected:
+  SourceLimitTest()
+      : engine_(core::test_support::shippedProtocol()),
+        pipeline_(engine_, IngestPipelineConfig{core::IngestGuardConfig{.max_sources = 2}, false}) {}
+
+  IngestResult send(const std::string& device, std::uint64_t sequence, double at_s, std::string_view gateway = {}) {
+    auto frame = spo2Frame(sequence, at_s, 97);
+    frame.set_device_id(device);
+    return pipeline_.accept(vitals(frame), atSecond(0), gateway);
+  }
+
+  static const core::AlarmEvent* sourceLimitAlarm(const IngestResult& result) {
+    for (const auto& event : result.output.alarms) {
+      if (event.condition == "gateway-source-limit") return &event;
+    }
+    return nullptr;
+  }
+
+  core::Engine engine_;
+  IngestPipeline pipeline_;
+};
+
+TEST_F(SourceLimitTest, ARefusedNewSourceRaisesATechnicalAlarmOnTheGateway) {
+  ASSERT_TRUE(send("a", 1, 0).accepted());
+  ASSERT_TRUE(send("b", 1, 0).accepted());
+  const auto refused = send("c", 1, 0);
+  EXPECT_EQ(refused.outcome, IngestOutcome::Refused);
+  EXPECT_EQ(refused.verdict.fault, core::FrameFault::TooManySources);
+  const auto* alarm = sourceLimitAlarm(refused);
+  ASSERT_NE(alarm, nullptr);
+  EXPECT_EQ(alarm->phase, core::Phase::Start);
+  EXPECT_EQ(alarm->kind, core::AlarmKind::Technical);
+  EXPECT_EQ(alarm->patient_id, "gateway:plain") << "it belongs to the gateway, not to a patient it named";
+  EXPECT_EQ(alarm->unit, kUnit);
+  EXPECT_EQ(sourceLimitAlarm(send("d", 1, 0)), nullptr) << "raised once, not per refused frame";
+  EXPECT_EQ(pipeline_.gatewayAlarms().size(), 1u);
+  EXPECT_EQ(pipeline_.guard().counters().sources_refused, 2u);
+  EXPECT_EQ(pipeline_.counters().refused_by_guard, 2u);
+  EXPECT_TRUE(engine_.alarms().empty()) << "no patient got an alarm from the refused devices";
+}
+
+TEST_F(SourceLimitTest, TheAlarmEndsOnceTheGatewayHasRoomAgain) {
+  ASSERT_TRUE(send("a", 1, 0).accepted());
+  ASSERT_TRUE(send("b", 1, 0).accepted());
+  ASSERT_NE(sourceLimitAlarm(send("c", 1, 0)), nullptr);
+  ASSERT_TRUE(send("a", 2, 200).accepted());  // b is now silent for longer than 2 min
+  const auto room = send("a", 3, 201);
+  ASSERT_TRUE(room.accepted());
+  const auto* end = sourceLimitAlarm(room);
+  ASSERT_NE(end, nullptr);
+  EXPECT_EQ(end->phase, core::Phase::End);
+  EXPECT_TRUE(pipeline_.gatewayAlarms().empty());
+}
+
+TEST_F(SourceLimitTest, OneGatewaysFloodDoesNotStarveAnother) {
+  ASSERT_TRUE(send("x1", 1, 0, "gw-rogue").accepted());
+  ASSERT_TRUE(send("x2", 1, 0, "gw-rogue").accepted());
+  const auto refused = send("x3", 1, 0, "gw-rogue");
+  ASSERT_EQ(refused.verdict.fault, core::FrameFault::TooManySources);
+  EXPECT_EQ(sourceLimitAlarm(refused)->patient_id, "gateway:gw-rogue");
+  EXPECT_TRUE(send("monitor-1", 1, 0, "gw-icu").accepted());
+  EXPECT_TRUE(send("monitor-2", 1, 0, "gw-icu").accepted());
+}
+
 }  // namespace
 }  // namespace vigil::service
