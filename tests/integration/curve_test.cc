@@ -225,6 +225,32 @@ class CurveTest : public ::testing::Test {
       core::toMillis(std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()));
 };
 
+// Issue 9: with CURVE the guard's source limit applies per authenticated gateway: an
+// admitted gateway that invents device ids uses up its own sources, raises a technical
+// alarm on itself, and leaves the other gateways' devices alone.
+TEST_F(CurveTest, OneGatewaysInventedDevicesDoNotStarveAnother) {
+  ASSERT_TRUE(keygen(clients_, "gw-flood"));
+  fs::copy_file(clients_ + "/gw-flood.pub", keys_ + "/gateways/gw-flood.pub");
+  startSecureEngine({"--clock", "stream", "--max-sources", "3"});
+  connectAdmittedPair();
+  TestGateway flood(context_, security("gw-flood"), engine_.ingest);
+  ASSERT_TRUE(flood.publisher().awaitSubscriber(10s));
+  for (int i = 0; i < 50; ++i) {
+    const auto patient = "invented-" + std::to_string(i);
+    flood.publisher().publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient),
+                              lowSpo2Frame(patient, 1, start_ms_));
+  }
+  const auto limit = station_->awaitAlarm([](const v1::AlarmEvent& e) { return e.condition() == "gateway-source-limit"; },
+                                          Clock::now() + 10s);
+  ASSERT_TRUE(limit) << "no technical alarm for the flooding gateway";
+  EXPECT_EQ(limit->patient_id(), "gateway:gw-flood");
+  EXPECT_EQ(limit->kind(), v1::KIND_TECHNICAL);
+  // gw-1's devices (a pump and a monitor) are new too, and still admitted.
+  EXPECT_TRUE(raiseAlarmFor("bed-7")) << "the flood of another gateway starved gw-1";
+  const auto log = stopEngine();
+  EXPECT_TRUE(std::regex_search(log, std::regex(R"(guard\.sources_refused\s+47\b)"))) << log;
+}
+
 // (a) The real gateway and the real console, each with its own key.
 TEST_F(CurveTest, AdmittedGatewayAndConsoleCarryADesaturationAlarmEndToEnd) {
   startSecureEngine({"--clock", "stream"});
