@@ -155,6 +155,14 @@ std::optional<std::string> impossibleEventValue(const ClinicalEvent& event) {
   return std::nullopt;
 }
 
+// A pump status or clinical event with one impossible field is refused whole (see the
+// header), counted under its kind.
+void refuseWhole(std::optional<std::string> impossible, std::uint64_t& counter, IngestVerdict& verdict) {
+  if (!impossible) return;
+  ++counter;
+  verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
+}
+
 }  // namespace
 
 std::string_view frameFaultName(FrameFault fault) {
@@ -187,20 +195,14 @@ IngestVerdict IngestGuard::check(VitalsFrame& frame, std::optional<TimePoint> wa
 IngestVerdict IngestGuard::check(PumpStatus& status, std::optional<TimePoint> wall_now, std::string_view gateway) {
   return checkFrom(Kind::Pump, status, status.device_id, wall_now, gateway,
                    [this](PumpStatus& s, IngestVerdict& verdict) {
-                     if (auto impossible = impossiblePumpValue(s)) {
-                       ++counters_.impossible_pump_status;
-                       verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
-                     }
+                     refuseWhole(impossiblePumpValue(s), counters_.impossible_pump_status, verdict);
                    });
 }
 
 IngestVerdict IngestGuard::check(ClinicalEvent& event, std::optional<TimePoint> wall_now, std::string_view gateway) {
   return checkFrom(Kind::Event, event, event.source_id, wall_now, gateway,
                    [this](ClinicalEvent& e, IngestVerdict& verdict) {
-                     if (auto impossible = impossibleEventValue(e)) {
-                       ++counters_.impossible_clinical_event;
-                       verdict = refuse(FrameFault::ImpossibleValue, std::move(*impossible));
-                     }
+                     refuseWhole(impossibleEventValue(e), counters_.impossible_clinical_event, verdict);
                    });
 }
 

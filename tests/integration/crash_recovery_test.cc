@@ -33,19 +33,6 @@ constexpr char kBedB[] = "bed-02";  // tachycardia across the crash, then a desa
 constexpr std::int64_t kT0 = 1'700'000'000'000;
 constexpr std::int64_t kSecond = 1000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-crash-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 // The bedside devices. Sequence numbers live here, so they carry on across a restart of
 // the engine like a real gateway's would.
 class Scenario {
@@ -273,7 +260,7 @@ class CrashRecovery : public ::testing::TestWithParam<std::string> {
   }
 
   zmq::context_t context_;
-  TempDir dir_;
+  TempDir dir_{"vigil-crash"};
 };
 
 TEST_P(CrashRecovery, KillNineMidScenarioLosesNothingAndCarriesOn) {

@@ -36,19 +36,6 @@ constexpr int kBeds = 20;
 constexpr int kSeconds = 130;  // of data per bed
 constexpr std::int64_t kT0 = 1'700'000'000'000;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "vigil-durable-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  std::filesystem::path path_;
-};
-
 std::string bed(int b) { return "bed-" + std::to_string(b + 1); }
 
 // One second of the ward: every bed's SpO2; bed b desaturates from second 10 + 3b on, so
@@ -137,7 +124,7 @@ std::optional<v1::Snapshot> snapshotOf(zmq::context_t& context, const std::strin
 class DurableBeforeVisible : public ::testing::TestWithParam<KillPoint> {
  protected:
   zmq::context_t context_;
-  TempDir dir_;
+  TempDir dir_{"vigil-durable"};
 };
 
 TEST_P(DurableBeforeVisible, EveryAlarmAStationSawSurvivesKillNine) {
