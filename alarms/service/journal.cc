@@ -95,6 +95,8 @@ class Journal::Writer {
       error = *problem;
       return nullptr;
     }
+    // The journal's checkpoint thread does them (JournalOptions::checkpoint_interval).
+    if (!writer->db_.execute("PRAGMA wal_autocheckpoint = 0", error)) return nullptr;
     if (!writer->prepareStatements(error) || !writer->seedPumpState(error)) return nullptr;
     return writer;
   }
@@ -303,6 +305,28 @@ std::unique_ptr<Journal> Journal::open(const std::string& path, JournalOptions o
 Journal::Journal(std::string path, JournalOptions options, std::unique_ptr<Writer> writer, int lock_fd)
     : path_(std::move(path)), options_(options), writer_(std::move(writer)), lock_fd_(lock_fd) {
   thread_ = std::thread([this] { run(); });
+  checkpointer_ = std::thread([this] { runCheckpoints(path_); });
+}
+
+// PASSIVE: copies what no reader still needs and never blocks the writer, which goes on
+// appending to the log meanwhile. The log starts over once a checkpoint caught up.
+void Journal::runCheckpoints(std::string path) {
+  std::string error;
+  auto db = sqlite::Database::open(path, sqlite::OpenMode::ReadWriteCreate, error);
+  if (!db.isOpen()) {
+    std::cerr << "vigil-engine: journal " << path << ": no checkpoint connection (" << error
+              << "): the write-ahead log will grow until the engine stops" << std::endl;
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    checkpoint_wake_.wait_for(lock, options_.checkpoint_interval, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    const bool done = db.execute("PRAGMA wal_checkpoint(PASSIVE)", error);
+    lock.lock();
+    ++(done ? counters_.checkpoints : counters_.checkpoints_failed);
+  }
 }
 
 Journal::~Journal() { close(); }
@@ -314,6 +338,8 @@ void Journal::close() {
   }
   has_rows_.notify_all();
   has_room_.notify_all();
+  checkpoint_wake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   if (thread_.joinable()) thread_.join();
   writer_.reset();  // SQLite closes the file before the lock is let go
   if (lock_fd_ >= 0) ::close(lock_fd_);

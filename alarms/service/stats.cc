@@ -33,6 +33,8 @@ void visitJournalCounters(const JournalCounters& c, const core::CounterVisitor& 
   visit("journal.queue_full_wait_us", c.queue_full_wait_us);
   visit("journal.rows_dropped", c.rows_dropped);
   visit("journal.rows_failed", c.rows_failed);
+  visit("journal.checkpoints", c.checkpoints);
+  visit("journal.checkpoints_failed", c.checkpoints_failed);
 }
 
 void visitZapCounters(const ZapCounters& c, const core::CounterVisitor& visit) {
