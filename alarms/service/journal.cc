@@ -425,10 +425,11 @@ void Journal::run() {
       has_rows_.wait(lock, [this] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) return;  // stopping, and everything is written
       if (!backlog) {
-        // The first row of a batch waits at most max_batch_delay for company.
-        has_rows_.wait_for(lock, options_.max_batch_delay, [this] {
-          return queue_.size() >= options_.max_batch_rows || flush_requested_ || stopping_;
-        });
+        // The first row of a batch waits at most max_batch_delay for company, and at most
+        // commit_gather once somebody waits for it.
+        const auto full = [this] { return queue_.size() >= options_.max_batch_rows || stopping_; };
+        has_rows_.wait_for(lock, options_.max_batch_delay, [&] { return full() || flush_requested_; });
+        if (!full()) has_rows_.wait_for(lock, options_.commit_gather, full);
       }
       takeBatch(batch);
       backlog = !queue_.empty();
