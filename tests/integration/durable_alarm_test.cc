@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <iostream>
@@ -171,6 +172,35 @@ TEST_P(DurableBeforeVisible, EveryAlarmAStationSawSurvivesKillNine) {
             << seen.started.size() << ", open " << expected << ", recovered " << found << " (engine holds "
             << recovered.size() << ")" << std::endl;
   EXPECT_GE(expected, point.start_number);
+}
+
+// The engine's stderr and stdout as one stream of lines, up to its "listening" line.
+std::vector<std::string> startupLines(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>&1", "sh", binary("alarms/vigil-engine")};
+  for (const char* endpoint : {"--ingest", "--alerts", "--control"}) argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
+  argv.insert(argv.end(), args.begin(), args.end());
+  ChildProcess engine(argv);
+  std::vector<std::string> lines;
+  while (auto line = engine.readLine(Clock::now() + 10s)) {
+    lines.push_back(*line);
+    if (line->find("vigil-engine listening") != std::string::npos) break;
+  }
+  EXPECT_EQ(engine.stop(), 0);
+  return lines;
+}
+
+bool saysNothingSurvives(const std::vector<std::string>& lines) {
+  return std::any_of(lines.begin(), lines.end(), [](const std::string& line) {
+    return line.find("WARNING: --no-journal: NOTHING SURVIVES A CRASH") != std::string::npos;
+  });
+}
+
+TEST(NoJournal, TheEngineSaysAtStartThatNothingSurvivesACrash) {
+  const auto without = startupLines({"--no-journal"});
+  ASSERT_FALSE(without.empty());
+  EXPECT_TRUE(saysNothingSurvives(without)) << "no warning among " << without.size() << " start-up lines";
+  TempDir dir("vigil-journal-warning");
+  EXPECT_FALSE(saysNothingSurvives(startupLines({"--journal", dir.file("vigil.db")})));
 }
 
 std::vector<KillPoint> killPoints() {
