@@ -417,6 +417,8 @@ std::size_t Journal::takeBatch(std::deque<JournalRow>& batch) {
 }
 
 void Journal::run() {
+  constexpr auto kBusyWithin = std::chrono::milliseconds(2);
+  auto last_commit = std::chrono::steady_clock::time_point{};
   bool backlog = false;
   for (;;) {
     std::deque<JournalRow> batch;
@@ -429,7 +431,10 @@ void Journal::run() {
         // commit_gather once somebody waits for it.
         const auto full = [this] { return queue_.size() >= options_.max_batch_rows || stopping_; };
         has_rows_.wait_for(lock, options_.max_batch_delay, [&] { return full() || flush_requested_; });
-        if (!full()) has_rows_.wait_for(lock, options_.commit_gather, full);
+        // Gathering pays only while commits follow each other closely (a busy engine);
+        // after a quiet spell the waiting output goes at once.
+        const bool busy = std::chrono::steady_clock::now() - last_commit < kBusyWithin;
+        if (busy && !full()) has_rows_.wait_for(lock, options_.commit_gather, full);
       }
       takeBatch(batch);
       backlog = !queue_.empty();
@@ -442,6 +447,7 @@ void Journal::run() {
     std::uint64_t pump_unchanged = 0;
     std::string error;
     const bool written = writer_->write(batch, pump_unchanged, error);
+    last_commit = std::chrono::steady_clock::now();
     if (!written) {
       std::cerr << "vigil-engine: journal " << path_ << ": a batch of " << batch.size()
                 << " rows was not written: " << error << std::endl;

@@ -40,8 +40,9 @@ struct JournalOptions {
   // their own this often, never inside a commit: outputs wait for commits (group commit),
   // and a checkpoint inside one cost tens of milliseconds of alarm latency.
   std::chrono::milliseconds checkpoint_interval{500};
-  // Group commit: once an output waits for the rows queued (commitSoon), the writer still
-  // gathers company this long (or until max_batch_rows) before it commits. Without it a
+  // Group commit: once an output waits for the rows queued (commitSoon), a busy writer
+  // (its last commit ended less than 2 ms ago) still gathers company this long (or until
+  // max_batch_rows) before it commits. Without it a
   // busy engine paid one transaction per frame or two, 12 times as many as before group
   // commit, and the writer's CPU was taken from the engine on a small machine.
   std::chrono::microseconds commit_gather{300};
