@@ -318,10 +318,13 @@ void Journal::runCheckpoints(std::string path) {
               << "): the write-ahead log will grow until the engine stops" << std::endl;
     return;
   }
+  std::uint64_t checkpointed_rows = 0;
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     checkpoint_wake_.wait_for(lock, options_.checkpoint_interval, [this] { return stopping_; });
     if (stopping_) break;
+    if (counters_.rows_written < checkpointed_rows + options_.checkpoint_rows) continue;
+    checkpointed_rows = counters_.rows_written;
     lock.unlock();
     const bool done = db.execute("PRAGMA wal_checkpoint(PASSIVE)", error);
     lock.lock();

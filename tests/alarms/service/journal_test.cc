@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 #include <stdlib.h>
 
 #include <chrono>
@@ -185,6 +187,34 @@ TEST(Journal, ABatchCommitsWithinItsDelayWithoutAFlush) {
   recordNumberedIngest(*journal, 1);
   ASSERT_TRUE(waitUntil([&] { return journal->counters().rows_written == 1; }));
   EXPECT_EQ(readerOrFail(path)->inputCount(), 1);
+}
+
+// Group commit (durable before visible): somebody waiting makes the writer commit long
+// before its batch delay, and the listener hears the settled mark on the writer's thread.
+TEST(Journal, CommitSoonCommitsAtOnceAndReportsTheSettledMark) {
+  TempDir dir;
+  const auto path = dir.file("j.db");
+  JournalOptions options;
+  options.max_batch_delay = 60s;  // without commitSoon nothing would commit in this test
+  auto journal = openOrFail(path, options);
+  std::mutex mutex;
+  std::vector<std::uint64_t> heard;
+  journal->setCommitListener([&](std::uint64_t settled) {
+    std::lock_guard lock(mutex);
+    heard.push_back(settled);
+  });
+  for (int i = 0; i < 3; ++i) recordNumberedIngest(*journal, i);
+  const auto mark = journal->queuedRows();
+  EXPECT_EQ(mark, 3u);
+  EXPECT_LT(journal->settledRows(), mark);
+  journal->commitSoon();
+  ASSERT_TRUE(waitUntil([&] { return journal->settledRows() >= mark; })) << "commitSoon did not commit";
+  EXPECT_EQ(readerOrFail(path)->inputCount(), 3) << "settled means committed: another reader sees the rows";
+  ASSERT_TRUE(waitUntil([&] {
+    std::lock_guard lock(mutex);
+    return !heard.empty() && heard.back() == mark;
+  }));
+  journal->setCommitListener({});
 }
 
 // Another connection holding SQLite's write lock stalls the journal thread, which is how
