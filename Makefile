@@ -14,8 +14,12 @@ FUZZ_SECONDS ?= 15
 # saves a third build of everything on a 2-core machine.
 SANITIZE_CXX ?= clang++-14
 
-# ccache, where installed, makes the three trees cheap to rebuild.
+# ccache, where installed, makes the trees cheap to rebuild. Paths are made relative to the
+# checkout and debug-info directories are not hashed, so a fresh clone in another folder
+# (CI's) reuses what an earlier build of the same sources compiled.
 CCACHE := $(shell command -v ccache 2>/dev/null)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 LAUNCHER := $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 CTEST = ctest --output-on-failure -j$(JOBS) --timeout 120
 

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libzmq3-dev cppzmq-dev
   libprotobuf-dev protobuf-compiler
   libboost1.74-dev libboost-program-options1.74-dev
