@@ -128,6 +128,16 @@ LatestValue latestOf(const Sample& sample) {
                      sample.time};
 }
 
+void addBaselines(const BaselineTracker& baselines, PatientStatus& status) {
+  for (int m = 1; m < kMetricCount; ++m) {
+    const auto metric = static_cast<Metric>(m);
+    if (!isVital(metric)) continue;
+    if (const auto baseline = baselines.baseline(metric)) {
+      status.baselines.push_back({std::string(metricName(metric)), baseline->value, baseline->provisional});
+    }
+  }
+}
+
 }  // namespace
 }  // namespace engine_detail
 
@@ -394,13 +404,7 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
   // are all known.
   status.news2 = p.news2.score;
-  for (int m = 1; m < kMetricCount; ++m) {
-    const auto metric = static_cast<Metric>(m);
-    if (!isVital(metric)) continue;
-    if (const auto baseline = p.facts.baseline.baseline(metric)) {
-      status.baselines.push_back({std::string(metricName(metric)), baseline->value, baseline->provisional});
-    }
-  }
+  addBaselines(p.facts.baseline, status);
   status.dose = p.facts.dose.contextAt(time);
   status.advice = p.advice.last.advice;
   status.active_alarms = p.facts.board.size();

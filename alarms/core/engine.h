@@ -7,6 +7,11 @@
 // expiry, hold times, resume) are deadlines: a call at time T first runs, in time order,
 // every deadline before T, each stamped with its own due time; an input at exactly a
 // deadline is applied before it.
+//
+// Inside, each concern is a part with its own per-patient state (engine_patient.h says
+// what a part is): limit_rules.h, technical_watch.h, entry_rules.h, dose_pace.h,
+// news2_triggers.h, advice_resume.h. The engine routes each input to the parts (engine.cc),
+// keeps one schedule over all their deadlines (deadlines.h) and settles the alarm board.
 #pragma once
 
 #include <functional>

@@ -12,20 +12,26 @@ void EntryRules::onEvent(State& state, PatientFacts& patient, const ClinicalEven
   }
 }
 
+// RASS is a state: the latest assessment decides, so an entry outside the range ends it.
+void EntryRules::applySedation(PatientFacts& patient, const EventRule& rule, const ClinicalEvent& event,
+                               Outputs& out) const {
+  if (event.rass_score < rule.rass_min || event.rass_score > rule.rass_max) {
+    patient.board.clear(rule.id, event.time, out.alarms);
+    return;
+  }
+  Trigger trigger;
+  trigger.metric = "RASS";
+  trigger.value = event.rass_score;
+  trigger.limit = "RASS " + std::to_string(rule.rass_min) + " to " + std::to_string(rule.rass_max);
+  patient.raise(rule.id, rule.level, AlarmKind::Physiological, rule.dose_attributable, event.time, event.time,
+                std::move(trigger), out);
+}
+
+// A report counts within the rule's window; enough of them alarm, held for the rule's hold.
 void EntryRules::applyRule(RuleState& state, PatientFacts& patient, const EventRule& rule, const ClinicalEvent& event,
                            Outputs& out) const {
-  Trigger trigger;
   if (rule.isSedation()) {
-    // RASS is a state: the latest assessment decides, so an entry outside the range ends it.
-    trigger.metric = "RASS";
-    trigger.value = event.rass_score;
-    trigger.limit = "RASS " + std::to_string(rule.rass_min) + " to " + std::to_string(rule.rass_max);
-    if (event.rass_score < rule.rass_min || event.rass_score > rule.rass_max) {
-      patient.board.clear(rule.id, event.time, out.alarms);
-      return;
-    }
-    patient.raise(rule.id, rule.level, AlarmKind::Physiological, rule.dose_attributable, event.time, event.time,
-                  std::move(trigger), out);
+    applySedation(patient, rule, event, out);
     return;
   }
   // A report without a severity is at least a mild one.
@@ -36,6 +42,7 @@ void EntryRules::applyRule(RuleState& state, PatientFacts& patient, const EventR
     state.entries.pop_front();
   }
   if (state.entries.size() < rule.count) return;
+  Trigger trigger;
   trigger.metric = "ENTRIES";
   trigger.value = static_cast<double>(state.entries.size());
   trigger.limit = rule.count <= 1 ? "reported" : ">= " + std::to_string(rule.count) + " within " + minutesText(rule.within);

@@ -29,6 +29,7 @@ class EntryRules {
   void deadlines(State& state, PatientFacts& patient, deadlines::DeadlineVisit& visit) const;
 
  private:
+  void applySedation(PatientFacts& patient, const EventRule& rule, const ClinicalEvent& event, Outputs& out) const;
   void applyRule(RuleState& state, PatientFacts& patient, const EventRule& rule, const ClinicalEvent& event,
                  Outputs& out) const;
 

@@ -10,6 +10,19 @@ bool anyViolating(const LimitRules::RuleState& state) {
                      [](const LimitRules::MetricCondition& condition) { return condition.violating; });
 }
 
+// What the alarm will show of the latest sample beyond the limit. Assigned in place: the
+// trigger's strings keep their buffers from one sample to the next.
+void noteTrigger(Trigger& trigger, const Rule& rule, const Thresholds& thresholds, int side, const Sample& sample) {
+  trigger.code = sample.code;
+  trigger.metric = std::string(metricName(sample.metric));
+  trigger.value = sample.value;
+  trigger.unit = sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit);
+  trigger.limit = limitText(rule, thresholds, side < 0);
+  trigger.limit_value = side < 0 ? *thresholds.low : *thresholds.high;
+  trigger.baseline = thresholds.baseline;
+  trigger.provisional_baseline = thresholds.provisional;
+}
+
 ConditionLevel levelOf(const Rule& rule) { return {rule.title, rule.priority, rule.advice, rule.latching}; }
 
 }  // namespace
@@ -77,15 +90,7 @@ void LimitRules::evaluateRule(State& state, PatientFacts& patient, std::size_t r
   }
   ++condition.readings;
   condition.last = sample.time;
-  auto& trigger = condition.trigger;
-  trigger.code = sample.code;
-  trigger.metric = std::string(metricName(sample.metric));
-  trigger.value = sample.value;
-  trigger.unit = sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit);
-  trigger.limit = limitText(rule, *thresholds, side < 0);
-  trigger.limit_value = side < 0 ? *thresholds->low : *thresholds->high;
-  trigger.baseline = thresholds->baseline;
-  trigger.provisional_baseline = thresholds->provisional;
+  noteTrigger(condition.trigger, rule, *thresholds, side, sample);
   if (patient.board.conditionPresent(rule.id)) return;
   const bool persisted = sample.episodic ? condition.readings >= std::max(1u, rule.consecutive_readings)
                                          : sample.time - condition.since >= rule.delay;

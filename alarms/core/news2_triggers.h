@@ -29,6 +29,9 @@ class News2Triggers {
   void deadlines(State&, PatientFacts&, deadlines::DeadlineVisit&) const {}
 
  private:
+  void checkAggregate(PatientFacts& patient, const News2& score, TimePoint time, Outputs& out) const;
+  void checkSingleThree(PatientFacts& patient, const News2& score, TimePoint time, Outputs& out) const;
+
   const Protocol& protocol_;
 };
 
