@@ -1,6 +1,6 @@
-// The engine: routes each input to the parts (engine_patient.h says what a part is), keeps
-// the one schedule of every part's deadlines, settles the alarm board and publishes the
-// status. What a rule decides lives in its part, not here.
+// The engine: routes each input to the parts (engine_patient.h says what a part is,
+// engine_parts.h lists them), keeps the one schedule of every part's deadlines, settles the
+// alarm board and publishes the status. What a rule decides lives in its part, not here.
 #include "alarms/core/engine.h"
 
 #include <algorithm>

@@ -30,8 +30,8 @@
 
 namespace vigil::core {
 namespace engine_detail {
-struct Parts;    // the protocol and the engine's parts (engine.cc)
-struct Patient;  // each part's state of one patient (engine.cc)
+struct Parts;    // the protocol and the engine's parts (engine_parts.h)
+struct Patient;  // each part's state of one patient (engine_parts.h)
 }  // namespace engine_detail
 
 // What the engine refused or set aside, so that nothing is dropped silently.
