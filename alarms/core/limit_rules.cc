@@ -108,12 +108,13 @@ void LimitRules::raiseRule(PatientFacts& patient, std::size_t rule_index, TimePo
 void LimitRules::deadlines(State& state, PatientFacts& patient, deadlines::DeadlineVisit& visit) const {
   for (std::size_t r = 0; r < state.rules.size(); ++r) {
     const Rule& rule = protocol_.rules[r];
-    if (patient.board.conditionPresent(rule.id)) continue;
     auto& per_metric = state.rules[r].per_metric;
     bool raised = false;
     for (std::size_t c = 0; c < per_metric.size() && !raised; c += 2) {
       auto& condition = per_metric[c];
-      if (!condition.violating) continue;
+      // The cheap test first (this runs after every input): most conditions are not
+      // violating. An alarm that is on has no delay left to run.
+      if (!condition.violating || patient.board.conditionPresent(rule.id)) continue;
       visit.at(condition.since + rule.delay, [&](TimePoint due, Outputs& out) {
         if (due - condition.last > continuousGapLimit()) {
           condition = {};  // the data stopped: nothing is known about the condition any more
