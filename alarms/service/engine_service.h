@@ -55,6 +55,19 @@ struct ServiceCounters {
   std::uint64_t station_subscriptions = 0;
   std::uint64_t stats_published = 0;
   std::uint64_t stats_requests = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("control_requests", control_requests);
+    visit("control_malformed", control_malformed);
+    visit("alert_events_published", alert_events_published);
+    visit("alert_events_not_queued", alert_events_not_queued);
+    visit("heartbeats", heartbeats);
+    visit("station_subscriptions", station_subscriptions);
+    visit("stats_published", stats_published);
+    visit("stats_requests", stats_requests);
+  }
 };
 
 struct BoundEndpoints {
