@@ -44,7 +44,7 @@ core::TimePoint wallNow() {
 SteadyTime steadyNow() { return std::chrono::steady_clock::now(); }
 
 std::string describe(const core::AlarmEvent& alarm) {
-  return std::string(streamer::priorityName(alarm.priority)) + " " + alarm.patient_id + " " + alarm.title;
+  return std::string(streamer::nameOf(alarm.priority)) + " " + alarm.patient_id + " " + alarm.title;
 }
 
 streamer::station::StationOptions stationOptions(const Options& options) {

@@ -315,7 +315,7 @@ const char* news2Style(core::News2Band band) {
 
 std::string formatNews2(const core::News2& news2) {
   if (news2.band == core::News2Band::Unknown) return "NEWS2 incomplete";
-  std::string text = "NEWS2 " + std::to_string(news2.total) + " " + std::string(streamer::news2BandName(news2.band));
+  std::string text = "NEWS2 " + std::to_string(news2.total) + " " + std::string(streamer::nameOf(news2.band));
   if (news2.spo2_scale == 2) text += " (SpO2 scale 2)";
   return text;
 }
@@ -344,7 +344,7 @@ std::string formatSyncCounters(const StationCounters& counters) {
 }
 
 std::string formatAdvice(const core::Advice& advice) {
-  const std::string name(streamer::adviceName(advice.action));
+  const std::string name(streamer::nameOf(advice.action));
   const auto rate = [&] {
     std::string text = number(advice.target_rate_mg_per_kg_per_h, 3) + " mg/kg/h";
     if (advice.target_rate_ml_per_h > 0.0) text += " (" + number(advice.target_rate_ml_per_h, 1) + " mL/h)";
@@ -399,7 +399,7 @@ std::vector<std::string> formatRow(const Row& row, bool selected, int width, cor
   const auto& alarm = row.alarm;
   Line main(width, selected ? kSelected : nullptr);
   main.field(selected ? ">" : "", kMarkerWidth - 1);
-  main.field(std::string(streamer::priorityName(alarm.priority)), kPriorityWidth - 1, priorityStyle(alarm.priority));
+  main.field(std::string(streamer::nameOf(alarm.priority)), kPriorityWidth - 1, priorityStyle(alarm.priority));
   main.field(alarm.patient_id, kPatientWidth - 1).field(alarm.title, kTitleWidth - 1);
   main.field(formatTrigger(alarm.trigger), kValueWidth - 1).text(formatAge(alarm.start_time, now));
   if (selected) main.fill();
