@@ -101,7 +101,7 @@ ParsedEngineOptions parseEngineOptions(int argc, const char* const* argv) {
   ParsedEngineOptions parsed;
   po::options_description described("vigil-engine options");
   try {
-    parsed.options = parseOrThrow(argc, argv, described);
+    parsed.value = parseOrThrow(argc, argv, described);
   } catch (const po::error& error) {
     parsed.error = error.what();
   }

@@ -142,7 +142,7 @@ Arguments readArguments(const po::variables_map& values) {
     if (!list.ok()) {
       throw po::error("--scenarios: unknown scenario '" + list.error + "' (known: " + knownScenarios() + ")");
     }
-    arguments.scenarios = list.kinds;
+    arguments.scenarios = *list.value;
   }
   arguments.speed = positiveNumber(values, "speed", arguments.speed, false);
   if (values.count("seed")) arguments.seed = parseSeed(values["seed"].as<std::string>());
