@@ -32,13 +32,13 @@ struct EnumTable;
 
 // One specialisation per enum; a macro only because twelve copies of the same five lines
 // would hide the rows, which are what a reader looks for.
-#define VIGIL_ENUM_TABLE(Domain, Wire, What, ShownAs, ...)                  \
-  template <>                                                               \
-  struct EnumTable<Domain> {                                                \
-    using WireType = Wire;                                                  \
-    static constexpr std::string_view what = What;                          \
-    static constexpr Domain shown_as = ShownAs;                             \
-    static constexpr std::array rows = {__VA_ARGS__};                       \
+#define VIGIL_ENUM_TABLE(Domain, Wire, What, ShownAs, ...) \
+  template <>                                              \
+  struct EnumTable<Domain> {                               \
+    using WireType = Wire;                                 \
+    static constexpr std::string_view what = What;         \
+    static constexpr Domain shown_as = ShownAs;            \
+    static constexpr std::array rows = {__VA_ARGS__};      \
   }
 
 template <typename Domain, typename Wire>
@@ -46,6 +46,7 @@ constexpr EnumRow<Domain, Wire> row(Domain value, Wire wire, std::string_view na
   return {value, wire, name, words.empty() ? name : words};
 }
 
+// clang-format off: one row per line, whatever fits
 VIGIL_ENUM_TABLE(core::Priority, v1::Priority, "priority", core::Priority::High,
                  row(core::Priority::None, v1::PRIORITY_NONE, "NONE"),
                  row(core::Priority::Low, v1::PRIORITY_LOW, "LOW"),
@@ -86,8 +87,7 @@ VIGIL_ENUM_TABLE(core::AdviceAction, v1::AdviceAction, "advice action", core::Ad
 
 VIGIL_ENUM_TABLE(core::News2Band, v1::News2Band, "NEWS2 band", core::News2Band::Unknown,
                  row(core::News2Band::Unknown, v1::NEWS2_UNKNOWN, "UNKNOWN"),
-                 row(core::News2Band::Zero, v1::NEWS2_ZERO, "ZERO"),
-                 row(core::News2Band::Low, v1::NEWS2_LOW, "LOW"),
+                 row(core::News2Band::Zero, v1::NEWS2_ZERO, "ZERO"), row(core::News2Band::Low, v1::NEWS2_LOW, "LOW"),
                  row(core::News2Band::LowMedium, v1::NEWS2_LOW_MEDIUM, "LOW_MEDIUM"),
                  row(core::News2Band::Medium, v1::NEWS2_MEDIUM, "MEDIUM"),
                  row(core::News2Band::High, v1::NEWS2_HIGH, "HIGH"));
@@ -106,20 +106,18 @@ VIGIL_ENUM_TABLE(core::PumpState, v1::PumpState, "pump state", core::PumpState::
                  row(core::PumpState::Stopped, v1::PUMP_STOPPED, "STOPPED"),
                  row(core::PumpState::Alarm, v1::PUMP_ALARM, "ALARM"));
 
-VIGIL_ENUM_TABLE(core::ClinicalEventKind, v1::ClinicalEventKind, "clinical event kind",
-                 core::ClinicalEventKind::Unspecified,
-                 row(core::ClinicalEventKind::Unspecified, v1::CLINICAL_EVENT_UNSPECIFIED, "UNSPECIFIED"),
-                 row(core::ClinicalEventKind::SedationScore, v1::SEDATION_SCORE, "SEDATION_SCORE", "sedation (RASS)"),
-                 row(core::ClinicalEventKind::Hallucination, v1::HALLUCINATION, "HALLUCINATION", "hallucination"),
-                 row(core::ClinicalEventKind::Dysphoria, v1::DYSPHORIA, "DYSPHORIA", "dysphoria"),
-                 row(core::ClinicalEventKind::Nightmare, v1::NIGHTMARE, "NIGHTMARE", "nightmare"),
-                 row(core::ClinicalEventKind::Nausea, v1::NAUSEA, "NAUSEA", "nausea"),
-                 row(core::ClinicalEventKind::Vomiting, v1::VOMITING, "VOMITING", "vomiting"),
-                 row(core::ClinicalEventKind::Consciousness, v1::CONSCIOUSNESS, "CONSCIOUSNESS",
-                     "consciousness (ACVPU)"),
-                 row(core::ClinicalEventKind::SupplementalOxygen, v1::SUPPLEMENTAL_OXYGEN, "SUPPLEMENTAL_OXYGEN",
-                     "oxygen"),
-                 row(core::ClinicalEventKind::Spo2Scale2, v1::SPO2_SCALE_2, "SPO2_SCALE_2", "SpO2 scale 2"));
+VIGIL_ENUM_TABLE(
+    core::ClinicalEventKind, v1::ClinicalEventKind, "clinical event kind", core::ClinicalEventKind::Unspecified,
+    row(core::ClinicalEventKind::Unspecified, v1::CLINICAL_EVENT_UNSPECIFIED, "UNSPECIFIED"),
+    row(core::ClinicalEventKind::SedationScore, v1::SEDATION_SCORE, "SEDATION_SCORE", "sedation (RASS)"),
+    row(core::ClinicalEventKind::Hallucination, v1::HALLUCINATION, "HALLUCINATION", "hallucination"),
+    row(core::ClinicalEventKind::Dysphoria, v1::DYSPHORIA, "DYSPHORIA", "dysphoria"),
+    row(core::ClinicalEventKind::Nightmare, v1::NIGHTMARE, "NIGHTMARE", "nightmare"),
+    row(core::ClinicalEventKind::Nausea, v1::NAUSEA, "NAUSEA", "nausea"),
+    row(core::ClinicalEventKind::Vomiting, v1::VOMITING, "VOMITING", "vomiting"),
+    row(core::ClinicalEventKind::Consciousness, v1::CONSCIOUSNESS, "CONSCIOUSNESS", "consciousness (ACVPU)"),
+    row(core::ClinicalEventKind::SupplementalOxygen, v1::SUPPLEMENTAL_OXYGEN, "SUPPLEMENTAL_OXYGEN", "oxygen"),
+    row(core::ClinicalEventKind::Spo2Scale2, v1::SPO2_SCALE_2, "SPO2_SCALE_2", "SpO2 scale 2"));
 
 VIGIL_ENUM_TABLE(core::Acvpu, v1::Acvpu, "ACVPU level", core::Acvpu::Unspecified,
                  row(core::Acvpu::Unspecified, v1::ACVPU_UNSPECIFIED, "UNSPECIFIED", "?"),
@@ -133,6 +131,8 @@ VIGIL_ENUM_TABLE(core::Severity, v1::Severity, "severity", core::Severity::Unspe
                  row(core::Severity::Unspecified, v1::SEVERITY_UNSPECIFIED, "UNSPECIFIED", "unspecified"),
                  row(core::Severity::Mild, v1::MILD, "MILD", "mild"),
                  row(core::Severity::Severe, v1::SEVERE, "SEVERE", "severe"));
+
+// clang-format on
 
 #undef VIGIL_ENUM_TABLE
 

@@ -24,9 +24,9 @@ namespace {
 template <typename Counters>
 class CounterStruct : public ::testing::Test {};
 
-using AllCounterStructs = ::testing::Types<core::EngineCounters, core::IngestGuardCounters, service::IngestCounters,
-                                           service::ServiceCounters, service::JournalCounters, service::ZapCounters,
-                                           streamer::station::StationCounters>;
+using AllCounterStructs =
+    ::testing::Types<core::EngineCounters, core::IngestGuardCounters, service::IngestCounters, service::ServiceCounters,
+                     service::JournalCounters, service::ZapCounters, streamer::station::StationCounters>;
 TYPED_TEST_SUITE(CounterStruct, AllCounterStructs);
 
 // What one struct's visitFields() reported.
@@ -84,7 +84,8 @@ TEST(Counters, PrefixedNamesAreTheFieldNames) {
   service::ZapCounters zap;
   zap.malformed = 3;
   std::map<std::string, std::uint64_t> named;
-  core::visitPrefixed(zap, "zap.", [&](std::string_view name, std::uint64_t value) { named[std::string(name)] = value; });
+  core::visitPrefixed(zap, "zap.",
+                      [&](std::string_view name, std::uint64_t value) { named[std::string(name)] = value; });
   EXPECT_EQ(named.at("zap.malformed"), 3u);
   EXPECT_EQ(named.at("zap.admitted"), 0u);
   EXPECT_EQ(named.size(), 6u);
