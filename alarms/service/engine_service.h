@@ -16,7 +16,7 @@
 #include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_rows.h"
-#include "alarms/service/socket_reader.h"
+#include "streamer/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -24,6 +24,7 @@
 #include "streamer/zmq_io.h"
 
 namespace vigil::service {
+using streamer::SocketReader;  // shared with every consumer that reads sockets on an Asio loop
 
 enum class ClockMode {
   Wall,    // live: the wall clock advances the core

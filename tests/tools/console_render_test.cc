@@ -86,7 +86,7 @@ class RenderScreenTest : public ::testing::Test {
   }
 
   StationState state{"", kStart};
-  AlarmBoard board{state};
+  StationView board{state};
   std::uint64_t sequence = 0;
 };
 
