@@ -3,10 +3,10 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include <boost/program_options.hpp>
 
+#include "streamer/command_line.h"
 #include "streamer/simulator/scenarios.h"
 
 namespace vigil::streamer::gateway {
@@ -109,7 +109,6 @@ std::chrono::seconds wholeSeconds(double minutes) { return std::chrono::seconds{
 }  // namespace
 
 ParsedGatewayOptions parseGatewayOptions(int argc, const char* const* argv) {
-  ParsedGatewayOptions parsed;
   po::options_description described(
       "Usage: vigil-gateway --simulate N [--connect EP] [--bind EP] [options]\n"
       "Publishes N simulated ketamine patients (vitals/<unit>/<bed>, infusion/<unit>/<bed>).\n"
@@ -117,18 +116,12 @@ ParsedGatewayOptions parseGatewayOptions(int argc, const char* const* argv) {
       "An engine started with --keys needs --key NAME.key (NAME.pub in its gateways/) and --server-key engine.pub.\n"
       "Options");
   describeOptions(described);
-  try {
+  return parseWithHelp<ParsedGatewayOptions>(described, [&] {
     po::variables_map values;
     po::store(po::parse_command_line(argc, argv, described), values);
     po::notify(values);
-    parsed.value = readOptions(values);
-  } catch (const po::error& error) {
-    parsed.error = error.what();
-  }
-  std::ostringstream help;
-  help << described;
-  parsed.help = help.str();
-  return parsed;
+    return readOptions(values);
+  });
 }
 
 sim::WardConfig wardConfigFor(const GatewayOptions& options, core::TimePoint start) {

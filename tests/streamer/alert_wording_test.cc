@@ -22,14 +22,16 @@ TEST(AlertWording, TriggerShowsValueAndLimitOrADashForTechnicalAlarms) {
   EXPECT_EQ(formatTrigger({}), "-");
 }
 
-TEST(AlertWording, StateSaysLatchedAcknowledgedAndPaused) {
+TEST(AlertWording, StateTellsLatchedAcknowledgedAndPaused) {
   core::AlarmEvent alarm;
   EXPECT_EQ(formatState(alarm), "active");
+  alarm.inactivation = core::Inactivation::AudioPaused;
+  EXPECT_EQ(formatState(alarm), "audio paused");
   alarm.inactivation = core::Inactivation::Acknowledged;
-  alarm.acknowledged_by = "ward-2";
-  EXPECT_EQ(formatState(alarm), "acknowledged by ward-2");
+  alarm.acknowledged_by = "console@ward3";
+  EXPECT_EQ(formatState(alarm), "acknowledged by console@ward3");
   alarm.state = core::AlarmState::Latched;
-  EXPECT_EQ(formatState(alarm), "latched, acknowledged by ward-2");
+  EXPECT_EQ(formatState(alarm), "latched, acknowledged by console@ward3");
   alarm.inactivation = core::Inactivation::Enabled;
   EXPECT_EQ(formatState(alarm), "latched");
 }

@@ -452,15 +452,6 @@ TEST(CodecTest, AStatusWithoutNews2ReadsAsScaleOneUnknown) {
   EXPECT_TRUE(back.news2.sub_scores.empty());
 }
 
-TEST(CodecTest, ReadableNamesForConsolesComeFromTheEnumTable) {
-  EXPECT_EQ(nameOf(core::Priority::High), "HIGH");
-  EXPECT_EQ(nameOf(core::Priority::Low), "LOW");
-  EXPECT_EQ(nameOf(core::AdviceAction::StopAndCall), "STOP_AND_CALL");
-  EXPECT_EQ(nameOf(core::AdviceAction::ResumePossible), "RESUME_POSSIBLE");
-  EXPECT_EQ(nameOf(core::Phase::DeEscalate), "DE_ESCALATE");
-  EXPECT_EQ(nameOf(core::Phase::Start), "START");
-}
-
 // Each enum of the engine's inputs, set to a value no row knows, refuses the whole
 // message and says which field held what.
 struct UnknownInputEnum {

@@ -10,9 +10,12 @@
 #include "streamer/gateway/gateway_options.h"
 #include "streamer/recording/simulated.h"
 #include "streamer/topics.h"
+#include "test_files.h"
 
 namespace vigil::streamer::gateway {
 namespace {
+
+using streamer::testing::shortWard;
 
 using namespace std::chrono_literals;
 
@@ -84,16 +87,6 @@ TEST(GatewayOptions, BadFlagsSayWhatIsWrong) {
   EXPECT_TRUE(help.value->help) << "--help needs no --simulate";
 }
 
-sim::WardConfig smallWard() {
-  sim::WardConfig config;
-  config.patients = 2;
-  config.start = core::fromMillis(1'700'000'000'000);
-  config.baseline = 1min;
-  config.infusion = 2min;
-  config.observation = 1min;
-  return config;
-}
-
 struct Published {
   std::vector<std::pair<std::string, std::string>> messages;
   bool accept = true;
@@ -106,7 +99,7 @@ struct Published {
 };
 
 TEST(GatewayPump, SimTimeRunsSpeedTimesFasterThanTheInjectedClock) {
-  source::SimulatorSource ward(smallWard());
+  source::SimulatorSource ward(shortWard());
   Published published;
   GatewayPump pump(ward, 60.0, published.function());
   const SteadyTime t0{10s};
@@ -124,8 +117,8 @@ TEST(GatewayPump, SimTimeRunsSpeedTimesFasterThanTheInjectedClock) {
 }
 
 TEST(GatewayPump, PublishesExactlyWhatTheRecordingOfTheSameWardHolds) {
-  const auto recorded = recording::simulatedMessages(smallWard());
-  source::SimulatorSource ward(smallWard());
+  const auto recorded = recording::simulatedMessages(shortWard());
+  source::SimulatorSource ward(shortWard());
   Published published;
   GatewayPump pump(ward, 30.0, published.function());
   SteadyTime now{};
@@ -138,7 +131,7 @@ TEST(GatewayPump, PublishesExactlyWhatTheRecordingOfTheSameWardHolds) {
 }
 
 TEST(GatewayPump, ARefusedPublishIsCountedNotLost) {
-  source::SimulatorSource ward(smallWard());
+  source::SimulatorSource ward(shortWard());
   Published published;
   published.accept = false;
   GatewayPump pump(ward, 1000.0, published.function());
@@ -161,7 +154,7 @@ class SteppingClock final : public SteadyClock {
 };
 
 TEST(GatewayLoop, RunsTheSessionToItsEndOnTheInjectedClockAndStops) {
-  source::SimulatorSource ward(smallWard());
+  source::SimulatorSource ward(shortWard());
   Published published;
   GatewayPump pump(ward, 60.0, published.function());
   boost::asio::io_context io;
@@ -173,7 +166,7 @@ TEST(GatewayLoop, RunsTheSessionToItsEndOnTheInjectedClockAndStops) {
   io.run_for(10s);  // a bound for a broken loop, not a wait: the fake clock runs ahead
   EXPECT_TRUE(loop.sessionOver());
   EXPECT_TRUE(io.stopped());
-  EXPECT_EQ(published.messages.size(), recording::simulatedMessages(smallWard()).size());
+  EXPECT_EQ(published.messages.size(), recording::simulatedMessages(shortWard()).size());
   EXPECT_EQ(log.str(), "");
 }
 

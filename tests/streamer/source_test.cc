@@ -3,7 +3,6 @@
 #include "streamer/source/source.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -12,34 +11,17 @@
 #include "streamer/recording/recording.h"
 #include "streamer/recording/simulated.h"
 #include "streamer/topics.h"
+#include "test_files.h"
 
 namespace vigil::streamer::source {
 namespace {
 
+using streamer::testing::TempFile;
+using streamer::testing::shortWard;
+
 namespace v1 = vigil::v1;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-class TempFile {
- public:
-  explicit TempFile(const std::string& name)
-      : path_(fs::temp_directory_path() / ("vigil-source-test-" + std::to_string(::getpid()) + "-" + name)) {}
-  ~TempFile() { fs::remove(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
-sim::WardConfig smallWard() {
-  sim::WardConfig config;
-  config.patients = 2;
-  config.start = core::fromMillis(1'700'000'000'000);
-  config.baseline = 1min;
-  config.infusion = 2min;
-  config.observation = 1min;
-  return config;
-}
 
 TEST(Encode, EachInputKindGetsItsTopicPayloadAndTime) {
   core::VitalsFrame frame{"bed-01", "pacu", "monitor", 7, core::fromMillis(5'000), {{150456, 97.0, "%", {}}}};
@@ -67,8 +49,8 @@ TEST(Encode, EachInputKindGetsItsTopicPayloadAndTime) {
 }
 
 TEST(SimulatorSource, YieldsOnlyWhatIsDueAndEverythingByTheEnd) {
-  SimulatorSource source(smallWard());
-  EXPECT_EQ(source.start(), smallWard().start);
+  SimulatorSource source(shortWard());
+  EXPECT_EQ(source.start(), shortWard().start);
   std::vector<v1::RecordedMessage> out;
   source.pull(source.start() + 30s, out);
   ASSERT_FALSE(out.empty());
@@ -85,8 +67,8 @@ TEST(SimulatorSource, YieldsOnlyWhatIsDueAndEverythingByTheEnd) {
 }
 
 TEST(SimulatorSource, PulledInStepsItGivesTheSameMessagesAsAtOnce) {
-  const auto at_once = recording::simulatedMessages(smallWard());
-  SimulatorSource source(smallWard());
+  const auto at_once = recording::simulatedMessages(shortWard());
+  SimulatorSource source(shortWard());
   std::vector<v1::RecordedMessage> stepped;
   for (auto until = source.start(); !source.finished(); until += 7s) source.pull(until, stepped);
   ASSERT_EQ(stepped.size(), at_once.size());
@@ -122,12 +104,12 @@ TEST(FileSource, OpensARecordingAndAnImportAlike) {
     v1::RecordingHeader header;
     header.set_format_version(recording::kFormatVersion);
     recording::RecordingWriter writer(recording.path(), header);
-    for (const auto& message : recording::simulatedMessages(smallWard())) ASSERT_TRUE(writer.append(message));
+    for (const auto& message : recording::simulatedMessages(shortWard())) ASSERT_TRUE(writer.append(message));
     ASSERT_TRUE(writer.flush()) << writer.error();
   }
   auto from_recording = openFileSource(recording.path());
   ASSERT_TRUE(from_recording.ok()) << from_recording.error;
-  EXPECT_EQ(drain(**from_recording.value).size(), recording::simulatedMessages(smallWard()).size());
+  EXPECT_EQ(drain(**from_recording.value).size(), recording::simulatedMessages(shortWard()).size());
 
   TempFile csv("export.csv");
   std::ofstream(csv.path()) << "time,patient,code,value,unit\n"

@@ -152,20 +152,6 @@ TEST(FormatRowTest, DoseRelationTakesAThirdLineRatherThanBeingCut) {
   EXPECT_THAT(narrow[2], HasSubstr("likely dose-related (14 min since dose increase, Ce 0.38 ug/mL)"));
 }
 
-TEST(FormatRowTest, StateTellsLatchedAcknowledgedAndPaused) {
-  core::AlarmEvent alarm;
-  EXPECT_EQ(formatState(alarm), "active");
-  alarm.inactivation = core::Inactivation::AudioPaused;
-  EXPECT_EQ(formatState(alarm), "audio paused");
-  alarm.inactivation = core::Inactivation::Acknowledged;
-  alarm.acknowledged_by = "console@ward3";
-  EXPECT_EQ(formatState(alarm), "acknowledged by console@ward3");
-  alarm.state = core::AlarmState::Latched;
-  EXPECT_EQ(formatState(alarm), "latched, acknowledged by console@ward3");
-  alarm.inactivation = core::Inactivation::Enabled;
-  EXPECT_EQ(formatState(alarm), "latched");
-}
-
 TEST(FormatRowTest, LinesNeverExceedTheWidth) {
   auto row = desaturation();
   row.alarm.title = std::string(200, 'x');
