@@ -51,6 +51,26 @@ struct EngineCounters {
   std::uint64_t audio_pauses = 0;
   std::uint64_t audio_pauses_refused = 0;
   std::uint64_t news2_scores = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("vitals_frames", vitals_frames);
+    visit("pump_statuses", pump_statuses);
+    visit("clinical_events", clinical_events);
+    visit("clinical_events_refused", clinical_events_refused);
+    visit("measurements_evaluated", measurements_evaluated);
+    visit("measurements_unknown_code", measurements_unknown_code);
+    visit("measurements_quality_gated", measurements_quality_gated);
+    visit("pump_statuses_other_drug", pump_statuses_other_drug);
+    visit("sequence_gaps", sequence_gaps);
+    visit("frames_missing", frames_missing);
+    visit("acknowledgements", acknowledgements);
+    visit("acknowledgements_refused", acknowledgements_refused);
+    visit("audio_pauses", audio_pauses);
+    visit("audio_pauses_refused", audio_pauses_refused);
+    visit("news2_scores", news2_scores);
+  }
 };
 
 struct AcknowledgeResult {
