@@ -19,7 +19,7 @@
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
-#include "alarms/service/socket_reader.h"
+#include "streamer/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -27,6 +27,7 @@
 #include "streamer/zmq_io.h"
 
 namespace vigil::service {
+using streamer::SocketReader;  // shared with every consumer that reads sockets on an Asio loop
 
 enum class ClockMode {
   Wall,    // live: the wall clock advances the core
@@ -61,6 +62,20 @@ struct ServiceCounters {
   // Outputs (alert-stream messages, control replies) that waited for the journal to
   // commit what they depend on; their waits are service.commit_wait_{p50,p99,max}_us.
   std::uint64_t outputs_held_for_commit = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("control_requests", control_requests);
+    visit("control_malformed", control_malformed);
+    visit("alert_events_published", alert_events_published);
+    visit("alert_events_not_queued", alert_events_not_queued);
+    visit("heartbeats", heartbeats);
+    visit("station_subscriptions", station_subscriptions);
+    visit("stats_published", stats_published);
+    visit("stats_requests", stats_requests);
+    visit("outputs_held_for_commit", outputs_held_for_commit);
+  }
 };
 
 struct BoundEndpoints {

@@ -65,6 +65,22 @@ struct JournalCounters {
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
   std::uint64_t checkpoints = 0;
   std::uint64_t checkpoints_failed = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("rows_queued", rows_queued);
+    visit("queue_depth", queue_depth);
+    visit("rows_written", rows_written);
+    visit("transactions", transactions);
+    visit("queue_full_waits", queue_full_waits);
+    visit("queue_full_wait_us", queue_full_wait_us);
+    visit("rows_dropped", rows_dropped);
+    visit("rows_failed", rows_failed);
+    visit("pump_statuses_unchanged", pump_statuses_unchanged);
+    visit("checkpoints", checkpoints);
+    visit("checkpoints_failed", checkpoints_failed);
+  }
 };
 
 class Journal {
