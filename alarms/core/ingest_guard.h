@@ -107,11 +107,11 @@ std::string_view frameFaultName(FrameFault fault);
 
 struct IngestVerdict {
   FrameFault fault = FrameFault::None;
-  std::string reason;          // readable; empty for a clean acceptance
-  bool new_source = false;     // accepted: the first frame of its source
-  std::uint64_t missing = 0;   // accepted after a gap of this many frames
+  std::string reason;              // readable; empty for a clean acceptance
+  bool new_source = false;         // accepted: the first frame of its source
+  std::uint64_t missing = 0;       // accepted after a gap of this many frames
   bool unestablished_gap = false;  // accepted after a jump the source has not earned a report for
-  bool restarted = false;      // accepted: the source began counting again
+  bool restarted = false;          // accepted: the source began counting again
   // The gateway this frame came through has max_sources sources: set on a TooManySources
   // refusal, and on an acceptance while the gateway is still full.
   bool gateway_full = false;
@@ -220,7 +220,7 @@ class IngestGuard {
     unsigned run = 0;  // consecutive +1 frames, up to kEstablishedRun
     TimePoint last_time;
     std::optional<PendingJump> pending_jump;
-    std::string gateway;  // whose budget it counts against
+    std::string gateway;                                         // whose budget it counts against
     std::multimap<TimePoint, const SourceKey*>::iterator heard;  // its entry in heard_
   };
   using Sources = std::map<SourceKey, SourceState, SourceLess>;

@@ -20,6 +20,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t heartbeat_ms = options.config.heartbeat_interval.count();
   std::int64_t stale_tolerance_ms = options.config.ingest_guard.stale_tolerance.count();
   std::size_t max_sources = options.config.ingest_guard.max_sources;
+  // One option per line reads as the table it is.
+  // clang-format off
   described.add_options()
       ("help,h", "show this help")
       ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
@@ -68,6 +70,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "stations/)")
       ("server-key", po::value(&options.stats_keys.server_key_file),
        "with --stats: the engine's public key file (engine.pub)");
+  // clang-format on
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -90,13 +93,15 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   if (values.count("since")) {
     const auto text = values["since"].as<std::string>();
     const auto since = parseTimeArgument(text);
-    if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
+    if (!since)
+      throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
     options.history_since = *since;
   }
   if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
   if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
       backwards_tolerance_ms < 0 || heartbeat_ms <= 0 || stale_tolerance_ms < 0 || max_sources == 0) {
-    throw po::error("intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
+    throw po::error(
+        "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
   }
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);

@@ -19,10 +19,10 @@
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
-#include "streamer/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
+#include "streamer/socket_reader.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
 
@@ -118,8 +118,7 @@ class EngineService {
   void readControl();
   void readSubscription();
   // Through the pipeline into the engine; what it accepted is journaled (live only).
-  void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
-                    std::string_view gateway = {});
+  void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time, std::string_view gateway = {});
   void logPumpChange(Journal& journal, const streamer::Envelope& envelope);
   void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
   // `authenticated`: the requester's ZAP User-Id, or the name a journal row recorded;
@@ -185,7 +184,7 @@ class EngineService {
   Journal* journal_ = nullptr;
   bool replaying_ = false;
   CommitGate<Outgoing> gate_;
-  std::uint64_t released_sequence_ = 0;  // the last alert-stream sequence actually sent
+  std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
 };

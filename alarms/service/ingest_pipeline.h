@@ -41,8 +41,8 @@ std::string_view ingestOutcomeName(IngestOutcome outcome);
 
 struct IngestResult {
   IngestOutcome outcome = IngestOutcome::Accepted;
-  std::string error;          // why it stopped, readable; empty when accepted
-  core::IngestVerdict verdict;  // the guard's verdict (gap, restart, drops) once it got there
+  std::string error;                     // why it stopped, readable; empty when accepted
+  core::IngestVerdict verdict;           // the guard's verdict (gap, restart, drops) once it got there
   std::optional<core::SequenceGap> gap;  // frames lost before this one (the engine was told)
   core::Outputs output;                  // what the engine returned
 
@@ -87,8 +87,7 @@ class IngestPipeline {
 
   // `gateway`: the sender's authenticated identity (its ZAP User-Id), "" on plain
   // connections; the guard's source limit applies per gateway.
-  IngestResult accept(const streamer::Envelope& envelope, core::TimePoint receive_time,
-                      std::string_view gateway = {});
+  IngestResult accept(const streamer::Envelope& envelope, core::TimePoint receive_time, std::string_view gateway = {});
   // The technical alarms of gateways whose sources are all used (one per such gateway).
   std::vector<core::AlarmEvent> gatewayAlarms() const;
 

@@ -5,9 +5,9 @@
 // exactly as in a run that never crashed: the same alarm ends under its old id, and a new
 // alarm carries the same dose context (Cp, Ce, previous rate), which needs the whole
 // infusion history from before the crash.
-#include <sstream>
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+#include <sstream>
 
 #include <stdlib.h>
 
@@ -86,9 +86,7 @@ using Alarms = std::map<std::string, v1::AlarmEvent>;  // by alert id
 class Engine {
  public:
   Engine(zmq::context_t& context, const std::string& clock, const std::string& journal)
-      : running_(startEngine(arguments(clock, journal))),
-        gateway_(context),
-        control_(context, running_.control) {
+      : running_(startEngine(arguments(clock, journal))), gateway_(context), control_(context, running_.control) {
     gateway_.connect(running_.ingest);
     if (!gateway_.awaitSubscriber(10s)) throw std::runtime_error("the engine's ingest never subscribed");
   }

@@ -177,7 +177,8 @@ TEST_P(DurableBeforeVisible, EveryAlarmAStationSawSurvivesKillNine) {
 // The engine's stderr and stdout as one stream of lines, up to its "listening" line.
 std::vector<std::string> startupLines(const std::vector<std::string>& args) {
   std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>&1", "sh", binary("alarms/vigil-engine")};
-  for (const char* endpoint : {"--ingest", "--alerts", "--control"}) argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
+  for (const char* endpoint : {"--ingest", "--alerts", "--control"})
+    argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
   argv.insert(argv.end(), args.begin(), args.end());
   ChildProcess engine(argv);
   std::vector<std::string> lines;
@@ -214,8 +215,7 @@ std::vector<KillPoint> killPoints() {
 }
 
 INSTANTIATE_TEST_SUITE_P(KillPoints, DurableBeforeVisible, ::testing::ValuesIn(killPoints()), [](const auto& info) {
-  return "start" + std::to_string(info.param.start_number) + "_after" + std::to_string(info.param.delay.count()) +
-         "us";
+  return "start" + std::to_string(info.param.start_number) + "_after" + std::to_string(info.param.delay.count()) + "us";
 });
 
 }  // namespace

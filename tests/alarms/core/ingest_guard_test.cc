@@ -209,7 +209,8 @@ TEST_F(IngestGuardTest, ASourceIsForgottenOnlyAfterBeingSilentLongerThanTheStale
     ASSERT_TRUE(guard.check(f, t0).accepted());
   }
   auto early = frame(1, t0 + minutes(2), {}, "c");
-  EXPECT_EQ(guard.check(early, t0 + minutes(2)).fault, FrameFault::TooManySources) << "a and b are not silent long enough";
+  EXPECT_EQ(guard.check(early, t0 + minutes(2)).fault, FrameFault::TooManySources)
+      << "a and b are not silent long enough";
   auto late = frame(1, t0 + minutes(2) + milliseconds(1), {}, "c");
   const auto admitted = guard.check(late, t0 + minutes(2) + milliseconds(1));
   EXPECT_TRUE(admitted.accepted()) << admitted.reason;

@@ -451,7 +451,8 @@ TEST(Realarm, AnAcknowledgedConditionStillPresentAfterThreeMinutesSoundsAgain) {
   // It sounds again: nobody has acknowledged this sounding, and the event says so.
   EXPECT_EQ(updates[0].acknowledged_by, "nurse-a");
   EXPECT_EQ(updates[1].acknowledged_by, "") << "a re-alarm still carries the acknowledgement that no longer holds";
-  EXPECT_FALSE(updates[1].acknowledged_time) << "a re-alarm still carries the time of an acknowledgement that no longer holds";
+  EXPECT_FALSE(updates[1].acknowledged_time)
+      << "a re-alarm still carries the time of an acknowledgement that no longer holds";
 }
 
 TEST(Realarm, AMediumAlarmThatSoundsAgainCanEscalateAgain) {
@@ -468,7 +469,8 @@ TEST(Realarm, AMediumAlarmThatSoundsAgainCanEscalateAgain) {
   EXPECT_EQ(mine[2].inactivation, Inactivation::Enabled);
   EXPECT_EQ(mine[2].acknowledged_by, "");
   EXPECT_EQ(mine[3].phase, Phase::Escalate);
-  EXPECT_EQ(mine[3].acknowledged_by, "") << "an escalation after a re-alarm names an acknowledgement that no longer holds";
+  EXPECT_EQ(mine[3].acknowledged_by, "")
+      << "an escalation after a re-alarm names an acknowledgement that no longer holds";
   EXPECT_EQ(mine[3].event_time, realarm + kEscalation);
 }
 
