@@ -269,10 +269,7 @@ function fillTile(tile, bed) {
   const band = (news2?.band || 'NEWS2_UNKNOWN').replace('NEWS2_', '');
   const news2Text = band === 'UNKNOWN' ? 'NEWS2 ?' : `NEWS2 ${news2.total || 0}`;
   setPart(tile, 'head', `<span class="bed">${escapeHtml(bed.id)}</span><span class="news2 b-${band}" title="NEWS2 band ${band}">${news2Text} ${band === 'UNKNOWN' ? '' : band.replace('_', '-')}</span>`);
-  // The two most urgent alarms in full, the rest counted: six beds fit one screen.
-  const more = bed.alarms.length - MAX_ALARMS_SHOWN;
-  setPart(tile, 'alarms', bed.alarms.slice(0, MAX_ALARMS_SHOWN).map(alarmHtml).join('') +
-          (more > 0 ? `<div class="more-alarms">+ ${more} more: ${bed.alarms.slice(MAX_ALARMS_SHOWN).map((a) => `${MARKER[alarmRank(a)]} ${escapeHtml(a.title)}`).join(', ')}</div>` : ''));
+  fillAlarms(tile, bed.alarms);
   setPart(tile, 'vitals', vitalsHtml(bed.status));
   setPart(tile, 'infusion', infusionHtml(bed.status));
   setPart(tile, 'conc', concentrationHtml(bed.status));
@@ -290,23 +287,72 @@ function valueAgainstLimit(alarm) {
   return `${metricLabel(t.metric)} ${round(t.value || 0, 1)} ${(t.limit || '').split(' (')[0]}`;
 }
 
-function alarmHtml(alarm) {
+// One row per alarm, kept while the alarm lives: its value changes many times a second in
+// a fast replay, and a row made anew each time would move the ACK button under the
+// nurse's finger and restart the flashing.
+function alarmStates(alarm) {
+  const states = [];
+  if (alarm.state === 'STATE_LATCHED') states.push('LATCHED');
+  if (alarm.inactivation === 'INACTIVATION_ACKNOWLEDGED') {
+    states.push(`ACK by ${escapeHtml(alarm.acknowledgedBy || '?')} ${alarm.acknowledgedTimeMs ? formatClock(num(alarm.acknowledgedTimeMs)) : ''}`);
+  }
+  if (alarm.inactivation === 'INACTIVATION_AUDIO_PAUSED') {
+    states.push(`AUDIO PAUSED <span class="countdown" data-paused-at="${num(alarm.eventTimeMs)}"></span>`);
+  }
+  return states.join(' \u2022 ');
+}
+
+function makeAlarmRow(alertId) {
+  const row = document.createElement('div');
+  row.dataset.alert = alertId;
+  row.innerHTML = '<span class="marker"></span><span class="text"><span class="title"></span> <span class="against"></span></span>' +
+                  `<span class="state"></span><button data-action="ack" data-alert="${escapeHtml(alertId)}">ACK</button>`;
+  // The page-wide flashing rhythm, whenever the row appears.
+  row.style.animationDelay = `-${Date.now() % 1600}ms`;
+  row.parts = { marker: row.querySelector('.marker'), title: row.querySelector('.title'), against: row.querySelector('.against'),
+                state: row.querySelector('.state'), ack: row.querySelector('button') };
+  row.shown = {};
+  return row;
+}
+
+function setIfChanged(row, name, value, asHtml) {
+  if (row.shown[name] === value) return;
+  row.shown[name] = value;
+  if (asHtml) row.parts[name].innerHTML = value; else row.parts[name].textContent = value;
+}
+
+function fillAlarmRow(row, alarm) {
   const rank = alarmRank(alarm);
   const acked = alarm.inactivation === 'INACTIVATION_ACKNOWLEDGED';
   const paused = alarm.inactivation === 'INACTIVATION_AUDIO_PAUSED';
-  const latched = alarm.state === 'STATE_LATCHED';
-  const states = [];
-  if (latched) states.push('LATCHED');
-  if (acked) states.push(`ACK by ${escapeHtml(alarm.acknowledgedBy || '?')} ${alarm.acknowledgedTimeMs ? formatClock(num(alarm.acknowledgedTimeMs)) : ''}`);
-  if (paused) states.push(`AUDIO PAUSED <span class="countdown" data-paused-at="${num(alarm.eventTimeMs)}"></span>`);
-  // A new element starts its flash where the page-wide rhythm is, not at its own zero.
-  const period = rank === 3 ? 500 : 1600;
-  const phase = `animation-delay:-${Date.now() % period}ms`;
-  return `<div class="alarm p-${PRIORITY_WORD[rank]}${acked ? ' acked' : ''}${paused ? ' paused' : ''}" style="${phase}" data-alert="${escapeHtml(alarm.alertId)}">` +
-         `<span class="marker">${MARKER[rank]}</span><span class="text">${escapeHtml(alarm.title || alarm.condition)} ` +
-         `<span class="against">${escapeHtml(valueAgainstLimit(alarm))}</span></span>` +
-         `<span class="state">${states.join(' \u2022 ')}</span>` +
-         (acked ? '' : `<button data-action="ack" data-alert="${escapeHtml(alarm.alertId)}">ACK</button>`) + '</div>';
+  const className = `alarm p-${PRIORITY_WORD[rank]}${acked ? ' acked' : ''}${paused ? ' paused' : ''}`;
+  if (row.className !== className) row.className = className;
+  setIfChanged(row, 'marker', MARKER[rank]);
+  setIfChanged(row, 'title', alarm.title || alarm.condition);
+  setIfChanged(row, 'against', valueAgainstLimit(alarm));
+  setIfChanged(row, 'state', alarmStates(alarm), true);
+  row.parts.ack.hidden = acked;
+}
+
+function fillAlarms(tile, alarms) {
+  const rows = tile.alarmRows || (tile.alarmRows = new Map());
+  const shown = alarms.slice(0, MAX_ALARMS_SHOWN);
+  const keep = new Set(shown.map((a) => a.alertId));
+  for (const [id, row] of rows) if (!keep.has(id)) { row.remove(); rows.delete(id); }
+  shown.forEach((alarm, index) => {
+    let row = rows.get(alarm.alertId);
+    if (!row) { row = makeAlarmRow(alarm.alertId); rows.set(alarm.alertId, row); }
+    fillAlarmRow(row, alarm);
+    if (tile.alarms.children[index] !== row) tile.alarms.insertBefore(row, tile.alarms.children[index] || null);
+  });
+  // The two most urgent in full, the rest named: six beds fit one screen.
+  const rest = alarms.slice(MAX_ALARMS_SHOWN);
+  let more = tile.alarms.querySelector('.more-alarms');
+  if (!rest.length) { if (more) more.remove(); return; }
+  if (!more) { more = document.createElement('div'); more.className = 'more-alarms'; }
+  if (tile.alarms.lastChild !== more) tile.alarms.appendChild(more);
+  const text = `+ ${rest.length} more: ${rest.map((a) => `${MARKER[alarmRank(a)]} ${a.title}`).join(', ')}`;
+  if (more.textContent !== text) more.textContent = text;
 }
 
 function latestByMetric(status) {
