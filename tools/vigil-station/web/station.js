@@ -32,7 +32,7 @@ const ward = {
 };
 // For the tests and the latency measurement: receipt at the station to the frame after
 // the page drew it, in ms.
-window.vigil = { ward, latencies: [], renders: 0 };
+window.vigil = { ward, latencies: [], statusLatencies: [], renders: 0 };
 
 const $ = (id) => document.getElementById(id);
 const num = (text) => Number(text || 0);
@@ -101,7 +101,7 @@ function takeFull(message) {
 
 function takeUpdate(map, message) {
   if (message.removed) map.delete(message.key); else map.set(message.key, message.data);
-  queueRender(message.type === 'alarm' ? message.rx : null);
+  queueRender(message.type === 'alarm' ? message.rx : null, message.type === 'status' ? message.rx : null);
 }
 
 // ---- requests through the engine's control socket -------------------------------------
@@ -197,22 +197,30 @@ function bedsInOrder() {
                                             y.band - x.band || x.id.localeCompare(y.id));
 }
 
-function queueRender(rx) {
+function queueRender(rx, statusRx) {
   if (rx) (ward.pendingRx ||= []).push(rx);
+  if (statusRx) (ward.pendingStatusRx ||= []).push(statusRx);
   if (ward.renderQueued) return;
   ward.renderQueued = true;
   requestAnimationFrame(() => {
     ward.renderQueued = false;
     render();
     const received = ward.pendingRx || [];
+    const statusesReceived = ward.pendingStatusRx || [];
     ward.pendingRx = [];
+    ward.pendingStatusRx = [];
     // The frame after the DOM change is the one that shows it.
-    if (received.length) requestAnimationFrame(() => {
+    if (received.length || statusesReceived.length) requestAnimationFrame(() => {
       const now = Date.now();
-      for (const rxMs of received) window.vigil.latencies.push(now - rxMs);
-      if (window.vigil.latencies.length > 5000) window.vigil.latencies.splice(0, 1000);
+      record(window.vigil.latencies, received, now);
+      record(window.vigil.statusLatencies, statusesReceived, now);
     });
   });
+}
+
+function record(latencies, received, now) {
+  for (const rxMs of received) latencies.push(now - rxMs);
+  if (latencies.length > 5000) latencies.splice(0, latencies.length - 4000);
 }
 
 function render() {
