@@ -122,6 +122,15 @@ async function main() {
     });
   });
 
+  await check('sound stays off until a click, then the alarms sound through WebAudio', async () => {
+    assert.match(await page.locator('#sound').innerText(), /SOUND OFF/);
+    assert.equal(await page.evaluate(() => window.vigil.sound.bursts), 0);
+    await page.locator('#sound').click();
+    await page.locator('#sound', { hasText: 'Sound on' }).waitFor({ timeout: 5000 });
+    await page.waitForFunction(() => window.vigil.sound.context?.state === 'running' && window.vigil.sound.bursts > 0,
+                               null, { timeout: 5000 });
+  });
+
   await check('audio pause shows its countdown', async () => {
     const bed = tile(page, 'bed-06');
     await bed.locator('.alarm').first().waitFor({ timeout: 30000 });

@@ -22,6 +22,7 @@ const STALE_MS = { SBP: 15 * 60000, DBP: 15 * 60000, MAP: 15 * 60000, TEMP: 30 *
 const STALE_DEFAULT_MS = 30000;
 const AUDIO_PAUSE_MS = 120000;
 const MAX_ALARMS_SHOWN = 2;
+const MAX_ALARMS_SHOWN_SMALL = 1;  // a big ward's tiles show the most urgent alarm in full
 const SILENT_PAGE_MS = 3000;       // no message from the station this long: CONNECTION LOST
 const REQUEST_PAGE_TIMEOUT_MS = 6000;
 
@@ -344,7 +345,8 @@ function fillAlarmRow(row, alarm) {
 
 function fillAlarms(tile, alarms) {
   const rows = tile.alarmRows || (tile.alarmRows = new Map());
-  const shown = alarms.slice(0, MAX_ALARMS_SHOWN);
+  const limit = $('ward').dataset.size === 'small' ? MAX_ALARMS_SHOWN_SMALL : MAX_ALARMS_SHOWN;
+  const shown = alarms.slice(0, limit);
   const keep = new Set(shown.map((a) => a.alertId));
   for (const [id, row] of rows) if (!keep.has(id)) { row.remove(); rows.delete(id); }
   shown.forEach((alarm, index) => {
@@ -354,7 +356,7 @@ function fillAlarms(tile, alarms) {
     if (tile.alarms.children[index] !== row) tile.alarms.insertBefore(row, tile.alarms.children[index] || null);
   });
   // The two most urgent in full, the rest named: six beds fit one screen.
-  const rest = alarms.slice(MAX_ALARMS_SHOWN);
+  const rest = alarms.slice(limit);
   let more = tile.alarms.querySelector('.more-alarms');
   if (!rest.length) { if (more) more.remove(); return; }
   if (!more) { more = document.createElement('div'); more.className = 'more-alarms'; }
@@ -488,7 +490,7 @@ const SOUND = {
   2: { pulses: [0, 0.25, 0.5], every: 8, pitch: 660 },
   1: { pulses: [0, 0.3], every: 16, pitch: 440 },
 };
-const sound = { context: null, nextBurstAt: 0, playing: 0 };
+const sound = { context: null, nextBurstAt: 0, playing: 0, bursts: 0 };
 window.vigil.sound = sound;
 
 function enableSound() {
@@ -500,6 +502,7 @@ function enableSound() {
 }
 
 function playBurst(rank) {
+  sound.bursts += 1;
   const pattern = SOUND[rank];
   const ctx = sound.context;
   const start = ctx.currentTime + 0.05;
