@@ -9,8 +9,8 @@ namespace vigil::station {
 namespace {
 namespace v1 = vigil::v1;
 using streamer::station::Delivery;
-using streamer::station::StationState;
 using streamer::station::Outcome;
+using streamer::station::StationState;
 
 v1::AlarmEvent alarm(const std::string& id, v1::AlarmPhase phase, std::uint64_t sequence) {
   v1::AlarmEvent event;
@@ -61,7 +61,8 @@ TEST_F(StationWardModel, AnAlarmIsAddedThenRemovedWhenTheStateEndsIt) {
   EXPECT_TRUE(ended->removed);
   model.apply(*ended);
   EXPECT_FALSE(model.hasAlarm("bed-01/spo2/1"));
-  EXPECT_EQ(updateMessage(*ended, 1234), "{\"type\":\"alarm\",\"key\":\"bed-01/spo2/1\",\"removed\":true,\"rx\":1234,\"data\":null}");
+  EXPECT_EQ(updateMessage(*ended, 1234),
+            "{\"type\":\"alarm\",\"key\":\"bed-01/spo2/1\",\"removed\":true,\"rx\":1234,\"data\":null}");
 }
 
 TEST_F(StationWardModel, AnUpdateOutOfSequenceChangesNothingOnThePage) {

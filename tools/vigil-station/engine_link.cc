@@ -47,7 +47,8 @@ void EngineLink::runFeed() {
   while (!stopping_) {
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(kFeedTick);
     if (const auto deadline = client.nextDeadline()) {
-      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      const auto until =
+          std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
       timeout = std::clamp(until, 0ms, timeout);
     }
     zmq::pollitem_t item{client.alertsSocket().handle(), 0, ZMQ_POLLIN, 0};

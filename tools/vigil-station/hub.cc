@@ -52,12 +52,16 @@ std::optional<v1::ClinicalEvent> clinicalEventField(const pb::Struct& object) {
 }  // namespace
 
 WardHub::WardHub(boost::asio::io_context& io, std::string station_name, std::string unit)
-    : io_(io), timer_(io), station_name_(std::move(station_name)), unit_(std::move(unit)),
+    : io_(io),
+      timer_(io),
+      station_name_(std::move(station_name)),
+      unit_(std::move(unit)),
       started_(std::chrono::steady_clock::now()) {}
 
 EngineLinkHandlers WardHub::handlers() {
   return {[this](auto updates, auto received_ms) { onUpdates(std::move(updates), received_ms); },
-          [this](auto picture) { onPicture(std::move(picture)); }, [this](auto report) { onReport(std::move(report)); }};
+          [this](auto picture) { onPicture(std::move(picture)); },
+          [this](auto report) { onReport(std::move(report)); }};
 }
 
 void WardHub::start() { tick(); }
@@ -218,7 +222,8 @@ void WardHub::reply(BrowserSession& session, std::int64_t id, const ControlOutco
   const bool ok = outcome.reply && outcome.reply->ok();
   const auto error = outcome.reply ? outcome.reply->error() : outcome.error;
   session.send({"", "{\"type\":\"reply\",\"id\":" + std::to_string(id) + ",\"ok\":" + (ok ? "true" : "false") +
-                        ",\"error\":" + jsonString(error) + ",\"tookMs\":" + std::to_string(outcome.took.count()) + "}"});
+                        ",\"error\":" + jsonString(error) + ",\"tookMs\":" + std::to_string(outcome.took.count()) +
+                        "}"});
 }
 
 void WardHub::replyError(BrowserSession& session, std::int64_t id, const std::string& error) {
@@ -237,8 +242,8 @@ std::string WardHub::statsJson() const {
   return "{" + number("browsers_connected", c.browsers_connected) + "," + number("browsers_total", c.browsers_total) +
          "," + number("browsers_dropped_slow", c.browsers_dropped_slow) + "," +
          number("browsers_dropped_stuck", c.browsers_dropped_stuck) + "," +
-         number("updates_received", c.updates_received) + "," + number("pictures_received", c.pictures_received) +
-         "," + number("messages_sent", c.messages_sent) + "," + number("superseded", superseded) + "," +
+         number("updates_received", c.updates_received) + "," + number("pictures_received", c.pictures_received) + "," +
+         number("messages_sent", c.messages_sent) + "," + number("superseded", superseded) + "," +
          number("page_malformed", c.page_malformed) + "," + number("page_oversized", c.page_oversized) + "," +
          number("page_unknown_alarm", c.page_unknown_alarm) + "," + number("page_unknown_type", c.page_unknown_type) +
          "," + number("forged_origin", c.forged_origin) + "," + number("bad_http", c.bad_http) + "," +

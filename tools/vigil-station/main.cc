@@ -7,10 +7,10 @@
 #include <iostream>
 #include <string>
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
-#include <unistd.h>
 
 #include "streamer/security.h"
 #include "tools/vigil-station/engine_link.h"
@@ -39,17 +39,20 @@ po::options_description describeOptions() {
       "Serves the ward page at http://LISTEN/ . Loopback addresses only: TLS and nurse sign-in, which any\n"
       "other address needs, are not built yet.\n"
       "Options");
-  options.add_options()
-      ("help", "show this help")
-      ("alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB)")
-      ("control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"), "the engine's control endpoint (ROUTER)")
-      ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
-      ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT to serve on; port 0 picks a free one")
-      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default station@<hostname>)")
-      ("web-root", po::value<std::string>()->default_value(VIGIL_STATION_WEB_DIR), "the page's files, as the build lays them out")
-      ("request-timeout-ms", po::value<int>()->default_value(2000), "how long a nurse's request waits for the engine")
-      ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
-      ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
+  options.add_options()("help", "show this help")(
+      "alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB)")(
+      "control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"),
+      "the engine's control endpoint (ROUTER)")("unit", po::value<std::string>()->default_value(""),
+                                                "only this care unit (default: all)")(
+      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
+      "HOST:PORT to serve on; port 0 picks a free one")(
+      "station", po::value<std::string>()->default_value(""),
+      "this station's name in acknowledgements (default station@<hostname>)")(
+      "web-root", po::value<std::string>()->default_value(VIGIL_STATION_WEB_DIR),
+      "the page's files, as the build lays them out")("request-timeout-ms", po::value<int>()->default_value(2000),
+                                                      "how long a nurse's request waits for the engine")(
+      "key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)(
+      "server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -64,7 +67,8 @@ Options readOptions(const po::variables_map& values) {
   options.station.alerts_endpoint = values["alerts"].as<std::string>();
   options.station.control_endpoint = values["control"].as<std::string>();
   options.station.unit = values["unit"].as<std::string>();
-  if (options.station.unit.find('/') != std::string::npos) throw po::error("--unit is a care unit name such as pacu, without '/'");
+  if (options.station.unit.find('/') != std::string::npos)
+    throw po::error("--unit is a care unit name such as pacu, without '/'");
   const int timeout = values["request-timeout-ms"].as<int>();
   if (timeout <= 0) throw po::error("--request-timeout-ms must be positive");
   options.station.request_timeout = std::chrono::milliseconds{timeout};
@@ -72,7 +76,8 @@ Options readOptions(const po::variables_map& values) {
   options.station_name = values["station"].as<std::string>();
   if (options.station_name.empty()) options.station_name = defaultStationName();
   options.web_root = values["web-root"].as<std::string>();
-  auto security = vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+  auto security =
+      vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
   if (!security.ok()) throw po::error(security.error);
   options.station.security = std::move(*security.value);
   return options;

@@ -23,9 +23,9 @@ enum class UpdateKind { Alarm, Advice, Status };
 
 struct WardUpdate {
   UpdateKind kind = UpdateKind::Status;
-  std::string key;      // the alert id, or the patient id for advice and status
+  std::string key;       // the alert id, or the patient id for advice and status
   bool removed = false;  // the alarm ended (or no advice stands any more)
-  std::string json;     // the message in protobuf's JSON mapping; "" when removed
+  std::string json;      // the message in protobuf's JSON mapping; "" when removed
 };
 
 // What one delivery changed, read back from the state after it applied it, so an END or

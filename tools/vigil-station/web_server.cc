@@ -98,7 +98,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void upgrade(http::request<http::string_body> request) {
     if (request.target() != "/ws" || !sameOrigin(request)) {
-      if (request.target() == "/ws") server_.hub().countForgedOrigin(); else server_.hub().countBadHttp();
+      if (request.target() == "/ws") server_.hub().countForgedOrigin();
+      else server_.hub().countBadHttp();
       return respond(plainResponse(http::status::forbidden, request.version(), false,
                                    "forbidden: WebSocket only at /ws from this station's own page\n",
                                    "text/plain; charset=utf-8"));
@@ -128,8 +129,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       return plainResponse(http::status::not_found, request.version(), keep_alive, "not found\n",
                            "text/plain; charset=utf-8");
     }
-    auto response = plainResponse(http::status::ok, request.version(), keep_alive, found->second.body,
-                                  found->second.content_type);
+    auto response =
+        plainResponse(http::status::ok, request.version(), keep_alive, found->second.body, found->second.content_type);
     if (request.method() == http::verb::head) response.body().clear();
     return response;
   }
@@ -226,9 +227,9 @@ void BrowserSession::writeNext() {
   writing_ = true;
   write_started_ = std::chrono::steady_clock::now();
   socket_.text(true);
-  socket_.async_write(net::buffer(writing_text_), [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
-    self->onWrite(error, bytes);
-  });
+  socket_.async_write(
+      net::buffer(writing_text_),
+      [self = shared_from_this()](beast::error_code error, std::size_t bytes) { self->onWrite(error, bytes); });
 }
 
 void BrowserSession::onWrite(beast::error_code error, std::size_t) {

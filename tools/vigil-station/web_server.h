@@ -26,9 +26,9 @@ class WardHub;
 // Bounds on what a browser may send or leave waiting (issue 11: bad requests get a
 // clear error, are counted, and none stops the station).
 struct WebLimits {
-  std::size_t max_message_bytes = 16 * 1024;   // one WebSocket message from the page
-  std::size_t max_request_bytes = 8 * 1024;    // one HTTP request's header and body
-  std::size_t max_undroppable_waiting = 512;   // alarm/advice/reply messages per browser
+  std::size_t max_message_bytes = 16 * 1024;       // one WebSocket message from the page
+  std::size_t max_request_bytes = 8 * 1024;        // one HTTP request's header and body
+  std::size_t max_undroppable_waiting = 512;       // alarm/advice/reply messages per browser
   std::chrono::milliseconds max_write_time{5000};  // one write this long: the browser is stuck
 };
 
