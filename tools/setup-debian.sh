@@ -12,7 +12,13 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets and the sanitizer runtime
   clang-format-14 clang-tidy-14  # make format / format-check, .clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
+  chromium  # vigil-station's browser tests (driven by playwright-core, never a downloaded browser)
 )
+# Node and npm for playwright-core and uPlot (package-lock.json). A Node already on the
+# machine (another vendor's package) is kept: Debian's npm would conflict with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do
@@ -21,7 +27,17 @@ for package in "${packages[@]}"; do
   fi
 done
 
+# The npm packages of package-lock.json, again only when missing or out of date.
+install_npm_packages() {
+  cd "$(dirname "$0")/.."
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: npm ci (playwright-core, uplot)"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
   exit 0
 fi
 
@@ -34,3 +50,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm_packages
