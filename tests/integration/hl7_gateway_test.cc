@@ -316,5 +316,56 @@ TEST(Hl7Gateway, HostilePeersAreCountedAndClosedWhileAGoodClientIsServed) {
   EXPECT_EQ(gateway.process().stop(), 0) << "the gateway did not stop cleanly after the hostile peers";
 }
 
+
+// With CURVE the gateway publishes under its own gateway key; a key the engine does not
+// admit never gets a subscription, so the gateway refuses to listen rather than ACK into
+// the void.
+TEST(Hl7Gateway, PublishesWithAGatewayKeyAndRefusesToListenWithAnUnknownOne) {
+  std::string pattern = (fs::temp_directory_path() / "vigil-hl7-curve-XXXXXX").string();
+  ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+  const fs::path root = pattern;
+  const auto keygen = [](const fs::path& directory, const std::string& name) {
+    ChildProcess tool({binary("tools/vigil-keygen"), "--out", directory.string(), "--name", name});
+    return tool.waitForExit(10s) == std::optional<int>(0);
+  };
+  ASSERT_TRUE(keygen(root / "keys", "engine"));
+  ASSERT_TRUE(keygen(root / "clients", "hl7-gw"));
+  ASSERT_TRUE(keygen(root / "clients", "rogue"));
+  ASSERT_TRUE(keygen(root / "clients", "desk"));  // a station, to read the engine's counters
+  fs::create_directories(root / "keys/gateways");
+  fs::create_directories(root / "keys/stations");
+  fs::copy_file(root / "clients/hl7-gw.pub", root / "keys/gateways/hl7-gw.pub");
+  fs::copy_file(root / "clients/desk.pub", root / "keys/stations/desk.pub");
+  auto engine = startEngine({"--keys", (root / "keys").string(), "--clock", "stream"});
+  const auto gateway_args = [&](const std::string& name) {
+    return std::vector<std::string>{binary("tools/vigil-hl7-gateway"), "--listen", "127.0.0.1:0", "--connect",
+                                    engine.ingest, "--key", (root / "clients" / (name + ".key")).string(),
+                                    "--server-key", (root / "keys/engine.pub").string(), "--engine-wait-ms", "1500",
+                                    "--stats-interval-ms", "0"};
+  };
+  {
+    ChildProcess gateway(gateway_args("hl7-gw"));
+    const auto listening = gateway.waitForLine(std::regex(R"(listening mllp=127\.0\.0\.1:(\d+))"), Clock::now() + 15s);
+    ASSERT_TRUE(listening);
+    MllpClient client(std::stoi((*listening)[1]));
+    const auto ack = client.exchange(vitalsMessage("curve-1", "p1", 0), Clock::now() + 10s);
+    ASSERT_TRUE(ack);
+    EXPECT_EQ(hl7Field(*ack, "MSA", 1), "AA");
+    std::uint64_t accepted = 0;
+    for (const auto deadline = Clock::now() + 20s; Clock::now() < deadline && accepted < 1;) {
+      ChildProcess cli({binary("alarms/vigil-engine"), "--stats", engine.control, "--key",
+                        (root / "clients/desk.key").string(), "--server-key", (root / "keys/engine.pub").string()});
+      if (const auto row = cli.waitForLine(std::regex(R"(ingest\.accepted\s+(\d+))"), Clock::now() + 10s)) {
+        accepted = std::stoull((*row)[1]);
+      }
+      cli.waitForExit(10s);
+    }
+    EXPECT_EQ(accepted, 1u) << "the engine did not accept the frame published under the gateway key";
+  }
+  ChildProcess rogue(gateway_args("rogue"));
+  EXPECT_EQ(rogue.waitForExit(15s), std::optional<int>(1));
+  fs::remove_all(root);
+}
+
 }  // namespace
 }  // namespace vigil::testing

@@ -183,3 +183,43 @@ TEST(MllpFramer, WhatDoesNotFitTheFramingIsCounted) {
 
 }  // namespace
 }  // namespace vigil::streamer::hl7
+
+namespace vigil::streamer::hl7 {
+namespace {
+
+// Thousands of damaged messages (bytes flipped, cut, separators doubled, framing bytes
+// inside): every one is answered with an ACK that names the message, never a crash.
+TEST(IntakeHostile, EveryDamagedMessageGetsAWellFormedAck) {
+  std::vector<std::string> published;
+  Hl7Intake intake([&](std::string_view topic, std::string_view) { return published.emplace_back(topic), true; },
+                   [] { return std::int64_t{0}; });
+  const std::string original = message("h0");
+  std::uint32_t state = 12345;
+  const auto next = [&state] { return state = state * 1664525u + 1013904223u; };
+  const char specials[] = {'|', '^', '~', '\\', '&', '\r', '\x0b', '\x1c', '\xff', '\xc3', '\0', 'A'};
+  for (int i = 0; i < 5000; ++i) {
+    std::string damaged = original;
+    for (int k = 0; k < 1 + static_cast<int>(next() % 4); ++k) {
+      const auto at = next() % damaged.size();
+      switch (next() % 3) {
+        case 0: damaged[at] = specials[next() % sizeof specials]; break;
+        case 1: damaged.erase(at, next() % 8); break;
+        default: damaged.insert(at, std::string(1 + next() % 3, specials[next() % sizeof specials])); break;
+      }
+      if (damaged.empty()) damaged = "X";
+    }
+    const auto ack = intake.handle(damaged);
+    ASSERT_EQ(ack.rfind("MSH|^~\\&|VIGIL|", 0), 0u) << i;
+    const auto code = segmentField(ack, "MSA", 1);
+    ASSERT_TRUE(code == "AA" || code == "AE" || code == "AR") << i << ": " << ack;
+    if (code != "AA") {
+      ASSERT_FALSE(segmentField(ack, "ERR", 3).empty()) << i;
+    }
+  }
+  const auto& counters = intake.counters();
+  EXPECT_EQ(counters.accepted + counters.duplicates + counters.errors + counters.rejected, 5000u);
+  EXPECT_GT(counters.errors + counters.rejected, 1000u);  // the damage was real
+}
+
+}  // namespace
+}  // namespace vigil::streamer::hl7
