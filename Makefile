@@ -4,6 +4,8 @@
 #   make sanitize    the whole suite under ASan + UBSan, then the libFuzzer targets for
 #                    FUZZ_SECONDS each, all from one clang tree (build-sanitize/)
 #   make fuzz        only the fuzzing, in that same tree
+#   make format      rewrites every git-tracked C++ file in the style of .clang-format
+#   make format-check  lists the files `make format` would change; fails if there is one
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc)
@@ -14,12 +16,20 @@ FUZZ_SECONDS ?= 15
 # saves a third build of everything on a 2-core machine.
 SANITIZE_CXX ?= clang++-14
 
-# ccache, where installed, makes the three trees cheap to rebuild.
+# ccache, where installed, makes the trees cheap to rebuild. Paths are made relative to the
+# checkout and debug-info directories are not hashed, so a fresh clone in another folder
+# (CI's) reuses what an earlier build of the same sources compiled.
 CCACHE := $(shell command -v ccache 2>/dev/null)
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 LAUNCHER := $(if $(CCACHE),-DCMAKE_CXX_COMPILER_LAUNCHER=$(CCACHE))
 CTEST = ctest --output-on-failure -j$(JOBS) --timeout 120
 
-.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean
+CLANG_FORMAT ?= clang-format-14
+# The C++ files under version control: never build trees or generated protobuf code.
+CXX_FILES = git ls-files -z -- '*.cc' '*.h'
+
+.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean format format-check
 
 all: build
 
@@ -52,6 +62,18 @@ fuzz: sanitize-build
 
 demo: build
 	BUILD=$(BUILD) bash tools/demo.sh
+
+format: setup
+	$(CXX_FILES) | xargs -0 $(CLANG_FORMAT) -i --style=file
+
+# Names every file that differs from its formatted self, then fails once for all of them.
+format-check: setup
+	@$(CXX_FILES) | xargs -0 -n 1 sh -c '$(CLANG_FORMAT) --style=file "$$0" | cmp -s - "$$0" || echo "$$0"' \
+	  > $(BUILD).format-check.txt; \
+	if [ -s $(BUILD).format-check.txt ]; then \
+	  echo "format-check: not formatted (run make format):"; sed 's/^/  /' $(BUILD).format-check.txt; \
+	  rm -f $(BUILD).format-check.txt; exit 1; \
+	fi; rm -f $(BUILD).format-check.txt; echo "format-check: every C++ file is formatted"
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)

@@ -6,12 +6,26 @@ namespace vigil::streamer {
 namespace v1 = vigil::v1;
 namespace {
 
-// The domain and wire enums are declared in the same order, offset where the wire format
-// reserves 0 for "unspecified"; these casts rely on that and are the only place that does.
-template <typename To, typename From>
-To castEnum(From value, int offset = 0) {
-  return static_cast<To>(static_cast<int>(value) + offset);
-}
+// Reads wire enum integers into domain values through streamer/enums.h. A value no row
+// knows reads as the enum's `shown_as`, and the first one is remembered: the engine's
+// inputs are then refused, the alert stream shown safely.
+class EnumReader {
+ public:
+  template <typename Domain>
+  Domain read(int wire, std::string_view field) {
+    if (const auto value = fromWire<Domain>(wire)) return *value;
+    if (unknown_.empty()) {
+      unknown_ = "unknown " + std::string(EnumTable<Domain>::what) + " " + std::to_string(wire) + " (field " +
+                 std::string(field) + ")";
+    }
+    return EnumTable<Domain>::shown_as;
+  }
+  bool allKnown() const { return unknown_.empty(); }
+  const std::string& unknown() const { return unknown_; }
+
+ private:
+  std::string unknown_;
+};
 
 template <typename Message>
 bool parse(std::string_view payload, Message& message) {
@@ -25,6 +39,65 @@ Decoded<T> refuse(std::string reason) {
   return decoded;
 }
 
+core::VitalsFrame convert(const v1::VitalsFrame& message, EnumReader& enums) {
+  core::VitalsFrame frame{message.patient_id(), message.unit(), message.device_id(), message.sequence(),
+                          core::fromMillis(message.source_time_ms()), {}};
+  frame.measurements.reserve(static_cast<std::size_t>(message.measurements_size()));
+  for (const auto& m : message.measurements()) {
+    frame.measurements.push_back({m.code(), m.value(), m.unit(), enums.read<core::Quality>(m.quality(), "quality")});
+  }
+  return frame;
+}
+
+core::PumpStatus convert(const v1::PumpStatus& message, EnumReader& enums) {
+  core::PumpStatus status;
+  status.patient_id = message.patient_id();
+  status.unit = message.unit();
+  status.device_id = message.device_id();
+  status.sequence = message.sequence();
+  status.time = core::fromMillis(message.source_time_ms());
+  status.drug = message.drug();
+  status.concentration_mg_per_ml = message.concentration_mg_per_ml();
+  status.rate_ml_per_h = message.rate_ml_per_h();
+  status.dose_rate_mg_per_kg_per_h = message.dose_rate_mg_per_kg_per_h();
+  status.patient_weight_kg = message.patient_weight_kg();
+  status.state = enums.read<core::PumpState>(message.state(), "state");
+  status.volume_infused_ml = message.volume_infused_ml();
+  return status;
+}
+
+core::ClinicalEvent convert(const v1::ClinicalEvent& message, EnumReader& enums) {
+  core::ClinicalEvent event;
+  event.patient_id = message.patient_id();
+  event.unit = message.unit();
+  event.source_id = message.source_id();
+  event.sequence = message.sequence();
+  event.time = core::fromMillis(message.source_time_ms());
+  event.kind = enums.read<core::ClinicalEventKind>(message.kind(), "kind");
+  event.rass_score = message.rass_score();
+  event.severity = enums.read<core::Severity>(message.severity(), "severity");
+  event.entered_by = message.entered_by();
+  event.note = message.note();
+  event.acvpu = enums.read<core::Acvpu>(message.acvpu(), "acvpu");
+  event.oxygen_l_per_min = message.oxygen_l_per_min();
+  event.enabled = message.enabled();
+  return event;
+}
+
+template <typename T, typename Message>
+Decoded<T> checked(const Message& message) {
+  EnumReader enums;
+  auto value = convert(message, enums);
+  if (!enums.allKnown()) {
+    auto refused = refuse<T>(enums.unknown());
+    refused.unknown_enum = true;
+    return refused;
+  }
+  Decoded<T> decoded;
+  decoded.value = std::move(value);
+  return decoded;
+}
+
 // Messages the core keys on a patient must name one; everything else about identity is
 // the ingest layer's business (sequence numbers, units).
 template <typename T, typename Message>
@@ -32,10 +105,20 @@ Decoded<T> decodeWithPatient(std::string_view payload, std::string_view what) {
   Message message;
   if (!parse(payload, message)) return refuse<T>("undecodable " + std::string(what) + " payload");
   if (message.patient_id().empty()) return refuse<T>(std::string(what) + " without patient_id");
-  return Decoded<T>{fromProto(message), {}, 0};
+  auto decoded = checked<T>(message);
+  if (!decoded.ok()) decoded.error = std::string(what) + ": " + decoded.error;
+  return decoded;
 }
 
 }  // namespace
+
+Decoded<core::VitalsFrame> checkedFromProto(const v1::VitalsFrame& message) {
+  return checked<core::VitalsFrame>(message);
+}
+Decoded<core::PumpStatus> checkedFromProto(const v1::PumpStatus& message) { return checked<core::PumpStatus>(message); }
+Decoded<core::ClinicalEvent> checkedFromProto(const v1::ClinicalEvent& message) {
+  return checked<core::ClinicalEvent>(message);
+}
 
 Decoded<core::VitalsFrame> decodeVitals(std::string_view payload) {
   auto decoded = decodeWithPatient<core::VitalsFrame, v1::VitalsFrame>(payload, "vitals frame");
@@ -63,51 +146,6 @@ Decoded<core::ClinicalEvent> decodeClinicalEvent(std::string_view payload) {
   return decodeWithPatient<core::ClinicalEvent, v1::ClinicalEvent>(payload, "clinical event");
 }
 
-core::VitalsFrame fromProto(const v1::VitalsFrame& message) {
-  core::VitalsFrame frame{message.patient_id(), message.unit(), message.device_id(), message.sequence(),
-                          core::fromMillis(message.source_time_ms()), {}};
-  frame.measurements.reserve(static_cast<std::size_t>(message.measurements_size()));
-  for (const auto& m : message.measurements()) {
-    frame.measurements.push_back({m.code(), m.value(), m.unit(), castEnum<core::Quality>(m.quality())});
-  }
-  return frame;
-}
-
-core::PumpStatus fromProto(const v1::PumpStatus& message) {
-  core::PumpStatus status;
-  status.patient_id = message.patient_id();
-  status.unit = message.unit();
-  status.device_id = message.device_id();
-  status.sequence = message.sequence();
-  status.time = core::fromMillis(message.source_time_ms());
-  status.drug = message.drug();
-  status.concentration_mg_per_ml = message.concentration_mg_per_ml();
-  status.rate_ml_per_h = message.rate_ml_per_h();
-  status.dose_rate_mg_per_kg_per_h = message.dose_rate_mg_per_kg_per_h();
-  status.patient_weight_kg = message.patient_weight_kg();
-  status.state = castEnum<core::PumpState>(message.state());
-  status.volume_infused_ml = message.volume_infused_ml();
-  return status;
-}
-
-core::ClinicalEvent fromProto(const v1::ClinicalEvent& message) {
-  core::ClinicalEvent event;
-  event.patient_id = message.patient_id();
-  event.unit = message.unit();
-  event.source_id = message.source_id();
-  event.sequence = message.sequence();
-  event.time = core::fromMillis(message.source_time_ms());
-  event.kind = castEnum<core::ClinicalEventKind>(message.kind());
-  event.rass_score = message.rass_score();
-  event.severity = castEnum<core::Severity>(message.severity());
-  event.entered_by = message.entered_by();
-  event.note = message.note();
-  event.acvpu = castEnum<core::Acvpu>(message.acvpu());
-  event.oxygen_l_per_min = message.oxygen_l_per_min();
-  event.enabled = message.enabled();
-  return event;
-}
-
 v1::VitalsFrame toProto(const core::VitalsFrame& frame) {
   v1::VitalsFrame message;
   message.set_patient_id(frame.patient_id);
@@ -120,7 +158,7 @@ v1::VitalsFrame toProto(const core::VitalsFrame& frame) {
     out->set_code(m.code);
     out->set_value(m.value);
     out->set_unit(m.unit);
-    out->set_quality(castEnum<v1::MeasurementQuality>(m.quality));
+    out->set_quality(toWire(m.quality));
   }
   return message;
 }
@@ -137,7 +175,7 @@ v1::PumpStatus toProto(const core::PumpStatus& status) {
   message.set_rate_ml_per_h(status.rate_ml_per_h);
   message.set_dose_rate_mg_per_kg_per_h(status.dose_rate_mg_per_kg_per_h);
   message.set_patient_weight_kg(status.patient_weight_kg);
-  message.set_state(castEnum<v1::PumpState>(status.state));
+  message.set_state(toWire(status.state));
   message.set_volume_infused_ml(status.volume_infused_ml);
   return message;
 }
@@ -149,23 +187,18 @@ v1::ClinicalEvent toProto(const core::ClinicalEvent& event) {
   message.set_source_id(event.source_id);
   message.set_sequence(event.sequence);
   message.set_source_time_ms(core::toMillis(event.time));
-  message.set_kind(castEnum<v1::ClinicalEventKind>(event.kind));
+  message.set_kind(toWire(event.kind));
   message.set_rass_score(event.rass_score);
-  message.set_severity(castEnum<v1::Severity>(event.severity));
+  message.set_severity(toWire(event.severity));
   message.set_entered_by(event.entered_by);
   message.set_note(event.note);
-  message.set_acvpu(castEnum<v1::Acvpu>(event.acvpu));
+  message.set_acvpu(toWire(event.acvpu));
   message.set_oxygen_l_per_min(event.oxygen_l_per_min);
   message.set_enabled(event.enabled);
   return message;
 }
 
 namespace {
-
-// Wire kind reserves 0 for "unspecified"; the domain starts at Physiological.
-constexpr int kKindOffset = 1;
-// Wire phase reserves 0 for "unspecified"; the domain starts at Start.
-constexpr int kPhaseOffset = 1;
 
 v1::DoseContext toProto(const core::DoseContext& dose) {
   v1::DoseContext message;
@@ -219,16 +252,20 @@ core::Trigger fromProto(const v1::Trigger& message) {
 
 v1::Advice toProto(const core::Advice& advice) {
   v1::Advice message;
-  message.set_action(castEnum<v1::AdviceAction>(advice.action));
+  message.set_action(toWire(advice.action));
   message.set_target_rate_mg_per_kg_per_h(advice.target_rate_mg_per_kg_per_h);
   message.set_target_rate_ml_per_h(advice.target_rate_ml_per_h);
   message.set_reason(advice.reason);
   return message;
 }
 
+// An advice this station cannot name is still shown, by its reason, rather than dropped.
 core::Advice fromProto(const v1::Advice& message) {
-  return core::Advice{castEnum<core::AdviceAction>(message.action()), message.target_rate_mg_per_kg_per_h(),
+  EnumReader enums;
+  core::Advice advice{enums.read<core::AdviceAction>(message.action(), "advice"), message.target_rate_mg_per_kg_per_h(),
                       message.target_rate_ml_per_h(), message.reason()};
+  if (!enums.allKnown()) advice.reason = "(unknown advice " + std::to_string(message.action()) + ") " + advice.reason;
+  return advice;
 }
 
 v1::News2SubScore toProto(const core::News2SubScore& sub_score) {
@@ -253,11 +290,11 @@ v1::AlarmEvent toProto(const core::AlarmEvent& event) {
   message.set_unit(event.unit);
   message.set_condition(event.condition);
   message.set_title(event.title);
-  message.set_kind(castEnum<v1::AlarmKind>(event.kind, kKindOffset));
-  message.set_priority(castEnum<v1::Priority>(event.priority));
-  message.set_phase(castEnum<v1::AlarmPhase>(event.phase, kPhaseOffset));
-  message.set_state(castEnum<v1::AlarmState>(event.state));
-  message.set_inactivation(castEnum<v1::InactivationState>(event.inactivation));
+  message.set_kind(toWire(event.kind));
+  message.set_priority(toWire(event.priority));
+  message.set_phase(toWire(event.phase));
+  message.set_state(toWire(event.state));
+  message.set_inactivation(toWire(event.inactivation));
   message.set_event_time_ms(core::toMillis(event.event_time));
   message.set_start_time_ms(core::toMillis(event.start_time));
   *message.mutable_trigger() = toProto(event.trigger);
@@ -269,17 +306,18 @@ v1::AlarmEvent toProto(const core::AlarmEvent& event) {
 }
 
 core::AlarmEvent fromProto(const v1::AlarmEvent& message) {
+  EnumReader enums;  // unknown values read as shown_as: a station never hides an alarm
   core::AlarmEvent event;
   event.alert_id = message.alert_id();
   event.patient_id = message.patient_id();
   event.unit = message.unit();
   event.condition = message.condition();
   event.title = message.title();
-  event.kind = castEnum<core::AlarmKind>(message.kind(), -kKindOffset);
-  event.priority = castEnum<core::Priority>(message.priority());
-  event.phase = castEnum<core::Phase>(message.phase(), -kPhaseOffset);
-  event.state = castEnum<core::AlarmState>(message.state());
-  event.inactivation = castEnum<core::Inactivation>(message.inactivation());
+  event.kind = enums.read<core::AlarmKind>(message.kind(), "kind");
+  event.priority = enums.read<core::Priority>(message.priority(), "priority");
+  event.phase = enums.read<core::Phase>(message.phase(), "phase");
+  event.state = enums.read<core::AlarmState>(message.state(), "state");
+  event.inactivation = enums.read<core::Inactivation>(message.inactivation(), "inactivation");
   event.event_time = core::fromMillis(message.event_time_ms());
   event.start_time = core::fromMillis(message.start_time_ms());
   event.trigger = fromProto(message.trigger());
@@ -297,7 +335,7 @@ v1::AdviceEvent toProto(const core::AdviceEvent& event) {
   message.set_unit(event.unit);
   message.set_event_time_ms(core::toMillis(event.event_time));
   *message.mutable_advice() = toProto(event.advice);
-  message.set_previous_action(castEnum<v1::AdviceAction>(event.previous_action));
+  message.set_previous_action(toWire(event.previous_action));
   message.set_condition(event.condition);
   message.set_alert_id(event.alert_id);
   *message.mutable_trigger() = toProto(event.trigger);
@@ -306,13 +344,14 @@ v1::AdviceEvent toProto(const core::AdviceEvent& event) {
 }
 
 core::AdviceEvent fromProto(const v1::AdviceEvent& message) {
+  EnumReader enums;
   core::AdviceEvent event;
   event.advice_id = message.advice_id();
   event.patient_id = message.patient_id();
   event.unit = message.unit();
   event.event_time = core::fromMillis(message.event_time_ms());
   event.advice = fromProto(message.advice());
-  event.previous_action = castEnum<core::AdviceAction>(message.previous_action());
+  event.previous_action = enums.read<core::AdviceAction>(message.previous_action(), "previous_action");
   event.condition = message.condition();
   event.alert_id = message.alert_id();
   event.trigger = fromProto(message.trigger());
@@ -323,8 +362,7 @@ core::AdviceEvent fromProto(const v1::AdviceEvent& message) {
 v1::News2 toProto(const core::News2& news2) {
   v1::News2 message;
   message.set_total(news2.total);
-  // Wire bands are declared in the domain's order (UNKNOWN = 0 on both sides).
-  message.set_band(castEnum<v1::News2Band>(news2.band));
+  message.set_band(toWire(news2.band));
   message.set_any_single_three(news2.any_single_three);
   message.set_spo2_scale(news2.spo2_scale);
   for (const auto& sub_score : news2.sub_scores) *message.add_sub_scores() = toProto(sub_score);
@@ -332,9 +370,10 @@ v1::News2 toProto(const core::News2& news2) {
 }
 
 core::News2 fromProto(const v1::News2& message) {
+  EnumReader enums;
   core::News2 news2;
   news2.total = message.total();
-  news2.band = castEnum<core::News2Band>(message.band());
+  news2.band = enums.read<core::News2Band>(message.band(), "band");
   news2.any_single_three = message.any_single_three();
   // 0 is proto3's "not set": an engine that sent no NEWS2 scored nothing on any scale.
   news2.spo2_scale = message.spo2_scale() == 0 ? 1 : message.spo2_scale();
@@ -395,51 +434,6 @@ core::PatientStatus fromProto(const v1::PatientStatus& message) {
   status.advice = fromProto(message.advice());
   status.active_alarms = message.active_alarms();
   return status;
-}
-
-std::string_view priorityName(core::Priority priority) {
-  switch (priority) {
-    case core::Priority::High: return "HIGH";
-    case core::Priority::Medium: return "MEDIUM";
-    case core::Priority::Low: return "LOW";
-    case core::Priority::None: return "NONE";
-  }
-  return "?";
-}
-
-std::string_view adviceName(core::AdviceAction action) {
-  switch (action) {
-    case core::AdviceAction::None: return "NONE";
-    case core::AdviceAction::Hold: return "HOLD";
-    case core::AdviceAction::Reduce: return "REDUCE";
-    case core::AdviceAction::Pause: return "PAUSE";
-    case core::AdviceAction::StopAndCall: return "STOP_AND_CALL";
-    case core::AdviceAction::ResumePossible: return "RESUME_POSSIBLE";
-  }
-  return "?";
-}
-
-std::string_view phaseName(core::Phase phase) {
-  switch (phase) {
-    case core::Phase::Start: return "START";
-    case core::Phase::Update: return "UPDATE";
-    case core::Phase::Escalate: return "ESCALATE";
-    case core::Phase::DeEscalate: return "DE_ESCALATE";
-    case core::Phase::End: return "END";
-  }
-  return "?";
-}
-
-std::string_view news2BandName(core::News2Band band) {
-  switch (band) {
-    case core::News2Band::Unknown: return "UNKNOWN";
-    case core::News2Band::Zero: return "ZERO";
-    case core::News2Band::Low: return "LOW";
-    case core::News2Band::LowMedium: return "LOW_MEDIUM";
-    case core::News2Band::Medium: return "MEDIUM";
-    case core::News2Band::High: return "HIGH";
-  }
-  return "?";
 }
 
 }  // namespace vigil::streamer

@@ -8,6 +8,8 @@
 #include <string_view>
 
 #include "alarms/core/domain.h"
+#include "alarms/core/result.h"
+#include "streamer/enums.h"
 #include "alerts.pb.h"
 #include "vitals.pb.h"
 
@@ -16,20 +18,27 @@ namespace vigil::streamer {
 // A decoded value, or why there is none. `dropped` counts parts of an otherwise good
 // message that were left out (a non-finite measurement), with the last reason.
 template <typename T>
-struct Decoded {
-  std::optional<T> value;
-  std::string error;
+struct [[nodiscard]] Decoded : core::Result<T> {
   int dropped = 0;
-  bool ok() const { return value.has_value(); }
+  // An enum value no row of streamer/enums.h knows: the message was refused for it.
+  bool unknown_enum = false;
 };
 
+// The engine's inputs. Every enum is checked against streamer/enums.h: a value the table
+// does not know refuses the whole message (unknown_enum), with the field and value in the
+// error. The engine never sees a value outside its enums.
 Decoded<core::VitalsFrame> decodeVitals(std::string_view payload);
 Decoded<core::PumpStatus> decodePumpStatus(std::string_view payload);
 Decoded<core::ClinicalEvent> decodeClinicalEvent(std::string_view payload);
+// The same checks on a message already parsed (a clinical event inside a control request).
+Decoded<core::VitalsFrame> checkedFromProto(const vigil::v1::VitalsFrame& message);
+Decoded<core::PumpStatus> checkedFromProto(const vigil::v1::PumpStatus& message);
+Decoded<core::ClinicalEvent> checkedFromProto(const vigil::v1::ClinicalEvent& message);
 
-core::VitalsFrame fromProto(const vigil::v1::VitalsFrame& message);
-core::PumpStatus fromProto(const vigil::v1::PumpStatus& message);
-core::ClinicalEvent fromProto(const vigil::v1::ClinicalEvent& message);
+// The alert stream, for stations: nothing is refused, because a station must never hide
+// an alarm. An enum value the table does not know reads as its `shown_as` (an unknown
+// priority as HIGH, an unknown state as ACTIVE); an unknown advice keeps its number in the
+// reason so the nurse still reads what the engine meant.
 core::AlarmEvent fromProto(const vigil::v1::AlarmEvent& message);
 core::AdviceEvent fromProto(const vigil::v1::AdviceEvent& message);
 core::PatientStatus fromProto(const vigil::v1::PatientStatus& message);
@@ -48,11 +57,6 @@ vigil::v1::News2 toProto(const core::News2& news2);
 vigil::v1::LatestValue toProto(const core::LatestValue& value);
 vigil::v1::BaselineEntry toProto(const core::BaselineEntry& baseline);
 
-// Readable names, for consoles and logs ("HIGH", "PAUSE", "START").
-std::string_view priorityName(core::Priority priority);
-std::string_view adviceName(core::AdviceAction action);
-std::string_view phaseName(core::Phase phase);
-// "UNKNOWN", "ZERO", "LOW", "LOW_MEDIUM", "MEDIUM", "HIGH" (RCP 2017 clinical risk).
-std::string_view news2BandName(core::News2Band band);
+// Names of enum values ("HIGH", "PAUSE", "START"): streamer/enums.h, nameOf().
 
 }  // namespace vigil::streamer

@@ -14,6 +14,8 @@
 
 #include <zmq.hpp>
 
+#include "alarms/core/result.h"
+
 namespace vigil::streamer {
 
 inline constexpr std::size_t kCurveKeyBytes = 32;
@@ -24,11 +26,7 @@ inline constexpr std::size_t kFingerprintChars = 8;
 
 // A value read from a file or flag, or why there is none.
 template <typename T>
-struct Loaded {
-  std::optional<T> value;
-  std::string error;
-  bool ok() const { return value.has_value(); }
-};
+using Loaded = core::Result<T>;
 
 // Z85 text of binary bytes (a multiple of 4 long); "" otherwise.
 std::string z85Encode(std::string_view binary);

@@ -4,12 +4,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config ccache
   libzmq3-dev cppzmq-dev
   libprotobuf-dev protobuf-compiler
   libboost1.74-dev libboost-program-options1.74-dev
   libsqlite3-dev zlib1g-dev
   clang libclang-rt-14-dev  # libFuzzer targets and the sanitizer runtime
+  clang-format-14 clang-tidy-14  # make format / format-check, .clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 

@@ -7,6 +7,11 @@
 // expiry, hold times, resume) are deadlines: a call at time T first runs, in time order,
 // every deadline before T, each stamped with its own due time; an input at exactly a
 // deadline is applied before it.
+//
+// Inside, each concern is a part with its own per-patient state (engine_patient.h says
+// what a part is): limit_rules.h, technical_watch.h, entry_rules.h, dose_pace.h,
+// news2_triggers.h, advice_resume.h. The engine routes each input to the parts (engine.cc),
+// keeps one schedule over all their deadlines (deadlines.h) and settles the alarm board.
 #pragma once
 
 #include <functional>
@@ -24,6 +29,10 @@
 #include "alarms/core/protocol.h"
 
 namespace vigil::core {
+namespace engine_detail {
+struct Parts;    // the protocol and the engine's parts (engine_parts.h)
+struct Patient;  // each part's state of one patient (engine_parts.h)
+}  // namespace engine_detail
 
 // What the engine refused or set aside, so that nothing is dropped silently.
 struct EngineCounters {
@@ -42,6 +51,26 @@ struct EngineCounters {
   std::uint64_t audio_pauses = 0;
   std::uint64_t audio_pauses_refused = 0;
   std::uint64_t news2_scores = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("vitals_frames", vitals_frames);
+    visit("pump_statuses", pump_statuses);
+    visit("clinical_events", clinical_events);
+    visit("clinical_events_refused", clinical_events_refused);
+    visit("measurements_evaluated", measurements_evaluated);
+    visit("measurements_unknown_code", measurements_unknown_code);
+    visit("measurements_quality_gated", measurements_quality_gated);
+    visit("pump_statuses_other_drug", pump_statuses_other_drug);
+    visit("sequence_gaps", sequence_gaps);
+    visit("frames_missing", frames_missing);
+    visit("acknowledgements", acknowledgements);
+    visit("acknowledgements_refused", acknowledgements_refused);
+    visit("audio_pauses", audio_pauses);
+    visit("audio_pauses_refused", audio_pauses_refused);
+    visit("news2_scores", news2_scores);
+  }
 };
 
 struct AcknowledgeResult {
@@ -85,74 +114,59 @@ class Engine {
   PatientStatuses statuses() const;
   std::size_t activeAlarmCount() const { return alarm_index_.size(); }
   TimePoint now() const { return now_; }
-  const Protocol& protocol() const { return protocol_; }
+  const Protocol& protocol() const;
   const EngineCounters& counters() const { return counters_; }
   std::optional<BaselineValue> baseline(std::string_view patient_id, Metric metric) const;
   std::optional<DoseContext> doseContext(std::string_view patient_id) const;
   std::optional<News2Inputs> news2Inputs(std::string_view patient_id) const;
+  // Runs of a deadline that did not move it on (deadlines.h): each is retried a millisecond
+  // later so that the engine never stalls, and counted here; the tests require none.
+  std::uint64_t stalledDeadlines() const { return stalled_deadlines_; }
 
  private:
-  struct Patient;
-  struct Sample;
+  using Patient = engine_detail::Patient;
 
-  Patient& patient(const std::string& patient_id, const std::string& unit);
+  // An input as the one wrapper of every input sees it.
+  struct Arrival {
+    TimePoint time;
+    std::string_view patient_id;
+    std::string_view unit;
+    bool admitted;          // false: refused or set aside (and counted): only the deadlines before it run
+    bool publishes_status;  // the status at the status interval
+  };
+  // Runs the deadlines before the input, then (if admitted) `react(patient, out)`, settled.
+  template <class React>
+  Outputs accept(const Arrival& arrival, React&& react);
+
+  Patient& patient(std::string_view patient_id, std::string_view unit);
   Patient* findPatient(std::string_view patient_id) const;
 
-  // Deadlines.
+  // Admission (counted) and routing of each input to the parts, in their order.
+  bool admit(const PumpStatus& status);
+  bool admit(const ClinicalEvent& event);
+  void reactToVitals(Patient& p, const VitalsFrame& frame, Outputs& out);
+  bool reactToMeasurement(Patient& p, const Measurement& measurement, TimePoint time, Outputs& out);
+  void reactToPump(Patient& p, const PumpStatus& status, Outputs& out);
+  void reactToEntry(Patient& p, const ClinicalEvent& event, Outputs& out);
+  void rescoreNews2(Patient& p, TimePoint time, Outputs& out);
+
+  // The schedule: every patient by its next deadline, over all its parts.
   void runDeadlines(TimePoint before, Outputs& out);
   void runPatientDeadlines(Patient& p, TimePoint due, Outputs& out);
-  std::optional<TimePoint> nextDue(const Patient& p) const;
   void reschedule(Patient& p);
   // After any change to a patient: index the events, update advice, reschedule.
   void settle(Patient& p, TimePoint time, Outputs& out, std::size_t first_alarm);
-
-  // Limit rules (rows 1-14, 18, 19).
-  void evaluate(Patient& p, const Sample& sample, Outputs& out);
-  void evaluateRule(Patient& p, std::size_t rule_index, std::size_t slot, const Sample& sample, Outputs& out);
-  void raiseRule(Patient& p, std::size_t rule_index, TimePoint time, TimePoint onset, Trigger trigger, Outputs& out);
-  void runRuleDelays(Patient& p, TimePoint due, Outputs& out);
-
-  bool noteLatest(Patient& p, const Sample& sample);
-
-  // Technical conditions.
-  void noteVitalsArrived(Patient& p, const VitalsFrame& frame, Outputs& out);
-  void notePumpArrived(Patient& p, TimePoint time, Outputs& out);
-  void noteMeasurementQuality(Patient& p, Metric metric, const Measurement& m, TimePoint time, Outputs& out);
-  void runTechnicalDeadlines(Patient& p, TimePoint due, Outputs& out);
-  void raiseMonitoringLost(Patient& p, int level, TimePoint time, Outputs& out);
-  Duration staleLimit(const Patient& p) const;
-  std::optional<TimePoint> monitoringReference(const Patient& p) const;
-  Duration sensorOffDelay(Metric metric) const;
-
-  // Clinical events (rows 15-17), dose rules (20, 21), NEWS2 (22).
-  void applyEventRule(Patient& p, std::size_t rule_index, const ClinicalEvent& event, Outputs& out);
-  void evaluateSessionDose(Patient& p, TimePoint time, Outputs& out);
-  void checkTitrationPace(Patient& p, const std::optional<RateIncrease>& previous, TimePoint time, Outputs& out);
-  void evaluateNews2(Patient& p, const News2& score, TimePoint time, Outputs& out);
-  void rescoreNews2(Patient& p, TimePoint time, Outputs& out);
-
-  // Advice and status.
-  Advice adviceFor(AdviceAction action, const DoseContext& dose, const DoseTracker& tracker,
-                   const std::string& title) const;
-  void raiseCondition(Patient& p, std::string condition, const ConditionLevel& level, AlarmKind kind,
-                      bool dose_attributable, TimePoint time, TimePoint onset, Trigger trigger, Outputs& out,
-                      bool fresh_occurrence = false);
-  void noteStability(Patient& p, const Sample& sample);
-  void rememberResumeTarget(Patient& p, const Advice& driving);
-  Advice adviceAfterResolution(Patient& p, TimePoint time);
-  void updateAdvice(Patient& p, TimePoint time, Outputs& out);
   void publishStatus(Patient& p, TimePoint time, Outputs& out, bool force);
 
   void touch(TimePoint time);
 
-  Protocol protocol_;
-  std::unique_ptr<PkCoefficients> pk_;  // heap: patients point at it, and the engine may move
-  std::vector<std::vector<std::size_t>> rules_by_metric_;
+  std::unique_ptr<engine_detail::Parts> parts_;  // heap: parts and patients point into it, and the engine may move
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients_;
   std::map<std::string, std::string, std::less<>> alarm_index_;  // alert id -> patient id
   std::set<std::pair<TimePoint, std::string>> schedule_;           // (next deadline, patient id)
   TimePoint now_{};
   EngineCounters counters_;
+  std::uint64_t stalled_deadlines_ = 0;
 };
 
 }  // namespace vigil::core

@@ -121,6 +121,30 @@ struct IngestGuardCounters {
   std::uint64_t measurements_converted = 0;
   std::uint64_t sources_forgotten = 0;
 
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("accepted", accepted);
+    visit("new_sources", new_sources);
+    visit("unnumbered", unnumbered);
+    visit("duplicates", duplicates);
+    visit("sequence_gaps", sequence_gaps);
+    visit("frames_missing", frames_missing);
+    visit("unestablished_gaps", unestablished_gaps);
+    visit("restarts", restarts);
+    visit("sequence_leaps_in_place", sequence_leaps_in_place);
+    visit("missing_time", missing_time);
+    visit("future_time", future_time);
+    visit("backwards_time", backwards_time);
+    visit("stream_jumps_confirmed", stream_jumps_confirmed);
+    visit("impossible_pump_status", impossible_pump_status);
+    visit("impossible_clinical_event", impossible_clinical_event);
+    visit("measurements_out_of_range", measurements_out_of_range);
+    visit("measurements_unit_mismatch", measurements_unit_mismatch);
+    visit("measurements_converted", measurements_converted);
+    visit("sources_forgotten", sources_forgotten);
+  }
+
   // Every message refused whole, whatever the reason.
   std::uint64_t refused() const;
 };

@@ -1,10 +1,9 @@
 #include "alarms/service/engine_options.h"
 
-#include <sstream>
-
 #include <boost/program_options.hpp>
 
 #include "alarms/service/journal_history.h"
+#include "streamer/command_line.h"
 
 namespace vigil::service {
 namespace po = boost::program_options;
@@ -98,17 +97,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
 }  // namespace
 
 ParsedEngineOptions parseEngineOptions(int argc, const char* const* argv) {
-  ParsedEngineOptions parsed;
   po::options_description described("vigil-engine options");
-  try {
-    parsed.options = parseOrThrow(argc, argv, described);
-  } catch (const po::error& error) {
-    parsed.error = error.what();
-  }
-  std::ostringstream help;
-  help << described;
-  parsed.help = help.str();
-  return parsed;
+  return streamer::parseWithHelp<ParsedEngineOptions>(described, [&] { return parseOrThrow(argc, argv, described); });
 }
 
 std::string bindRefusal(const EngineOptions& options) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "alarms/core/result.h"
 #include "alarms/service/engine_service.h"
 #include "streamer/security.h"
 
@@ -26,9 +27,7 @@ struct EngineOptions {
   bool help = false;
 };
 
-struct ParsedEngineOptions {
-  std::optional<EngineOptions> options;  // nullopt: `error` says why
-  std::string error;
+struct [[nodiscard]] ParsedEngineOptions : core::Result<EngineOptions> {
   std::string help;  // the flags, for --help and for the user after an error
 };
 

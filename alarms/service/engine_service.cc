@@ -222,9 +222,14 @@ v1::ControlReply EngineService::audioPause(const v1::ControlRequest& request,
 // clock: in a replay the engine's time is the data's, and an entry belongs to "now" there.
 v1::ControlReply EngineService::enterClinicalEvent(const v1::ControlRequest& request,
                                                    const std::optional<std::string>& authenticated) {
-  auto event = streamer::fromProto(request.clinical_event());
-  const auto station = acknowledgerName(authenticated, event.source_id);
+  auto decoded = streamer::checkedFromProto(request.clinical_event());
+  const auto station = acknowledgerName(authenticated, request.clinical_event().source_id());
   const auto before = engine_.now();
+  if (!decoded.ok()) {
+    ++counters_.control_malformed;
+    return applyControl(request, station, before, false, "clinical event: " + decoded.error, {});
+  }
+  auto& event = *decoded.value;
   if (event.patient_id.empty() || event.unit.empty() || event.kind == core::ClinicalEventKind::Unspecified) {
     ++counters_.control_malformed;
     return applyControl(request, station, before, false, "a clinical event needs a patient, a unit and a kind", {});
@@ -317,19 +322,11 @@ void EngineService::heartbeat() {
 v1::Stats EngineService::stats() const {
   StatsBuilder builder(epoch_, clock_.now());
   const auto visit = builder.visitor();
-  const auto& c = counters_;
-  visit("service.control_requests", c.control_requests);
-  visit("service.control_malformed", c.control_malformed);
-  visit("service.alert_events_published", c.alert_events_published);
-  visit("service.alert_events_not_queued", c.alert_events_not_queued);
-  visit("service.heartbeats", c.heartbeats);
-  visit("service.station_subscriptions", c.station_subscriptions);
-  visit("service.stats_published", c.stats_published);
-  visit("service.stats_requests", c.stats_requests);
+  core::visitPrefixed(counters_, "service.", visit);
   pipeline_.visitCounters(visit);
-  visitEngineCounters(engine_.counters(), visit);
-  if (journal_) visitJournalCounters(journal_->counters(), visit);
-  if (const auto* zap = zapCounters()) visitZapCounters(*zap, visit);
+  core::visitPrefixed(engine_.counters(), "engine.", visit);
+  if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);
+  if (const auto* zap = zapCounters()) core::visitPrefixed(*zap, "zap.", visit);
   return builder.take();
 }
 

@@ -16,7 +16,7 @@
 #include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_rows.h"
-#include "alarms/service/socket_reader.h"
+#include "streamer/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -24,6 +24,7 @@
 #include "streamer/zmq_io.h"
 
 namespace vigil::service {
+using streamer::SocketReader;  // shared with every consumer that reads sockets on an Asio loop
 
 enum class ClockMode {
   Wall,    // live: the wall clock advances the core
@@ -55,6 +56,19 @@ struct ServiceCounters {
   std::uint64_t station_subscriptions = 0;
   std::uint64_t stats_published = 0;
   std::uint64_t stats_requests = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("control_requests", control_requests);
+    visit("control_malformed", control_malformed);
+    visit("alert_events_published", alert_events_published);
+    visit("alert_events_not_queued", alert_events_not_queued);
+    visit("heartbeats", heartbeats);
+    visit("station_subscriptions", station_subscriptions);
+    visit("stats_published", stats_published);
+    visit("stats_requests", stats_requests);
+  }
 };
 
 struct BoundEndpoints {

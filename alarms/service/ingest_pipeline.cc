@@ -1,5 +1,7 @@
 #include "alarms/service/ingest_pipeline.h"
 
+#include "alarms/core/counters.h"
+
 namespace vigil::service {
 using streamer::TopicKind;
 
@@ -70,6 +72,7 @@ template <typename Value, typename Feed>
 IngestResult IngestPipeline::admit(streamer::Decoded<Value> decoded, const streamer::Topic& topic,
                                    core::TimePoint receive_time, Feed feed) {
   counters_.non_finite_measurements += static_cast<std::uint64_t>(decoded.dropped);
+  if (decoded.unknown_enum) ++counters_.unknown_enum_values;
   if (!decoded.ok()) return stop(IngestOutcome::Undecodable, decoded.error);
   auto& value = *decoded.value;
   if (!addressedConsistently(value, topic)) {
@@ -111,18 +114,8 @@ IngestResult IngestPipeline::stop(IngestOutcome outcome, std::string error) {
 }
 
 void IngestPipeline::visitCounters(const core::CounterVisitor& visit) const {
-  const auto& c = counters_;
-  visit("ingest.messages", c.messages);
-  visit("ingest.accepted", c.accepted);
-  visit("ingest.malformed_multipart", c.malformed_multipart);
-  visit("ingest.unknown_topic", c.unknown_topic);
-  visit("ingest.undecodable", c.undecodable);
-  visit("ingest.address_mismatch", c.address_mismatch);
-  visit("ingest.refused_by_guard", c.refused_by_guard);
-  visit("ingest.non_finite_measurements", c.non_finite_measurements);
-  guard_.visitCounters([&visit](std::string_view name, std::uint64_t value) {
-    visit("guard." + std::string(name), value);
-  });
+  core::visitPrefixed(counters_, "ingest.", visit);
+  core::visitPrefixed(guard_.counters(), "guard.", visit);
 }
 
 }  // namespace vigil::service

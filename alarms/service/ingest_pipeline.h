@@ -56,6 +56,21 @@ struct IngestCounters {
   std::uint64_t address_mismatch = 0;
   std::uint64_t refused_by_guard = 0;
   std::uint64_t non_finite_measurements = 0;  // dropped by the decoder; the frame went on
+  std::uint64_t unknown_enum_values = 0;      // of the undecodable: an enum value streamer/enums.h does not know
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("messages", messages);
+    visit("accepted", accepted);
+    visit("malformed_multipart", malformed_multipart);
+    visit("unknown_topic", unknown_topic);
+    visit("undecodable", undecodable);
+    visit("address_mismatch", address_mismatch);
+    visit("refused_by_guard", refused_by_guard);
+    visit("non_finite_measurements", non_finite_measurements);
+    visit("unknown_enum_values", unknown_enum_values);
+  }
 
   // Every message that did not reach the engine. messages == accepted + notAccepted().
   std::uint64_t notAccepted() const {

@@ -57,7 +57,7 @@ struct PumpSignature {
 };
 
 PumpSignature signatureOf(const core::PumpStatus& status) {
-  return {status.drug, std::string(pumpStateName(status.state)), status.rate_ml_per_h,
+  return {status.drug, std::string(streamer::nameOf(status.state)), status.rate_ml_per_h,
           status.dose_rate_mg_per_kg_per_h};
 }
 
@@ -172,11 +172,11 @@ class Journal::Writer {
     s.bind(++i, std::string_view(e.unit));
     s.bind(++i, std::string_view(e.condition));
     s.bind(++i, std::string_view(e.title));
-    s.bind(++i, alarmKindName(e.kind));
-    s.bind(++i, streamer::phaseName(e.phase));
-    s.bind(++i, alarmStateName(e.state));
-    s.bind(++i, inactivationName(e.inactivation));
-    s.bind(++i, streamer::priorityName(e.priority));
+    s.bind(++i, streamer::nameOf(e.kind));
+    s.bind(++i, streamer::nameOf(e.phase));
+    s.bind(++i, streamer::nameOf(e.state));
+    s.bind(++i, streamer::nameOf(e.inactivation));
+    s.bind(++i, streamer::nameOf(e.priority));
     s.bind(++i, ms(e.event_time));
     s.bind(++i, ms(e.start_time));
     s.bind(++i, std::string_view(e.trigger.metric));
@@ -185,7 +185,7 @@ class Journal::Writer {
     s.bind(++i, std::string_view(e.trigger.limit));
     s.bind(++i, e.trigger.limit_value);
     s.bind(++i, e.trigger.baseline);
-    s.bind(++i, streamer::adviceName(e.advice.action));
+    s.bind(++i, streamer::nameOf(e.advice.action));
     s.bind(++i, e.advice.target_rate_mg_per_kg_per_h);
     s.bind(++i, e.advice.target_rate_ml_per_h);
     s.bind(++i, std::string_view(e.advice.reason));
@@ -225,8 +225,8 @@ class Journal::Writer {
     s.bind(++i, std::string_view(e.patient_id));
     s.bind(++i, std::string_view(e.unit));
     s.bind(++i, ms(e.event_time));
-    s.bind(++i, streamer::adviceName(e.advice.action));
-    s.bind(++i, streamer::adviceName(e.previous_action));
+    s.bind(++i, streamer::nameOf(e.advice.action));
+    s.bind(++i, streamer::nameOf(e.previous_action));
     s.bind(++i, e.advice.target_rate_mg_per_kg_per_h);
     s.bind(++i, e.advice.target_rate_ml_per_h);
     s.bind(++i, std::string_view(e.advice.reason));
@@ -268,7 +268,7 @@ class Journal::Writer {
     s.bind(++i, std::string_view(p.device_id));
     s.bind(++i, ms(p.time));
     s.bind(++i, std::string_view(p.drug));
-    s.bind(++i, pumpStateName(p.state));
+    s.bind(++i, streamer::nameOf(p.state));
     s.bind(++i, p.rate_ml_per_h);
     s.bind(++i, p.dose_rate_mg_per_kg_per_h);
     s.bind(++i, p.concentration_mg_per_ml);

@@ -47,6 +47,20 @@ struct JournalCounters {
   std::uint64_t rows_dropped = 0;           // writer stuck longer than max_block
   std::uint64_t rows_failed = 0;            // SQLite refused the batch (disk full, I/O error)
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("rows_queued", rows_queued);
+    visit("queue_depth", queue_depth);
+    visit("rows_written", rows_written);
+    visit("transactions", transactions);
+    visit("queue_full_waits", queue_full_waits);
+    visit("queue_full_wait_us", queue_full_wait_us);
+    visit("rows_dropped", rows_dropped);
+    visit("rows_failed", rows_failed);
+    visit("pump_statuses_unchanged", pump_statuses_unchanged);
+  }
 };
 
 class Journal {

@@ -66,10 +66,6 @@ struct SessionRow {
 
 using JournalRow = std::variant<JournalInput, AlarmLogRow, AcknowledgementRow, AdviceLogRow, PumpLogRow, SessionRow>;
 
-// Readable names stored in the log's text columns.
-std::string_view alarmStateName(core::AlarmState state);
-std::string_view inactivationName(core::Inactivation inactivation);
-std::string_view alarmKindName(core::AlarmKind kind);
-std::string_view pumpStateName(core::PumpState state);
+// The log's text columns hold enum names from the one table, streamer/enums.h (nameOf).
 
 }  // namespace vigil::service

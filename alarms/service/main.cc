@@ -138,11 +138,11 @@ int printStats(const std::string& endpoint, std::chrono::milliseconds timeout, c
 
 int main(int argc, char** argv) {
   auto parsed = service::parseEngineOptions(argc, argv);
-  if (!parsed.options) {
+  if (!parsed.value) {
     std::cerr << "vigil-engine: " << parsed.error << " (see --help)\n";
     return kExitConfigError;
   }
-  auto& options = parsed.options;
+  auto& options = parsed.value;
   if (options->help) {
     std::cout << parsed.help;
     return 0;

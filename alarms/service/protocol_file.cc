@@ -37,7 +37,7 @@ std::string metricsText(const core::Rule& rule) {
 std::string seconds(core::Duration d) { return core::formatNumber(std::chrono::duration<double>(d).count()) + " s"; }
 
 std::string levelText(const core::ConditionLevel& level) {
-  return std::string(streamer::priorityName(level.priority)) + " " + std::string(streamer::adviceName(level.advice)) +
+  return std::string(streamer::nameOf(level.priority)) + " " + std::string(streamer::nameOf(level.advice)) +
          (level.latching ? " latching" : "");
 }
 
@@ -57,7 +57,7 @@ std::string eventRuleText(const core::EventRule& rule) {
 // Everything that is not a limit rule, one setting per line.
 std::string describeSettings(const core::Protocol& protocol) {
   const auto& system = protocol.alarm_system;
-  std::string out = "alarm system: latch from " + std::string(streamer::priorityName(system.latch_from_priority)) +
+  std::string out = "alarm system: latch from " + std::string(streamer::nameOf(system.latch_from_priority)) +
                     ", audio pause " + seconds(system.audio_pause) + ", escalation " + seconds(system.escalation) +
                     ", re-alarm " + seconds(system.realarm) + ", status every " + seconds(protocol.status_interval) +
                     "\n";
@@ -122,8 +122,8 @@ std::string describeProtocol(const core::Protocol& protocol) {
                              (rule.consecutive_readings > 1 ? " / " + std::to_string(rule.consecutive_readings) + " rdg" : "");
     std::snprintf(line, sizeof line, "%-28s %-25s %-24s %-13s %-7s %-14s %-5s %s\n", rule.id.c_str(),
                   metricsText(rule).c_str(), limitsText(rule).c_str(), persistence.c_str(),
-                  std::string(streamer::priorityName(rule.priority)).c_str(),
-                  std::string(streamer::adviceName(rule.advice)).c_str(), rule.latching ? "yes" : "no",
+                  std::string(streamer::nameOf(rule.priority)).c_str(),
+                  std::string(streamer::nameOf(rule.advice)).c_str(), rule.latching ? "yes" : "no",
                   rule.title.c_str());
     out += line;
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "alarms/core/counters.h"
 #include "alarms/core/engine.h"
 #include "alarms/core/ingest_guard.h"
 #include "alarms/service/journal.h"
@@ -12,12 +13,6 @@
 #include "alerts.pb.h"
 
 namespace vigil::service {
-
-// Every counter the core engine keeps, as "engine.<name>".
-void visitEngineCounters(const core::EngineCounters& counters, const core::CounterVisitor& visit);
-// The journal's writer ("journal.<name>") and the CURVE admissions ("zap.<name>").
-void visitJournalCounters(const JournalCounters& counters, const core::CounterVisitor& visit);
-void visitZapCounters(const ZapCounters& counters, const core::CounterVisitor& visit);
 
 // Collects named counters into a Stats message.
 class StatsBuilder {

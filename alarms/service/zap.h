@@ -86,6 +86,17 @@ struct ZapCounters {
   std::uint64_t rejected_control = 0;
   std::uint64_t rejected_unknown_domain = 0;
   std::uint64_t malformed = 0;
+
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("admitted", admitted);
+    visit("rejected_ingest", rejected_ingest);
+    visit("rejected_alerts", rejected_alerts);
+    visit("rejected_control", rejected_control);
+    visit("rejected_unknown_domain", rejected_unknown_domain);
+    visit("malformed", malformed);
+  }
   std::uint64_t rejected() const {
     return rejected_ingest + rejected_alerts + rejected_control + rejected_unknown_domain + malformed;
   }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "streamer/enums.h"
 #include "streamer/importers/codes.h"
 #include "streamer/importers/collector.h"
 #include "streamer/importers/importer.h"
@@ -26,11 +27,12 @@ std::optional<std::int64_t> parseCsvTime(std::string_view text) {
 std::optional<vigil::v1::MeasurementQuality> parseQuality(std::string_view text) {
   auto name = toUpper(trim(text));
   if (name.rfind("QUALITY_", 0) == 0) name = name.substr(8);
-  if (name.empty() || name == "VALID") return vigil::v1::QUALITY_VALID;
-  if (name == "QUESTIONABLE") return vigil::v1::QUALITY_QUESTIONABLE;
-  if (name == "ARTIFACT") return vigil::v1::QUALITY_ARTIFACT;
-  if (name == "SENSOR_OFF" || name == "SENSOROFF") return vigil::v1::QUALITY_SENSOR_OFF;
-  return std::nullopt;
+  if (name.empty()) return vigil::v1::QUALITY_VALID;
+  if (name == "SENSOROFF") name = "SENSOR_OFF";  // a spelling some exports use
+  // The names are the enum table's (streamer/enums.h), as in the journal and the console.
+  const auto quality = fromName<core::Quality>(name);
+  if (!quality) return std::nullopt;
+  return toWire(*quality);
 }
 
 std::string_view field(const std::vector<std::string>& fields, const ColumnMap& columns, Column column) {

@@ -124,19 +124,14 @@ std::span<const ScenarioKind> allScenarios() {
 }
 
 ScenarioList parseScenarioList(std::string_view comma_separated) {
-  ScenarioList list;
+  std::vector<ScenarioKind> kinds;
   while (true) {
     const auto comma = comma_separated.find(',');
     const auto name = comma_separated.substr(0, comma);
     const auto kind = parseScenario(name);
-    if (!kind) {
-      list.kinds.clear();
-      list.error = std::string(name);
-      if (list.error.empty()) list.error = "(empty name)";
-      return list;
-    }
-    list.kinds.push_back(*kind);
-    if (comma == std::string_view::npos) return list;
+    if (!kind) return ScenarioList::failure(name.empty() ? "(empty name)" : std::string(name));
+    kinds.push_back(*kind);
+    if (comma == std::string_view::npos) return ScenarioList{std::move(kinds), {}};
     comma_separated.remove_prefix(comma + 1);
   }
 }

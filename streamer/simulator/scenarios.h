@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "alarms/core/result.h"
+
 namespace vigil::streamer::sim {
 
 enum class ScenarioKind { Quiet, BpClimb, Desaturation, ProbeOff, Tachycardia };
@@ -20,11 +22,7 @@ std::optional<ScenarioKind> parseScenario(std::string_view name);
 // Every built-in scenario, in the order a ward is filled by default (round-robin).
 std::span<const ScenarioKind> allScenarios();
 // "a,b,c" with every name known, or the first unknown name in `error`.
-struct ScenarioList {
-  std::vector<ScenarioKind> kinds;
-  std::string error;
-  bool ok() const { return error.empty(); }
-};
+using ScenarioList = core::Result<std::vector<ScenarioKind>>;
 ScenarioList parseScenarioList(std::string_view comma_separated);
 
 // Resting values before any ketamine.

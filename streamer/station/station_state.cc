@@ -9,49 +9,12 @@ namespace vigil::streamer::station {
 namespace v1 = vigil::v1;
 namespace {
 
-bool hasPhase(const v1::AlarmEvent& event) {
-  return event.phase() != v1::PHASE_UNSPECIFIED && v1::AlarmPhase_IsValid(event.phase());
-}
+// An alarm event without a phase this station knows cannot say whether it starts or ends.
+bool hasPhase(const v1::AlarmEvent& event) { return fromWire<core::Phase>(event.phase()).has_value(); }
 
 // An ended condition stays shown only while it is latched (CLINICAL.md section 6).
 bool endsAlarm(const v1::AlarmEvent& event) {
   return event.phase() == v1::PHASE_END && event.state() != v1::STATE_LATCHED;
-}
-
-// A station must never hide an alarm because it does not understand one of its fields
-// (a newer engine): an unknown priority is shown as HIGH, unknown states as plainly
-// active and sounding.
-core::AlarmEvent alarmToDomain(const v1::AlarmEvent& event) {
-  v1::AlarmEvent known = event;
-  if (!v1::Priority_IsValid(known.priority())) known.set_priority(v1::PRIORITY_HIGH);
-  if (!v1::AlarmState_IsValid(known.state())) known.set_state(v1::STATE_ACTIVE);
-  if (!v1::InactivationState_IsValid(known.inactivation())) known.set_inactivation(v1::INACTIVATION_ENABLED);
-  if (!v1::AlarmKind_IsValid(known.kind()) || known.kind() == v1::KIND_UNSPECIFIED) {
-    known.set_kind(v1::KIND_PHYSIOLOGICAL);
-  }
-  if (!v1::AdviceAction_IsValid(known.advice().action())) known.mutable_advice()->set_action(v1::ADVICE_NONE);
-  return streamer::fromProto(known);
-}
-
-// An advice this station cannot name is still shown, by its reason, rather than dropped.
-void knownAdvice(v1::Advice& advice) {
-  if (v1::AdviceAction_IsValid(advice.action())) return;
-  advice.set_reason("(unknown advice " + std::to_string(advice.action()) + ") " + advice.reason());
-  advice.set_action(v1::ADVICE_NONE);
-}
-
-core::AdviceEvent adviceToDomain(const v1::AdviceEvent& event) {
-  v1::AdviceEvent known = event;
-  knownAdvice(*known.mutable_advice());
-  if (!v1::AdviceAction_IsValid(known.previous_action())) known.set_previous_action(v1::ADVICE_NONE);
-  return streamer::fromProto(known);
-}
-
-core::PatientStatus statusToDomain(const v1::PatientStatus& status) {
-  v1::PatientStatus known = status;
-  if (!v1::News2Band_IsValid(known.news2().band())) known.mutable_news2()->set_band(v1::NEWS2_UNKNOWN);
-  knownAdvice(*known.mutable_advice());
-  return streamer::fromProto(known);
 }
 
 }  // namespace
@@ -266,15 +229,15 @@ Outcome StationState::take(const v1::PatientStatus& status) {
 }
 
 void StationState::storeAlarm(const v1::AlarmEvent& event, std::uint64_t sequence) {
-  alarms_.insert_or_assign(event.alert_id(), AlarmEntry{alarmToDomain(event), sequence});
+  alarms_.insert_or_assign(event.alert_id(), AlarmEntry{streamer::fromProto(event), sequence});
 }
 
 void StationState::storeAdvice(const v1::AdviceEvent& event, std::uint64_t sequence) {
-  advice_.insert_or_assign(event.patient_id(), AdviceEntry{adviceToDomain(event), sequence});
+  advice_.insert_or_assign(event.patient_id(), AdviceEntry{streamer::fromProto(event), sequence});
 }
 
 void StationState::storeStatus(const v1::PatientStatus& status, std::uint64_t sequence) {
-  statuses_.insert_or_assign(status.patient_id(), StatusEntry{statusToDomain(status), sequence});
+  statuses_.insert_or_assign(status.patient_id(), StatusEntry{streamer::fromProto(status), sequence});
 }
 
 LinkStatus StationState::link(SteadyTime now) const {

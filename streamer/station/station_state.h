@@ -79,6 +79,27 @@ struct StationCounters {
   std::uint64_t malformed = 0;      // counted by the feed: not [topic][payload]
   std::uint64_t unknown_topic = 0;  // counted by the feed: a topic outside the scheme
 
+  // Every field, by name (alarms/core/counters.h).
+  template <typename Visit>
+  void visitFields(Visit&& visit) const {
+    visit("applied", applied);
+    visit("heartbeats", heartbeats);
+    visit("duplicates", duplicates);
+    visit("gaps", gaps);
+    visit("messages_missed", messages_missed);
+    visit("epoch_changes", epoch_changes);
+    visit("snapshots", snapshots);
+    visit("resyncs", resyncs);
+    visit("buffered", buffered);
+    visit("buffer_overflow", buffer_overflow);
+    visit("stale_epoch", stale_epoch);
+    visit("other_unit", other_unit);
+    visit("invalid", invalid);
+    visit("undecodable", undecodable);
+    visit("malformed", malformed);
+    visit("unknown_topic", unknown_topic);
+  }
+
   // The drops that indicate a fault somewhere; duplicates, other units and resyncs are
   // the protocol working as designed.
   std::uint64_t faults() const { return undecodable + malformed + unknown_topic + invalid; }

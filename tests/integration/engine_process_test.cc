@@ -176,3 +176,55 @@ TEST_F(EngineProcessTest, ConsoleJsonPrintsEachAlarmEventAsOneLine) {
 
 }  // namespace
 }  // namespace vigil::testing
+
+namespace vigil::testing {
+namespace {
+
+// The one gate from wire to domain (streamer/enums.h), end to end: an enum value the
+// engine does not know is refused, said why, and counted, on the ingest socket and on
+// the control socket alike, and the engine carries on.
+TEST_F(EngineProcessTest, AnUnknownEnumValueIsRefusedAndCountedOnIngestAndControl) {
+  streamer::ControlClient control(context_, engine_.control);
+  v1::ControlRequest entry;
+  auto* event = entry.mutable_clinical_event();
+  event->set_patient_id(kPatient);
+  event->set_unit(kUnit);
+  event->set_kind(static_cast<v1::ClinicalEventKind>(77));
+  const auto refused = control.request(entry, 5s);
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(refused->ok());
+  EXPECT_NE(refused->error().find("unknown clinical event kind 77"), std::string::npos) << refused->error();
+
+  v1::VitalsFrame frame;
+  frame.set_patient_id(kPatient);
+  frame.set_unit(kUnit);
+  frame.set_device_id("monitor-7");
+  frame.set_sequence(1);
+  frame.set_source_time_ms(start_ms_);
+  auto* m = frame.add_measurements();
+  m->set_code(core::mdc::kSpO2);
+  m->set_value(97.0);
+  m->set_quality(static_cast<v1::MeasurementQuality>(9));
+  ASSERT_TRUE(gateway_->publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, kPatient), frame));
+
+  v1::ControlRequest ask;
+  ask.mutable_stats();
+  std::optional<v1::Stats> stats;
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline) {  // the frame and the stats request travel on different sockets
+    const auto reply = control.request(ask, 5s);
+    ASSERT_TRUE(reply && reply->ok() && reply->has_stats());
+    stats = reply->stats();
+    if (stats->counters().count("ingest.messages") && stats->counters().at("ingest.messages") >= 1) break;
+  }
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->counters().at("ingest.messages"), 1u);
+  EXPECT_EQ(stats->counters().at("ingest.undecodable"), 1u);
+  EXPECT_EQ(stats->counters().at("ingest.unknown_enum_values"), 1u);
+  EXPECT_EQ(stats->counters().at("service.control_malformed"), 1u);
+  EXPECT_EQ(stats->counters().at("engine.vitals_frames"), 0u);
+  EXPECT_EQ(stats->counters().at("engine.clinical_events"), 0u);
+}
+
+}  // namespace
+}  // namespace vigil::testing

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
+#include <vector>
 #include <limits>
 #include <string>
 
@@ -187,7 +189,7 @@ TEST(CodecTest, VitalsFrameRoundTripsThroughProto) {
   EXPECT_EQ(message.measurements(1).quality(), vigil::v1::QUALITY_SENSOR_OFF);
   EXPECT_EQ(message.measurements(2).quality(), vigil::v1::QUALITY_QUESTIONABLE);
   EXPECT_EQ(message.measurements(3).quality(), vigil::v1::QUALITY_ARTIFACT);
-  expectSameFrame(fromProto(message), frame);
+  expectSameFrame(*checkedFromProto(message).value, frame);
 }
 
 TEST(CodecTest, VitalsFrameRoundTripsThroughBytes) {
@@ -203,7 +205,7 @@ TEST(CodecTest, PumpStatusRoundTripsThroughProtoAndBytes) {
   const auto status = sampleStatus();
   const auto message = toProto(status);
   EXPECT_EQ(message.state(), vigil::v1::PUMP_PAUSED);
-  expectSameStatus(fromProto(message), status);
+  expectSameStatus(*checkedFromProto(message).value, status);
 
   const auto decoded = decodePumpStatus(message.SerializeAsString());
   ASSERT_TRUE(decoded.ok()) << decoded.error;
@@ -226,7 +228,7 @@ TEST(CodecTest, ClinicalEventRoundTripsThroughProtoAndBytes) {
   const auto message = toProto(event);
   EXPECT_EQ(message.kind(), vigil::v1::SEDATION_SCORE);
   EXPECT_EQ(message.severity(), vigil::v1::SEVERE);
-  expectSameEvent(fromProto(message), event);
+  expectSameEvent(*checkedFromProto(message).value, event);
 
   const auto decoded = decodeClinicalEvent(message.SerializeAsString());
   ASSERT_TRUE(decoded.ok()) << decoded.error;
@@ -435,12 +437,12 @@ TEST(CodecTest, EveryNews2BandSurvivesTheWireAndHasAName) {
                           core::News2Band::LowMedium, core::News2Band::Medium, core::News2Band::High}) {
     core::News2 news2;
     news2.band = band;
-    EXPECT_EQ(fromProto(toProto(news2)).band, band) << news2BandName(band);
+    EXPECT_EQ(fromProto(toProto(news2)).band, band) << nameOf(band);
   }
   EXPECT_EQ(toProto(core::News2{0, core::News2Band::LowMedium, true, 1, {}}).band(), vigil::v1::NEWS2_LOW_MEDIUM);
-  EXPECT_EQ(news2BandName(core::News2Band::LowMedium), "LOW_MEDIUM");
-  EXPECT_EQ(news2BandName(core::News2Band::Unknown), "UNKNOWN");
-  EXPECT_EQ(news2BandName(core::News2Band::High), "HIGH");
+  EXPECT_EQ(nameOf(core::News2Band::LowMedium), "LOW_MEDIUM");
+  EXPECT_EQ(nameOf(core::News2Band::Unknown), "UNKNOWN");
+  EXPECT_EQ(nameOf(core::News2Band::High), "HIGH");
 }
 
 TEST(CodecTest, AStatusWithoutNews2ReadsAsScaleOneUnknown) {
@@ -450,13 +452,98 @@ TEST(CodecTest, AStatusWithoutNews2ReadsAsScaleOneUnknown) {
   EXPECT_TRUE(back.news2.sub_scores.empty());
 }
 
-TEST(CodecTest, ReadableNamesForConsoles) {
-  EXPECT_EQ(priorityName(core::Priority::High), "HIGH");
-  EXPECT_EQ(priorityName(core::Priority::Low), "LOW");
-  EXPECT_EQ(adviceName(core::AdviceAction::StopAndCall), "STOP_AND_CALL");
-  EXPECT_EQ(adviceName(core::AdviceAction::ResumePossible), "RESUME_POSSIBLE");
-  EXPECT_EQ(phaseName(core::Phase::DeEscalate), "DE_ESCALATE");
-  EXPECT_EQ(phaseName(core::Phase::Start), "START");
+// Each enum of the engine's inputs, set to a value no row knows, refuses the whole
+// message and says which field held what.
+struct UnknownInputEnum {
+  std::string name;
+  std::function<Decoded<int>()> decode;
+};
+
+template <typename T>
+Decoded<int> shape(const Decoded<T>& decoded) {
+  Decoded<int> out;
+  if (decoded.ok()) out.value = 0;
+  out.error = decoded.error;
+  out.unknown_enum = decoded.unknown_enum;
+  return out;
+}
+
+std::vector<UnknownInputEnum> unknownInputEnums() {
+  return {
+      {"quality 9", [] {
+         auto message = toProto(sampleFrame());
+         message.mutable_measurements(2)->set_quality(static_cast<vigil::v1::MeasurementQuality>(9));
+         return shape(decodeVitals(message.SerializeAsString()));
+       }},
+      {"state 9", [] {
+         auto message = toProto(sampleStatus());
+         message.set_state(static_cast<vigil::v1::PumpState>(9));
+         return shape(decodePumpStatus(message.SerializeAsString()));
+       }},
+      {"kind 99", [] {
+         auto message = toProto(sampleEvent());
+         message.set_kind(static_cast<vigil::v1::ClinicalEventKind>(99));
+         return shape(decodeClinicalEvent(message.SerializeAsString()));
+       }},
+      {"acvpu 42", [] {
+         auto message = toProto(sampleEvent());
+         message.set_acvpu(static_cast<vigil::v1::Acvpu>(42));
+         return shape(decodeClinicalEvent(message.SerializeAsString()));
+       }},
+      {"severity -3", [] {
+         auto message = toProto(sampleEvent());
+         message.set_severity(static_cast<vigil::v1::Severity>(-3));
+         return shape(decodeClinicalEvent(message.SerializeAsString()));
+       }},
+      {"severity 7", [] {
+         auto message = toProto(sampleEvent());
+         message.set_severity(static_cast<vigil::v1::Severity>(7));
+         return shape(checkedFromProto(message));
+       }},
+  };
+}
+
+TEST(CodecTest, EveryUnknownInputEnumIsRefusedWithTheFieldAndValue) {
+  for (const auto& unknown : unknownInputEnums()) {
+    const auto decoded = unknown.decode();
+    EXPECT_FALSE(decoded.ok()) << unknown.name;
+    EXPECT_TRUE(decoded.unknown_enum) << unknown.name;
+    const auto field = unknown.name.substr(0, unknown.name.find(' '));
+    const auto value = unknown.name.substr(unknown.name.find(' ') + 1);
+    EXPECT_NE(decoded.error.find("(field " + field + ")"), std::string::npos) << decoded.error;
+    EXPECT_NE(decoded.error.find("unknown"), std::string::npos) << decoded.error;
+    EXPECT_NE(decoded.error.find(" " + value + " "), std::string::npos) << decoded.error;
+  }
+}
+
+TEST(CodecTest, AKnownInputEnumIsNotAnUnknownEnum) {
+  const auto decoded = decodeClinicalEvent(toProto(sampleEvent()).SerializeAsString());
+  ASSERT_TRUE(decoded.ok());
+  EXPECT_FALSE(decoded.unknown_enum);
+  auto garbage = decodeVitals("\xff\xff");
+  EXPECT_FALSE(garbage.ok());
+  EXPECT_FALSE(garbage.unknown_enum) << "undecodable bytes are not an unknown enum";
+}
+
+TEST(CodecTest, TheAlertStreamShowsUnknownValuesSafelyInsteadOfHidingThem) {
+  auto message = toProto(sampleAlarm());
+  message.set_priority(static_cast<vigil::v1::Priority>(42));
+  message.set_state(static_cast<vigil::v1::AlarmState>(9));
+  message.set_inactivation(static_cast<vigil::v1::InactivationState>(9));
+  message.set_kind(vigil::v1::KIND_UNSPECIFIED);
+  message.mutable_advice()->set_action(static_cast<vigil::v1::AdviceAction>(12));
+  message.mutable_advice()->set_reason("new ladder step");
+  const auto alarm = fromProto(message);
+  EXPECT_EQ(alarm.priority, core::Priority::High);
+  EXPECT_EQ(alarm.state, core::AlarmState::Active);
+  EXPECT_EQ(alarm.inactivation, core::Inactivation::Enabled);
+  EXPECT_EQ(alarm.kind, core::AlarmKind::Physiological);
+  EXPECT_EQ(alarm.advice.action, core::AdviceAction::None);
+  EXPECT_EQ(alarm.advice.reason, "(unknown advice 12) new ladder step");
+
+  vigil::v1::PatientStatus status;
+  status.mutable_news2()->set_band(static_cast<vigil::v1::News2Band>(31));
+  EXPECT_EQ(fromProto(status).news2.band, core::News2Band::Unknown);
 }
 
 }  // namespace

@@ -545,6 +545,27 @@ TEST(ImportersTest, GenericCsvNamesNumbersTimesQualityAndDevice) {
   EXPECT_EQ(result.messages[0].topic(), "vitals/imported/P1");
 }
 
+// Quality names are the enum table's (streamer/enums.h), any case, with or without the
+// QUALITY_ prefix; SENSOROFF is accepted as some exports spell it.
+TEST(ImportersTest, GenericCsvQualityNamesComeFromTheEnumTable) {
+  const std::string csv =
+      "time,patient,code,value,unit,quality\n"
+      "1000,P1,HR,72,/min,artifact\n"
+      "2000,P1,HR,72,/min,QUALITY_SENSOR_OFF\n"
+      "3000,P1,HR,72,/min,SensorOff\n"
+      "4000,P1,HR,72,/min,Valid\n"
+      "5000,P1,HR,72,/min,wobbly\n";
+  const auto result = importGenericCsvText(csv, "x", {});
+  ASSERT_TRUE(result.ok()) << result.error;
+  const auto frames = framesOf(result);
+  ASSERT_EQ(frames.size(), 4u);
+  EXPECT_EQ(find(frames[0], 147842)->quality(), v1::QUALITY_ARTIFACT);
+  EXPECT_EQ(find(frames[1], 147842)->quality(), v1::QUALITY_SENSOR_OFF);
+  EXPECT_EQ(find(frames[2], 147842)->quality(), v1::QUALITY_SENSOR_OFF);
+  EXPECT_EQ(find(frames[3], 147842)->quality(), v1::QUALITY_VALID);
+  EXPECT_EQ(result.stats.skipped_rows, 1u) << "an unknown quality is skipped and counted";
+}
+
 TEST(ImportersTest, GenericCsvBadRowsAreSkippedAndCountedWithTheirFirstLine) {
   const std::string csv =
       "time,patient,code,value,unit\n"

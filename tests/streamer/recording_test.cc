@@ -10,24 +10,15 @@
 #include <vector>
 
 #include "streamer/recording/message_source.h"
+#include "test_files.h"
 
 namespace vigil::streamer::recording {
 namespace {
 
+using streamer::testing::TempFile;
+
 namespace v1 = vigil::v1;
 namespace fs = std::filesystem;
-
-// A file of its own per test, removed at the end.
-class TempFile {
- public:
-  explicit TempFile(const std::string& name)
-      : path_(fs::temp_directory_path() / ("vigil-recording-test-" + std::to_string(::getpid()) + "-" + name)) {}
-  ~TempFile() { fs::remove(path_); }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 v1::RecordingHeader header() {
   v1::RecordingHeader h;

@@ -212,12 +212,12 @@ TEST(ScenarioNamesTest, EveryScenarioRoundTripsThroughItsName) {
 TEST(ScenarioNamesTest, ParsesAListAndNamesTheFirstUnknownEntry) {
   const auto list = parseScenarioList("desaturation,quiet,desaturation");
   ASSERT_TRUE(list.ok());
-  EXPECT_EQ(list.kinds, (std::vector{ScenarioKind::Desaturation, ScenarioKind::Quiet, ScenarioKind::Desaturation}));
+  EXPECT_EQ(*list.value, (std::vector{ScenarioKind::Desaturation, ScenarioKind::Quiet, ScenarioKind::Desaturation}));
 
   const auto bad = parseScenarioList("quiet,hypotension,tachy");
   EXPECT_FALSE(bad.ok());
   EXPECT_EQ(bad.error, "hypotension");
-  EXPECT_TRUE(bad.kinds.empty());
+  EXPECT_FALSE(bad.value.has_value());
   EXPECT_FALSE(parseScenarioList("quiet,").ok());
   EXPECT_FALSE(parseScenarioList("").ok());
 }

@@ -96,7 +96,7 @@ class BoardTest : public ::testing::Test {
   }
 
   StationState state{"", kStart};
-  AlarmBoard board{state};
+  StationView board{state};
   std::uint64_t sequence = 0;
 };
 
@@ -194,7 +194,7 @@ TEST_F(BoardTest, TheSelectedPatientFollowsTheAlarmSelectionAndMovesOnItsOwn) {
 
 TEST(BoardStateTest, NothingIsShownBeforeTheSnapshotThenEverything) {
   StationState state{"", kStart};
-  AlarmBoard board{state};
+  StationView board{state};
   state.apply(makeEvent("early", v1::PRIORITY_HIGH, v1::PHASE_START, 1, 5));
   board.refresh();
   EXPECT_TRUE(board.rows().empty());

@@ -86,7 +86,7 @@ class RenderScreenTest : public ::testing::Test {
   }
 
   StationState state{"", kStart};
-  AlarmBoard board{state};
+  StationView board{state};
   std::uint64_t sequence = 0;
 };
 
@@ -150,20 +150,6 @@ TEST(FormatRowTest, DoseRelationTakesAThirdLineRatherThanBeingCut) {
   ASSERT_EQ(narrow.size(), 3u);
   EXPECT_THAT(narrow[1], HasSubstr("STOP_AND_CALL"));
   EXPECT_THAT(narrow[2], HasSubstr("likely dose-related (14 min since dose increase, Ce 0.38 ug/mL)"));
-}
-
-TEST(FormatRowTest, StateTellsLatchedAcknowledgedAndPaused) {
-  core::AlarmEvent alarm;
-  EXPECT_EQ(formatState(alarm), "active");
-  alarm.inactivation = core::Inactivation::AudioPaused;
-  EXPECT_EQ(formatState(alarm), "audio paused");
-  alarm.inactivation = core::Inactivation::Acknowledged;
-  alarm.acknowledged_by = "console@ward3";
-  EXPECT_EQ(formatState(alarm), "acknowledged by console@ward3");
-  alarm.state = core::AlarmState::Latched;
-  EXPECT_EQ(formatState(alarm), "latched, acknowledged by console@ward3");
-  alarm.inactivation = core::Inactivation::Enabled;
-  EXPECT_EQ(formatState(alarm), "latched");
 }
 
 TEST(FormatRowTest, LinesNeverExceedTheWidth) {

@@ -101,6 +101,7 @@ std::string inlineAlarmLog(const std::vector<v1::RecordedMessage>& messages, Inl
   std::ostringstream jsonl;
   const auto result = runInline(messages, engine, jsonl);
   if (counts) *counts = result;
+  EXPECT_EQ(engine.stalledDeadlines(), 0u) << "a part ran a deadline and did not move it on";
   return jsonl.str();
 }
 

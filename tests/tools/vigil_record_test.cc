@@ -77,15 +77,15 @@ TEST(RecordCommandLineTest, NeedsOneSourceAndAnOutput) {
   const char* neither[] = {"vigil-record", "--out", "f"};
   EXPECT_NE(parseCommandLine(3, neither).error.find("exactly one"), std::string::npos);
   const char* both[] = {"vigil-record", "--connect", "tcp://a:1", "--import", "x.csv", "--out", "f"};
-  EXPECT_FALSE(parseCommandLine(7, both).options);
+  EXPECT_FALSE(parseCommandLine(7, both).value);
   const char* no_out[] = {"vigil-record", "--connect", "tcp://a:1"};
   EXPECT_NE(parseCommandLine(3, no_out).error.find("--out"), std::string::npos);
   const char* good[] = {"vigil-record", "--connect", "tcp://a:1", "--topic", "alert/", "--out", "f"};
   const auto parsed = parseCommandLine(7, good);
-  ASSERT_TRUE(parsed.options) << parsed.error;
-  EXPECT_EQ(parsed.options->connect, "tcp://a:1");
-  EXPECT_EQ(parsed.options->topic, "alert/");
-  EXPECT_EQ(parsed.options->out, "f");
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_EQ(parsed.value->connect, "tcp://a:1");
+  EXPECT_EQ(parsed.value->topic, "alert/");
+  EXPECT_EQ(parsed.value->out, "f");
 }
 
 // The shared recordings nobody on the team made (CLINICAL.md section 8).

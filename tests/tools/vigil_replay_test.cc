@@ -271,15 +271,15 @@ ParsedCommandLine parse(std::vector<const char*> args) {
 TEST(ReplayCommandLineTest, ReadsTheReplayFlags) {
   const auto parsed = parse({"ward.vrec", "--connect", "tcp://127.0.0.1:7401", "--speed", "60", "--patient", "bed-02",
                              "--loop", "--shift-to-now"});
-  ASSERT_TRUE(parsed.options) << parsed.error;
-  EXPECT_EQ(parsed.options->file, "ward.vrec");
-  EXPECT_EQ(parsed.options->speed, 60.0);
-  EXPECT_EQ(parsed.options->patient, "bed-02");
-  EXPECT_TRUE(parsed.options->loop);
-  EXPECT_TRUE(parsed.options->shift_to_now);
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_EQ(parsed.value->file, "ward.vrec");
+  EXPECT_EQ(parsed.value->speed, 60.0);
+  EXPECT_EQ(parsed.value->patient, "bed-02");
+  EXPECT_TRUE(parsed.value->loop);
+  EXPECT_TRUE(parsed.value->shift_to_now);
   const auto max = parse({"ward.vrec", "--bind", "tcp://127.0.0.1:*", "--max"});
-  ASSERT_TRUE(max.options) << max.error;
-  EXPECT_FALSE(max.options->speed);
+  ASSERT_TRUE(max.value) << max.error;
+  EXPECT_FALSE(max.value->speed);
 }
 
 TEST(ReplayCommandLineTest, RefusesContradictions) {
@@ -290,7 +290,7 @@ TEST(ReplayCommandLineTest, RefusesContradictions) {
   EXPECT_NE(parse({"f", "--engine-inline", "--speed", "3"}).error.find("--engine-inline"), std::string::npos);
   EXPECT_NE(parse({"f", "--engine-inline", "--timing", "source"}).error.find("--engine-inline"), std::string::npos);
   EXPECT_NE(parse({"f", "--connect", "a", "--timing", "wall"}).error.find("receive or source"), std::string::npos);
-  EXPECT_TRUE(parse({"f", "--engine-inline"}).options);
+  EXPECT_TRUE(parse({"f", "--engine-inline"}).value);
   EXPECT_NE(parse({"f", "--connect", "a", "--out", "x"}).error.find("needs --engine-inline"), std::string::npos);
   EXPECT_NE(parse({"--connect", "a"}).error.find("FILE"), std::string::npos);
   EXPECT_NE(parse({"--help"}).help.find("--shift-to-now"), std::string::npos);

@@ -14,22 +14,22 @@ bool sortsBefore(const Row& a, const Row& b) {
 
 }  // namespace
 
-AlarmBoard::AlarmBoard(const StationState& state) : state_(state) { refresh(); }
+StationView::StationView(const StationState& state) : state_(state) { refresh(); }
 
-void AlarmBoard::refresh() {
+void StationView::refresh() {
   rebuildRows();
   keepAlarmSelection();
   rebuildPatients();
   keepPatientSelection();
 }
 
-void AlarmBoard::rebuildRows() {
+void StationView::rebuildRows() {
   rows_.clear();
   for (const auto& [id, entry] : state_.alarms()) rows_.push_back(Row{entry.alarm, entry.sequence});
   std::sort(rows_.begin(), rows_.end(), sortsBefore);
 }
 
-void AlarmBoard::rebuildPatients() {
+void StationView::rebuildPatients() {
   std::map<std::string, PatientRow> by_id;
   const auto patient = [&](const std::string& id, const std::string& unit) -> PatientRow& {
     auto& row = by_id[id];
@@ -44,12 +44,12 @@ void AlarmBoard::rebuildPatients() {
   for (auto& [id, row] : by_id) patients_.push_back(std::move(row));
 }
 
-const Row* AlarmBoard::find(const std::string& alert_id) const {
+const Row* StationView::find(const std::string& alert_id) const {
   const auto it = std::find_if(rows_.begin(), rows_.end(), [&](const Row& row) { return row.alarm.alert_id == alert_id; });
   return it == rows_.end() ? nullptr : &*it;
 }
 
-std::optional<std::size_t> AlarmBoard::selectedIndex() const {
+std::optional<std::size_t> StationView::selectedIndex() const {
   if (!selected_id_) return std::nullopt;
   for (std::size_t i = 0; i < rows_.size(); ++i) {
     if (rows_[i].alarm.alert_id == *selected_id_) return i;
@@ -57,12 +57,12 @@ std::optional<std::size_t> AlarmBoard::selectedIndex() const {
   return std::nullopt;
 }
 
-const Row* AlarmBoard::selected() const {
+const Row* StationView::selected() const {
   const auto index = selectedIndex();
   return index ? &rows_[*index] : nullptr;
 }
 
-void AlarmBoard::moveSelection(int delta) {
+void StationView::moveSelection(int delta) {
   if (rows_.empty()) return;
   const auto current = static_cast<long>(selectedIndex().value_or(0));
   const auto last = static_cast<long>(rows_.size()) - 1;
@@ -72,14 +72,14 @@ void AlarmBoard::moveSelection(int delta) {
   selected_patient_ = rows_[target].alarm.patient_id;
 }
 
-const PatientRow* AlarmBoard::selectedPatient() const {
+const PatientRow* StationView::selectedPatient() const {
   if (!selected_patient_) return nullptr;
   const auto it = std::find_if(patients_.begin(), patients_.end(),
                                [&](const PatientRow& row) { return row.patient_id == *selected_patient_; });
   return it == patients_.end() ? nullptr : &*it;
 }
 
-void AlarmBoard::movePatient(int delta) {
+void StationView::movePatient(int delta) {
   if (patients_.empty()) return;
   const auto* current = selectedPatient();
   const auto index = current ? static_cast<long>(current - patients_.data()) : 0L;
@@ -87,7 +87,7 @@ void AlarmBoard::movePatient(int delta) {
   selected_patient_ = patients_[static_cast<std::size_t>(std::clamp(index + delta, 0L, last))].patient_id;
 }
 
-PriorityCounts AlarmBoard::counts() const {
+PriorityCounts StationView::counts() const {
   PriorityCounts counts;
   for (const auto& row : rows_) {
     switch (row.alarm.priority) {
@@ -102,7 +102,7 @@ PriorityCounts AlarmBoard::counts() const {
 
 // Keeps the selection on its alert id; when that row is gone, on the row now at the
 // position it had (clamped), so the cursor does not jump to the top.
-void AlarmBoard::keepAlarmSelection() {
+void StationView::keepAlarmSelection() {
   if (rows_.empty()) {
     selected_id_.reset();
     selected_position_ = 0;
@@ -118,7 +118,7 @@ void AlarmBoard::keepAlarmSelection() {
 
 // A patient stays selected while the engine still tells about them; otherwise the patient
 // of the selected alarm, or the first one.
-void AlarmBoard::keepPatientSelection() {
+void StationView::keepPatientSelection() {
   if (selectedPatient()) return;
   if (const Row* row = selected()) {
     selected_patient_ = row->alarm.patient_id;

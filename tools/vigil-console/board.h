@@ -44,9 +44,11 @@ struct PriorityCounts {
   std::size_t none = 0;
 };
 
-class AlarmBoard {
+// Named for what it is, a station's view of the StationState, and so that it is never
+// mistaken for the engine's core::AlarmBoard, which decides the alarms this only shows.
+class StationView {
  public:
-  explicit AlarmBoard(const StationState& state);
+  explicit StationView(const StationState& state);
 
   // Re-reads the state; call after anything applied to it.
   void refresh();

@@ -44,7 +44,7 @@ core::TimePoint wallNow() {
 SteadyTime steadyNow() { return std::chrono::steady_clock::now(); }
 
 std::string describe(const core::AlarmEvent& alarm) {
-  return std::string(streamer::priorityName(alarm.priority)) + " " + alarm.patient_id + " " + alarm.title;
+  return std::string(streamer::nameOf(alarm.priority)) + " " + alarm.patient_id + " " + alarm.title;
 }
 
 streamer::station::StationOptions stationOptions(const Options& options) {
@@ -61,12 +61,12 @@ class Output {
  public:
   virtual ~Output() = default;
   // After every snapshot (the first and each resync): the whole picture.
-  virtual void snapshotApplied(const AlarmBoard& board) = 0;
+  virtual void snapshotApplied(const StationView& board) = 0;
   virtual void delivered(const Delivery& delivery) = 0;
   virtual void status(StatusLine line) = 0;
   virtual void notice(const std::string& text) = 0;
   // Called after every wake-up; `changed` when the board or the status changed.
-  virtual void refresh(const AlarmBoard& board, bool changed, std::vector<std::string> prompt) = 0;
+  virtual void refresh(const StationView& board, bool changed, std::vector<std::string> prompt) = 0;
 };
 
 class ScreenOutput final : public Output {
@@ -75,7 +75,7 @@ class ScreenOutput final : public Output {
       : terminal_(keyboard), options_(options), station_(std::move(station)) {}
 
   bool keyboard() const { return terminal_.rawKeyboard(); }
-  void snapshotApplied(const AlarmBoard&) override {}
+  void snapshotApplied(const StationView&) override {}
   void delivered(const Delivery&) override {}
   void status(StatusLine line) override { status_ = std::move(line); }
   void notice(const std::string& text) override {
@@ -83,7 +83,7 @@ class ScreenOutput final : public Output {
     notice_until_ = steadyNow() + kNoticeFor;
   }
 
-  void refresh(const AlarmBoard& board, bool changed, std::vector<std::string> prompt) override {
+  void refresh(const StationView& board, bool changed, std::vector<std::string> prompt) override {
     const auto now = steadyNow();
     if (!changed && now - last_draw_ < kRedrawEvery) return;
     const auto size = terminalSize();
@@ -112,7 +112,7 @@ class ScreenOutput final : public Output {
 // notices go to stderr.
 class JsonOutput final : public Output {
  public:
-  void snapshotApplied(const AlarmBoard& board) override {
+  void snapshotApplied(const StationView& board) override {
     const auto& state = board.state();
     for (const auto& row : board.rows()) print(streamer::toProto(row.alarm), "");
     for (const auto& [patient, entry] : state.advice()) print(streamer::toProto(entry.advice), "advice");
@@ -134,7 +134,7 @@ class JsonOutput final : public Output {
 
   void notice(const std::string& text) override { std::fprintf(stderr, "vigil-console: %s\n", text.c_str()); }
 
-  void refresh(const AlarmBoard& board, bool, std::vector<std::string>) override {
+  void refresh(const StationView& board, bool, std::vector<std::string>) override {
     reportLink(board.link(steadyNow()));
     reportDrops(board.counters());
   }
@@ -373,7 +373,7 @@ class Console {
   ScreenOutput* screen_;
   zmq::context_t context_;
   streamer::station::StationClient client_;
-  AlarmBoard board_;
+  StationView board_;
   SignalPipe signals_;
   KeyDecoder keys_;
   std::optional<EventPrompt> prompt_;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "streamer/enums.h"
+
 namespace vigil::console {
 namespace v1 = vigil::v1;
 namespace {
@@ -38,28 +40,14 @@ std::string litres(double value) {
   return buffer;
 }
 
-std::string severityName(v1::Severity severity) {
-  switch (severity) {
-    case v1::MILD: return "mild";
-    case v1::SEVERE: return "severe";
-    default: return "";
-  }
-}
-
 std::string withSeverity(const std::string& what, v1::Severity severity) {
-  const auto name = severityName(severity);
-  return name.empty() ? what : what + " " + name;
+  const auto known = streamer::fromWire<core::Severity>(severity);
+  if (!known || *known == core::Severity::Unspecified) return what;
+  return what + " " + std::string(streamer::wordsOf(*known));
 }
 
-std::string acvpuName(v1::Acvpu level) {
-  switch (level) {
-    case v1::ACVPU_ALERT: return "alert";
-    case v1::ACVPU_NEW_CONFUSION: return "new confusion";
-    case v1::ACVPU_VOICE: return "responds to voice";
-    case v1::ACVPU_PAIN: return "responds to pain";
-    case v1::ACVPU_UNRESPONSIVE: return "unresponsive";
-    default: return "?";
-  }
+std::string acvpuWords(v1::Acvpu level) {
+  return std::string(streamer::wordsOf(streamer::fromWireOrShownAs<core::Acvpu>(level)));
 }
 
 }  // namespace
@@ -250,7 +238,7 @@ std::string describeClinicalEvent(const v1::ClinicalEvent& event) {
     case v1::NIGHTMARE: return withSeverity("nightmare", event.severity());
     case v1::NAUSEA: return "nausea";
     case v1::VOMITING: return "vomiting";
-    case v1::CONSCIOUSNESS: return "consciousness (ACVPU): " + acvpuName(event.acvpu());
+    case v1::CONSCIOUSNESS: return "consciousness (ACVPU): " + acvpuWords(event.acvpu());
     case v1::SUPPLEMENTAL_OXYGEN:
       return event.oxygen_l_per_min() > 0.0 ? "oxygen " + litres(event.oxygen_l_per_min()) + " L/min"
                                             : "oxygen off (air)";

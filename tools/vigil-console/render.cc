@@ -93,22 +93,7 @@ class Line {
   std::string out_;
 };
 
-// Fixed decimals without trailing zeros: 0.150 -> "0.15", 86.0 -> "86".
-std::string number(double value, int decimals) {
-  if (!std::isfinite(value)) return "?";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  std::string text(buffer);
-  if (text.find('.') != std::string::npos) {
-    text.erase(text.find_last_not_of('0') + 1);
-    if (text.back() == '.') text.pop_back();
-  }
-  return text == "-0" ? "0" : text;
-}
 
-std::string withUnit(const std::string& value, const std::string& unit) {
-  return unit.empty() ? value : value + " " + unit;
-}
 
 const char* priorityStyle(core::Priority priority) {
   switch (priority) {
@@ -130,15 +115,6 @@ const char* toneStyle(Tone tone) {
   return nullptr;
 }
 
-// "SPO2 86 % (< 90 %)"; technical alarms without a measurement show "-".
-std::string formatTrigger(const core::Trigger& trigger) {
-  if (trigger.metric.empty() && trigger.unit.empty() && trigger.limit.empty()) return "-";
-  std::string text = withUnit(number(trigger.value, 1), trigger.unit);
-  if (!trigger.metric.empty()) text = trigger.metric + " " + text;
-  if (!trigger.limit.empty()) return text + " (" + trigger.limit + ")";
-  if (trigger.limit_value != 0.0) return text + " (limit " + withUnit(number(trigger.limit_value, 1), trigger.unit) + ")";
-  return text;
-}
 
 std::string clockText(core::TimePoint now) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
@@ -149,14 +125,8 @@ std::string clockText(core::TimePoint now) {
   return buffer;
 }
 
-// Always one decimal: "0.3 s", "4.0 s".
-std::string secondsText(std::chrono::milliseconds duration) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f s", static_cast<double>(duration.count()) / 1000.0);
-  return buffer;
-}
 
-std::string headerLine(const AlarmBoard& board, const ScreenContext& context) {
+std::string headerLine(const StationView& board, const ScreenContext& context) {
   const auto counts = board.counts();
   const auto link = board.link(context.steady_now);
   Line line(context.width);
@@ -172,10 +142,10 @@ std::string headerLine(const AlarmBoard& board, const ScreenContext& context) {
 }
 
 // A silent link is itself an alarm: a full-width red bar that cannot be overlooked.
-std::string silentBanner(const AlarmBoard& board, const ScreenContext& context) {
+std::string silentBanner(const StationView& board, const ScreenContext& context) {
   const auto link = board.link(context.steady_now);
-  const std::string why = link.ever_heard ? "no heartbeat for " + secondsText(link.quiet_for)
-                                          : "no heartbeat since start (" + secondsText(link.quiet_for) + ")";
+  const std::string why = link.ever_heard ? "no heartbeat for " + streamer::station::formatSeconds(link.quiet_for)
+                                          : "no heartbeat since start (" + streamer::station::formatSeconds(link.quiet_for) + ")";
   Line line(context.width, kSilentStyle);
   line.text(" ENGINE SILENT: " + why + ". Alarms below may be out of date; check the engine.");
   return line.fill().str();
@@ -194,7 +164,7 @@ std::string dropsText(const StationCounters& drops) {
   return text;
 }
 
-std::string statusLine(const AlarmBoard& board, const ScreenContext& context) {
+std::string statusLine(const StationView& board, const ScreenContext& context) {
   Line line(context.width);
   line.text(context.status.text, toneStyle(context.status.tone));
   if (!context.notice.empty()) line.text("  " + context.notice, kWarningStyle);
@@ -253,7 +223,7 @@ Window visibleRows(const std::vector<RowLines>& rows, std::optional<std::size_t>
   return window;
 }
 
-void appendRows(const AlarmBoard& board, const ScreenContext& context, int free_lines, std::vector<std::string>& lines) {
+void appendRows(const StationView& board, const ScreenContext& context, int free_lines, std::vector<std::string>& lines) {
   if (board.rows().empty()) {
     lines.push_back(Line(context.width).text(board.hasSnapshot() ? "  No active alarms." : "  No active alarms known yet (no snapshot).").str());
     return;
@@ -275,13 +245,13 @@ void appendRows(const AlarmBoard& board, const ScreenContext& context, int free_
 
 // The patient panel gets at most a third of the free lines (and at least a heading and
 // two patients): the alarms keep the most room.
-int patientBudget(const AlarmBoard& board, int free_lines) {
+int patientBudget(const StationView& board, int free_lines) {
   if (board.patients().empty()) return 0;
   const int wanted = 1 + static_cast<int>(board.patients().size());
   return std::min(wanted, std::max(3, free_lines / 3));
 }
 
-std::vector<std::string> patientLines(const AlarmBoard& board, int width, int budget) {
+std::vector<std::string> patientLines(const StationView& board, int width, int budget) {
   if (budget <= 0) return {};
   std::vector<std::string> lines{Line(width, kDim).text("  PATIENTS (advice, NEWS2)").fill().str()};
   const auto& patients = board.patients();
@@ -313,12 +283,6 @@ const char* news2Style(core::News2Band band) {
 
 }  // namespace
 
-std::string formatNews2(const core::News2& news2) {
-  if (news2.band == core::News2Band::Unknown) return "NEWS2 incomplete";
-  std::string text = "NEWS2 " + std::to_string(news2.total) + " " + std::string(streamer::news2BandName(news2.band));
-  if (news2.spo2_scale == 2) text += " (SpO2 scale 2)";
-  return text;
-}
 
 std::string formatPatient(const PatientRow& patient, bool selected, int width) {
   Line line(width, selected ? kSelected : nullptr);
@@ -336,70 +300,17 @@ std::string formatPatient(const PatientRow& patient, bool selected, int width) {
   return line.str();
 }
 
-std::string formatSyncCounters(const StationCounters& counters) {
-  if (counters.gaps == 0 && counters.resyncs == 0 && counters.epoch_changes == 0) return "";
-  return "gaps " + std::to_string(counters.gaps) + " (" + std::to_string(counters.messages_missed) +
-         " missed), resyncs " + std::to_string(counters.resyncs) + ", engine restarts " +
-         std::to_string(counters.epoch_changes);
-}
 
-std::string formatAdvice(const core::Advice& advice) {
-  const std::string name(streamer::adviceName(advice.action));
-  const auto rate = [&] {
-    std::string text = number(advice.target_rate_mg_per_kg_per_h, 3) + " mg/kg/h";
-    if (advice.target_rate_ml_per_h > 0.0) text += " (" + number(advice.target_rate_ml_per_h, 1) + " mL/h)";
-    return text;
-  };
-  switch (advice.action) {
-    case core::AdviceAction::None: return "";
-    case core::AdviceAction::Reduce: return name + " to " + rate();
-    case core::AdviceAction::ResumePossible: return name + " at " + rate();
-    case core::AdviceAction::Hold:
-    case core::AdviceAction::Pause:
-    case core::AdviceAction::StopAndCall: return name;
-  }
-  return name;
-}
 
-std::string formatDoseRelation(const core::DoseContext& dose) {
-  if (!dose.likely_dose_related) return "";
-  const std::string since = dose.minutes_since_last_increase < 0.0
-                                ? "no dose increase yet"
-                                : number(dose.minutes_since_last_increase, 0) + " min since dose increase";
-  return "likely dose-related (" + since + ", Ce " + number(dose.ce_ug_per_ml, 2) + " ug/mL)";
-}
 
-std::string formatState(const core::AlarmEvent& alarm) {
-  std::string text;
-  switch (alarm.inactivation) {
-    case core::Inactivation::Acknowledged:
-      text = alarm.acknowledged_by.empty() ? "acknowledged" : "acknowledged by " + alarm.acknowledged_by;
-      break;
-    case core::Inactivation::AudioPaused: text = "audio paused"; break;
-    case core::Inactivation::Enabled: text = "active"; break;
-  }
-  if (alarm.state != core::AlarmState::Latched) return text;
-  return alarm.inactivation == core::Inactivation::Enabled ? "latched" : "latched, " + text;
-}
 
-std::string formatLink(const LinkStatus& link) {
-  if (link.live) return "engine live, heartbeat " + secondsText(link.quiet_for) + " ago";
-  if (link.silent) return "ENGINE SILENT";
-  return "waiting for the engine's heartbeat";
-}
 
-std::string formatAge(core::TimePoint start, core::TimePoint now) {
-  const auto seconds = std::max<long long>(0, std::chrono::duration_cast<std::chrono::seconds>(now - start).count());
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%02lld:%02lld", seconds / 60, seconds % 60);
-  return buffer;
-}
 
 std::vector<std::string> formatRow(const Row& row, bool selected, int width, core::TimePoint now) {
   const auto& alarm = row.alarm;
   Line main(width, selected ? kSelected : nullptr);
   main.field(selected ? ">" : "", kMarkerWidth - 1);
-  main.field(std::string(streamer::priorityName(alarm.priority)), kPriorityWidth - 1, priorityStyle(alarm.priority));
+  main.field(std::string(streamer::nameOf(alarm.priority)), kPriorityWidth - 1, priorityStyle(alarm.priority));
   main.field(alarm.patient_id, kPatientWidth - 1).field(alarm.title, kTitleWidth - 1);
   main.field(formatTrigger(alarm.trigger), kValueWidth - 1).text(formatAge(alarm.start_time, now));
   if (selected) main.fill();
@@ -422,7 +333,7 @@ std::vector<std::string> formatRow(const Row& row, bool selected, int width, cor
   return {main.str(), detail.str(), Line(width).text(indent + dose).str()};
 }
 
-std::string renderScreen(const AlarmBoard& board, const ScreenContext& context) {
+std::string renderScreen(const StationView& board, const ScreenContext& context) {
   std::vector<std::string> lines;
   lines.push_back(headerLine(board, context));
   // ENGINE SILENT stays second from the top whatever else is shown: the highest priority.

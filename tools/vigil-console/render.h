@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "alarms/core/domain.h"
+#include "streamer/station/alert_wording.h"
 #include "tools/vigil-console/board.h"
 
 namespace vigil::console {
@@ -46,19 +47,19 @@ std::vector<std::string> formatRow(const Row& row, bool selected, int width, cor
 
 // The whole screen: cursor home, every line cleared to its end, the rest of the screen
 // cleared, so a redraw never flickers or leaves old text behind.
-std::string renderScreen(const AlarmBoard& board, const ScreenContext& context);
+std::string renderScreen(const StationView& board, const ScreenContext& context);
 
-// Parts of the above, exposed for tests and for --json status messages.
-std::string formatAdvice(const core::Advice& advice);
-std::string formatDoseRelation(const core::DoseContext& dose);  // "" unless likely dose-related
-std::string formatState(const core::AlarmEvent& alarm);
-std::string formatLink(const LinkStatus& link);
-std::string formatAge(core::TimePoint start, core::TimePoint now);  // "mm:ss"
-// "NEWS2 5 MEDIUM", "NEWS2 incomplete" (not every parameter known yet).
-std::string formatNews2(const core::News2& news2);
+// The alarm and advice wording every station shares (streamer/station/alert_wording.h).
+using streamer::station::formatAdvice;
+using streamer::station::formatAge;
+using streamer::station::formatDoseRelation;
+using streamer::station::formatLink;
+using streamer::station::formatNews2;
+using streamer::station::formatState;
+using streamer::station::formatSyncCounters;
+using streamer::station::formatTrigger;
+
 // One patient: NEWS2, the current advice with its target rate and reason, alarm count.
 std::string formatPatient(const PatientRow& patient, bool selected, int width);
-// Gaps, missed messages and resyncs so far; "" while there were none.
-std::string formatSyncCounters(const StationCounters& counters);
 
 }  // namespace vigil::console

@@ -13,13 +13,13 @@ int main(int argc, char** argv) {
     std::cout << parsed.help << "\n";
     return 0;
   }
-  if (!parsed.options) {
+  if (!parsed.value) {
     std::cerr << "vigil-record: " << parsed.error << "\n(see vigil-record --help)\n";
     return 2;
   }
   try {
-    if (!parsed.options->import.empty()) return convertImport(*parsed.options, std::cout, std::cerr);
-    return recordLive(*parsed.options, vigil::streamer::installStopSignals(), std::cout, std::cerr);
+    if (!parsed.value->import.empty()) return convertImport(*parsed.value, std::cout, std::cerr);
+    return recordLive(*parsed.value, vigil::streamer::installStopSignals(), std::cout, std::cerr);
   } catch (const std::exception& error) {
     std::cerr << "vigil-record: " << error.what() << "\n";
     return 1;

@@ -74,7 +74,7 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
     auto security = streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
     if (!security.ok()) throw po::error(security.error);
     options.security = std::move(*security.value);
-    parsed.options = std::move(options);
+    parsed.value = std::move(options);
   } catch (const po::error& error) {
     parsed.error = error.what();
   }

@@ -3,8 +3,6 @@
 // an imported file into one.
 #pragma once
 
-#include "streamer/security.h"
-
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,7 +12,9 @@
 #include <vector>
 
 #include "alarms/core/domain.h"
+#include "alarms/core/result.h"
 #include "streamer/recording/recording.h"
+#include "streamer/security.h"
 #include "streamer/zmq_io.h"
 
 namespace vigil::tools::record {
@@ -30,10 +30,8 @@ struct RecordOptions {
 };
 
 // Parsed command line: options, or help text, or an error for the user.
-struct ParsedCommandLine {
-  std::optional<RecordOptions> options;
+struct [[nodiscard]] ParsedCommandLine : core::Result<RecordOptions> {
   std::string help;
-  std::string error;
 };
 ParsedCommandLine parseCommandLine(int argc, const char* const* argv);
 

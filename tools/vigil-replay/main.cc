@@ -14,13 +14,13 @@ int main(int argc, char** argv) {
     std::cout << parsed.help;
     return 0;
   }
-  if (!parsed.options) {
+  if (!parsed.value) {
     std::cerr << "vigil-replay: " << parsed.error << "\n(see vigil-replay --help)\n";
     return 2;
   }
   const auto& stop = vigil::streamer::installStopSignals();
   try {
-    return runReplay(*parsed.options, stop, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
+    return runReplay(*parsed.value, stop, std::cout, std::cerr, isatty(STDERR_FILENO) == 1);
   } catch (const std::exception& error) {
     std::cerr << "vigil-replay: " << error.what() << "\n";
     return 1;

@@ -282,7 +282,7 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
       parsed.help = help.str();
       return parsed;
     }
-    parsed.options = readOptions(values);
+    parsed.value = readOptions(values);
   } catch (const po::error& error) {
     parsed.error = error.what();
   }

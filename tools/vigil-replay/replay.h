@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "alarms/core/result.h"
 #include "recording.pb.h"
 #include "streamer/security.h"
 #include "tools/vigil-replay/pacer.h"
@@ -34,10 +35,8 @@ struct ReplayOptions {
   streamer::ClientSecurity security;
 };
 
-struct ParsedCommandLine {
-  std::optional<ReplayOptions> options;
+struct [[nodiscard]] ParsedCommandLine : core::Result<ReplayOptions> {
   std::string help;
-  std::string error;
 };
 ParsedCommandLine parseCommandLine(int argc, const char* const* argv);
 

@@ -157,6 +157,9 @@ TEST_P(RandomSession, StaysConsistentAndDeterministic) {
   EXPECT_EQ(shown, describeAll(plain.alarms()));
   EXPECT_EQ(plain.activeAlarmCount(), station.size());
   EXPECT_EQ(describeAll(a), describeAll(b));
+  // Every deadline a part scheduled was run and moved on (deadlines.h).
+  EXPECT_EQ(plain.stalledDeadlines(), 0u);
+  EXPECT_EQ(ticking.stalledDeadlines(), 0u);
   // The session exercised the lifecycle.
   EXPECT_GT(phases[Phase::Start], 20);
   EXPECT_GT(phases[Phase::Update], 10);

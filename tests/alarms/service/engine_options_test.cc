@@ -17,11 +17,11 @@ ParsedEngineOptions parse(std::initializer_list<const char*> flags) {
 
 TEST(EngineOptions, DefaultsAreALiveLoopbackEngineWithAJournal) {
   const auto parsed = parse({});
-  ASSERT_TRUE(parsed.options) << parsed.error;
-  EXPECT_EQ(parsed.options->config.clock_mode, ClockMode::Wall);
-  EXPECT_EQ(parsed.options->config.ingest_endpoint, "tcp://127.0.0.1:7401");
-  EXPECT_EQ(parsed.options->journal_path, "vigil.db");
-  EXPECT_EQ(bindRefusal(*parsed.options), "");
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_EQ(parsed.value->config.clock_mode, ClockMode::Wall);
+  EXPECT_EQ(parsed.value->config.ingest_endpoint, "tcp://127.0.0.1:7401");
+  EXPECT_EQ(parsed.value->journal_path, "vigil.db");
+  EXPECT_EQ(bindRefusal(*parsed.value), "");
 }
 
 TEST(EngineOptions, ContradictionsAndNonsenseAreRefusedWithTheReason) {
@@ -31,33 +31,33 @@ TEST(EngineOptions, ContradictionsAndNonsenseAreRefusedWithTheReason) {
             std::string::npos);
   EXPECT_NE(parse({"--history", "bed-01", "--since", "yesterday"}).error.find("neither ISO 8601"), std::string::npos);
   EXPECT_NE(parse({"--stats-interval-ms", "-1"}).error.find("cannot be negative"), std::string::npos);
-  EXPECT_FALSE(parse({"--no-such-flag"}).options);
+  EXPECT_FALSE(parse({"--no-such-flag"}).value);
 }
 
 TEST(EngineOptions, TheNetworkNeedsKeysOrASpokenInsecure) {
   const auto open = parse({"--ingest", "tcp://0.0.0.0:7401"});
-  ASSERT_TRUE(open.options) << open.error;
-  EXPECT_NE(bindRefusal(*open.options).find("refusing to bind tcp://0.0.0.0:7401"), std::string::npos);
+  ASSERT_TRUE(open.value) << open.error;
+  EXPECT_NE(bindRefusal(*open.value).find("refusing to bind tcp://0.0.0.0:7401"), std::string::npos);
   const auto insecure = parse({"--ingest", "tcp://0.0.0.0:7401", "--insecure"});
-  ASSERT_TRUE(insecure.options);
-  EXPECT_EQ(bindRefusal(*insecure.options), "");
+  ASSERT_TRUE(insecure.value);
+  EXPECT_EQ(bindRefusal(*insecure.value), "");
   const auto both = parse({"--keys", "k", "--insecure"});
-  ASSERT_TRUE(both.options);
-  EXPECT_NE(bindRefusal(*both.options).find("contradict"), std::string::npos);
+  ASSERT_TRUE(both.value);
+  EXPECT_NE(bindRefusal(*both.value).find("contradict"), std::string::npos);
 }
 
 TEST(EngineOptions, StatsTakesAStationsKeys) {
   const auto parsed = parse({"--stats", "tcp://10.0.0.5:7403", "--key", "st.key", "--server-key", "engine.pub"});
-  ASSERT_TRUE(parsed.options) << parsed.error;
-  EXPECT_EQ(parsed.options->stats_endpoint, "tcp://10.0.0.5:7403");
-  EXPECT_EQ(parsed.options->stats_keys.key_file, "st.key");
-  EXPECT_EQ(parsed.options->stats_keys.server_key_file, "engine.pub");
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_EQ(parsed.value->stats_endpoint, "tcp://10.0.0.5:7403");
+  EXPECT_EQ(parsed.value->stats_keys.key_file, "st.key");
+  EXPECT_EQ(parsed.value->stats_keys.server_key_file, "engine.pub");
 }
 
 TEST(EngineOptions, HelpListsTheFlags) {
   const auto parsed = parse({"--help"});
-  ASSERT_TRUE(parsed.options);
-  EXPECT_TRUE(parsed.options->help);
+  ASSERT_TRUE(parsed.value);
+  EXPECT_TRUE(parsed.value->help);
   EXPECT_NE(parsed.help.find("--journal"), std::string::npos);
 }
 

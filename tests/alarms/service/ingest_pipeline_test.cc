@@ -253,6 +253,31 @@ TEST_F(LiveIngestPipelineTest, LiveModeRefusesFramesFarAheadOfTheReceiveTime) {
   EXPECT_EQ(engine_.counters().vitals_frames, 1u);
 }
 
+TEST_F(IngestPipelineTest, AnUnknownEnumValueIsRefusedBeforeTheEngineAndCounted) {
+  auto frame = spo2Frame(1, 0, 97);
+  frame.mutable_measurements(0)->set_quality(static_cast<v1::MeasurementQuality>(12));
+  const auto refused = accept(vitals(frame));
+  EXPECT_EQ(refused.outcome, IngestOutcome::Undecodable);
+  EXPECT_NE(refused.error.find("unknown measurement quality 12"), std::string::npos) << refused.error;
+  auto status = pumpStatus(1, 0, 0.1);
+  status.set_state(static_cast<v1::PumpState>(5));
+  const auto pump = accept(envelope(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, kPatient),
+                                    status.SerializeAsString()));
+  EXPECT_EQ(pump.outcome, IngestOutcome::Undecodable);
+  EXPECT_NE(pump.error.find("unknown pump state 5"), std::string::npos) << pump.error;
+  EXPECT_EQ(accept(envelope(vitalsTopic(), "\xff\xff not protobuf")).outcome, IngestOutcome::Undecodable);
+
+  const auto& c = pipeline_.counters();
+  EXPECT_EQ(c.undecodable, 3u);
+  EXPECT_EQ(c.unknown_enum_values, 2u) << "garbage bytes are not an unknown enum";
+  EXPECT_EQ(engine_.counters().vitals_frames, 0u);
+  EXPECT_EQ(engine_.counters().pump_statuses, 0u);
+  std::map<std::string, std::uint64_t> named;
+  pipeline_.visitCounters([&](std::string_view name, std::uint64_t value) { named[std::string(name)] = value; });
+  EXPECT_EQ(named.at("ingest.unknown_enum_values"), 2u);
+  expectCountersAddUp();
+}
+
 TEST_F(IngestPipelineTest, EveryCounterIsVisitedByName) {
   accept(vitals(spo2Frame(1, 0, 97)));
   accept(envelope("vitals/pacu", ""));

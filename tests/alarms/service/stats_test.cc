@@ -13,7 +13,7 @@ TEST(Stats, BuilderCollectsEveryVisitedCounterByName) {
   visit("guard.duplicates", 2);
   core::EngineCounters engine;
   engine.vitals_frames = 5;
-  visitEngineCounters(engine, visit);
+  core::visitPrefixed(engine, "engine.", visit);
   const auto stats = builder.take();
   EXPECT_EQ(stats.engine_epoch(), 42u);
   EXPECT_EQ(stats.wall_time_ms(), 1'000);

@@ -1,5 +1,6 @@
 // Drives a ZeroMQ socket from a Boost.Asio io_context through its ZMQ_FD, so one thread
-// runs sockets, timers and signals and the core is touched by that thread only.
+// runs sockets, timers and signals and the core is touched by that thread only. It lives
+// in streamer/ so any consumer on an Asio loop (the engine, a web station) shares it.
 //
 // ZMQ_FD is edge-triggered and only says "look at ZMQ_EVENTS": after every wake-up the
 // socket is drained while ZMQ_EVENTS reports POLLIN. A bounded batch per turn keeps a
@@ -12,7 +13,7 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <zmq.hpp>
 
-namespace vigil::service {
+namespace vigil::streamer {
 
 class SocketReader {
  public:
@@ -34,4 +35,4 @@ class SocketReader {
   boost::asio::posix::stream_descriptor descriptor_;
 };
 
-}  // namespace vigil::service
+}  // namespace vigil::streamer

@@ -1,8 +1,8 @@
-#include "alarms/service/socket_reader.h"
+#include "streamer/socket_reader.h"
 
 #include <boost/asio/post.hpp>
 
-namespace vigil::service {
+namespace vigil::streamer {
 namespace {
 
 // Messages handled per turn of the event loop before timers get their chance.
@@ -38,4 +38,4 @@ void SocketReader::waitReadable() {
   });
 }
 
-}  // namespace vigil::service
+}  // namespace vigil::streamer
