@@ -1,5 +1,5 @@
 # The two entry points of README.md. Each installs what is missing, then builds.
-#   make test        everything CI runs: test-fast, then sanitize (which also fuzzes)
+#   make test        everything CI runs: format-check, test-fast, then sanitize (which also fuzzes)
 #   make test-fast   the plain suite (build/)
 #   make sanitize    the whole suite under ASan + UBSan, then the libFuzzer targets for
 #                    FUZZ_SECONDS each, all from one clang tree (build-sanitize/)
@@ -40,7 +40,7 @@ build: setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER)
 	cmake --build $(BUILD) -j$(JOBS)
 
-test: test-fast sanitize
+test: format-check test-fast sanitize
 
 test-fast: build
 	$(CTEST) --test-dir $(BUILD)

@@ -40,8 +40,12 @@ Decoded<T> refuse(std::string reason) {
 }
 
 core::VitalsFrame convert(const v1::VitalsFrame& message, EnumReader& enums) {
-  core::VitalsFrame frame{message.patient_id(), message.unit(), message.device_id(), message.sequence(),
-                          core::fromMillis(message.source_time_ms()), {}};
+  core::VitalsFrame frame{message.patient_id(),
+                          message.unit(),
+                          message.device_id(),
+                          message.sequence(),
+                          core::fromMillis(message.source_time_ms()),
+                          {}};
   frame.measurements.reserve(static_cast<std::size_t>(message.measurements_size()));
   for (const auto& m : message.measurements()) {
     frame.measurements.push_back({m.code(), m.value(), m.unit(), enums.read<core::Quality>(m.quality(), "quality")});
@@ -137,7 +141,8 @@ Decoded<core::PumpStatus> decodePumpStatus(std::string_view payload) {
   const auto& status = *decoded.value;
   for (double number : {status.concentration_mg_per_ml, status.rate_ml_per_h, status.dose_rate_mg_per_kg_per_h,
                         status.patient_weight_kg, status.volume_infused_ml}) {
-    if (!std::isfinite(number) || number < 0) return refuse<core::PumpStatus>("pump status with a negative or non-finite number");
+    if (!std::isfinite(number) || number < 0)
+      return refuse<core::PumpStatus>("pump status with a negative or non-finite number");
   }
   return decoded;
 }

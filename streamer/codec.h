@@ -9,8 +9,8 @@
 
 #include "alarms/core/domain.h"
 #include "alarms/core/result.h"
-#include "streamer/enums.h"
 #include "alerts.pb.h"
+#include "streamer/enums.h"
 #include "vitals.pb.h"
 
 namespace vigil::streamer {

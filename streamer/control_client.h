@@ -21,8 +21,7 @@ class ControlClient {
   // `security` is applied before connecting: CURVE keys, or none for a plain connection.
   ControlClient(zmq::context_t& context, const std::string& endpoint, const ClientSecurity& security = {});
 
-  std::optional<vigil::v1::ControlReply> request(vigil::v1::ControlRequest request,
-                                                 std::chrono::milliseconds timeout);
+  std::optional<vigil::v1::ControlReply> request(vigil::v1::ControlRequest request, std::chrono::milliseconds timeout);
 
   zmq::socket_ref handle() { return socket_; }
 

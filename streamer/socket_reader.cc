@@ -18,7 +18,9 @@ SocketReader::~SocketReader() {
   descriptor_.release();
 }
 
-void SocketReader::start() { boost::asio::post(io_, [this] { drain(); }); }
+void SocketReader::start() {
+  boost::asio::post(io_, [this] { drain(); });
+}
 
 void SocketReader::drain() {
   for (int handled = 0; handled < kMessagesPerTurn; ++handled) {
@@ -33,9 +35,10 @@ void SocketReader::drain() {
 }
 
 void SocketReader::waitReadable() {
-  descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& error) {
-    if (!error) drain();
-  });
+  descriptor_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                         [this](const boost::system::error_code& error) {
+                           if (!error) drain();
+                         });
 }
 
 }  // namespace vigil::streamer

@@ -62,8 +62,7 @@ bool Publisher::publishRaw(std::string_view topic, std::string_view payload) {
   return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
 }
 
-bool Publisher::publishRawWaiting(std::string_view topic, std::string_view payload,
-                                  std::chrono::milliseconds timeout) {
+bool Publisher::publishRawWaiting(std::string_view topic, std::string_view payload, std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
   // A blocking send retries when the peer's queue drains; sndtimeo bounds the wait.
   const auto first = socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore);
@@ -74,7 +73,8 @@ bool Publisher::publishRawWaiting(std::string_view topic, std::string_view paylo
 bool Publisher::awaitSubscriber(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!has_subscriber_) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || !waitReadable(socket_, left)) return false;
     for (auto& frame : receiveMultipart(socket_)) {
       // XPUB hands up subscriptions as a 0x01 byte followed by the prefix.

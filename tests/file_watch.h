@@ -23,7 +23,8 @@ inline bool awaitFileCondition(const std::filesystem::path& file, const std::fun
   inotify_add_watch(watcher, folder.c_str(), IN_CREATE | IN_MODIFY | IN_CLOSE_WRITE);
   bool held = done();
   while (!held) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) break;
     pollfd item{watcher, POLLIN, 0};
     if (poll(&item, 1, static_cast<int>(left.count())) > 0) {

@@ -15,7 +15,8 @@ bool drivesBefore(const AlarmEvent& a, const AlarmEvent& b) {
 }
 
 bool sameAdvice(const AdviceEvent& a, const AdviceEvent& b) {
-  return a.advice.action == b.advice.action && a.advice.target_rate_mg_per_kg_per_h == b.advice.target_rate_mg_per_kg_per_h &&
+  return a.advice.action == b.advice.action &&
+         a.advice.target_rate_mg_per_kg_per_h == b.advice.target_rate_mg_per_kg_per_h &&
          a.advice.target_rate_ml_per_h == b.advice.target_rate_ml_per_h && a.advice.reason == b.advice.reason &&
          a.condition == b.condition && a.alert_id == b.alert_id;
 }
@@ -71,7 +72,7 @@ void AdviceAndResume::rememberResumeTarget(State& state, const PatientFacts& pat
   state.resume_pending = true;
   if (patient.dose.rate() <= 0) return;  // already paused: keep what was known while it ran
   const auto increase = patient.dose.lastIncrease();
-  const double before = driving.target_rate_mg_per_kg_per_h > 0                ? driving.target_rate_mg_per_kg_per_h
+  const double before = driving.target_rate_mg_per_kg_per_h > 0          ? driving.target_rate_mg_per_kg_per_h
                         : increase && increase->from_mg_per_kg_per_h > 0 ? increase->from_mg_per_kg_per_h
                                                                          : 0.0;
   state.resume_target = before > 0 ? before : patient.dose.rate();

@@ -12,8 +12,8 @@ namespace vigil::core::engine_detail {
 class AdviceAndResume {
  public:
   struct State {
-    AdviceEvent last;              // as last published; action None before the first
-    bool resume_pending = false;   // PAUSE or REDUCE was advised and the rate has not gone up since
+    AdviceEvent last;             // as last published; action None before the first
+    bool resume_pending = false;  // PAUSE or REDUCE was advised and the rate has not gone up since
     double resume_target = 0.0;
     bool resume_target_is_last_rate = false;  // no lower rate was ever given
     std::optional<TimePoint> resolved_at;     // since when no alarm drives the advice

@@ -9,9 +9,7 @@ std::string alertId(const std::string& patient, const std::string& condition, Ti
   return patient + "/" + condition + "/" + std::to_string(toMillis(time));
 }
 
-bool earlier(const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) {
-  return a && (!b || *a < *b);
-}
+bool earlier(const std::optional<TimePoint>& a, const std::optional<TimePoint>& b) { return a && (!b || *a < *b); }
 
 bool dueBy(const std::optional<TimePoint>& due, TimePoint time) { return due && *due <= time; }
 
@@ -155,7 +153,8 @@ void AlarmBoard::expire(std::string_view condition, TimePoint time, AlarmEvents&
   const auto found = alarms_.find(condition);
   if (found == alarms_.end()) return;
   Alarm& alarm = found->second;
-  if (alarm.event.inactivation == Inactivation::Acknowledged || alarm.level.latching) return clear(condition, time, out);
+  if (alarm.event.inactivation == Inactivation::Acknowledged || alarm.level.latching)
+    return clear(condition, time, out);
   // Nobody has acknowledged it yet: it stays until somebody does.
   alarm.ends_on_acknowledge = true;
 }
@@ -228,7 +227,8 @@ const AlarmEvent* AlarmBoard::find(std::string_view condition) const {
 
 bool AlarmBoard::conditionPresent(std::string_view condition) const {
   const auto found = alarms_.find(condition);
-  return found != alarms_.end() && found->second.event.state == AlarmState::Active && !found->second.ends_on_acknowledge;
+  return found != alarms_.end() && found->second.event.state == AlarmState::Active &&
+         !found->second.ends_on_acknowledge;
 }
 
 bool AlarmBoard::acknowledged(std::string_view condition) const {

@@ -29,7 +29,8 @@ FrameSources validSources(const VitalsFrame& frame) {
   FrameSources sources;
   for (const auto& measurement : frame.measurements) {
     const auto source = metricForCode(measurement.code);
-    if (source && measurement.quality == Quality::Valid) (source->episodic ? sources.episodic : sources.continuous) = true;
+    if (source && measurement.quality == Quality::Valid)
+      (source->episodic ? sources.episodic : sources.continuous) = true;
   }
   return sources;
 }
@@ -66,7 +67,8 @@ const Protocol& Engine::protocol() const { return parts_->protocol; }
 Patient& Engine::patient(std::string_view patient_id, std::string_view unit) {
   auto found = patients_.find(patient_id);
   if (found == patients_.end()) {
-    found = patients_.emplace(std::string(patient_id), std::make_unique<Patient>(std::string(patient_id), *parts_)).first;
+    found =
+        patients_.emplace(std::string(patient_id), std::make_unique<Patient>(std::string(patient_id), *parts_)).first;
   }
   auto& facts = found->second->facts;
   if (!unit.empty()) {
@@ -119,9 +121,8 @@ Outputs Engine::onSequenceGap(const SequenceGap& gap) {
   ++counters_.sequence_gaps;
   counters_.frames_missing += gap.missing;
   const bool watched = parts_->protocol.technical.has_value();
-  return accept({gap.time, gap.patient_id, gap.unit, watched, false}, [&](Patient& p, Outputs& out) {
-    parts_->technical.onGap(p.technical, p.facts, gap, out);
-  });
+  return accept({gap.time, gap.patient_id, gap.unit, watched, false},
+                [&](Patient& p, Outputs& out) { parts_->technical.onGap(p.technical, p.facts, gap, out); });
 }
 
 Outputs Engine::onNews2(std::string_view patient_id, const News2& score, TimePoint time) {
@@ -160,8 +161,8 @@ bool Engine::admit(const ClinicalEvent& event) {
 
 void Engine::reactToVitals(Patient& p, const VitalsFrame& frame, Outputs& out) {
   const auto sources = validSources(frame);
-  const bool watched = p.facts.vitals.noteFrame(frame.time, sources.continuous, sources.episodic,
-                                                parts_->protocol.technical);
+  const bool watched =
+      p.facts.vitals.noteFrame(frame.time, sources.continuous, sources.episodic, parts_->protocol.technical);
   parts_->technical.onFrame(p.technical, p.facts, watched, frame.time, out);
   bool news2_inputs_changed = false;
   for (const auto& measurement : frame.measurements) {

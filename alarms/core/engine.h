@@ -163,7 +163,7 @@ class Engine {
   std::unique_ptr<engine_detail::Parts> parts_;  // heap: parts and patients point into it, and the engine may move
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients_;
   std::map<std::string, std::string, std::less<>> alarm_index_;  // alert id -> patient id
-  std::set<std::pair<TimePoint, std::string>> schedule_;           // (next deadline, patient id)
+  std::set<std::pair<TimePoint, std::string>> schedule_;         // (next deadline, patient id)
   TimePoint now_{};
   EngineCounters counters_;
   std::uint64_t stalled_deadlines_ = 0;

@@ -60,15 +60,16 @@ struct Patient {
   AdviceAndResume::State advice;
 
   std::array<std::optional<LatestValue>, kMetricCount> latest;  // for the status
-  std::optional<PatientStatus> status;                           // as last published
-  std::optional<TimePoint> scheduled;                            // the key of this patient in the schedule
+  std::optional<PatientStatus> status;                          // as last published
+  std::optional<TimePoint> scheduled;                           // the key of this patient in the schedule
 };
 
 // A part with one patient's state, as the schedule sees it (deadlines.h).
 template <class Part>
 class Bound {
  public:
-  Bound(const Part& part, typename Part::State& state, PatientFacts& facts) : part_(part), state_(state), facts_(facts) {}
+  Bound(const Part& part, typename Part::State& state, PatientFacts& facts)
+      : part_(part), state_(state), facts_(facts) {}
   void deadlines(deadlines::DeadlineVisit& visit) const { part_.deadlines(state_, facts_, visit); }
 
  private:

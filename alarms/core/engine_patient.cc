@@ -35,7 +35,8 @@ bool VitalsTiming::noteFrame(TimePoint time, bool continuous, bool episodic,
 
 Duration VitalsTiming::staleLimit(const TechnicalSettings& technical) const {
   if (ever_continuous || !last_episodic) return technical.monitoring_lost.after;
-  return nibpLimit(technical, previous_episodic ? *last_episodic - *previous_episodic : technical.nibp_default_interval);
+  return nibpLimit(technical,
+                   previous_episodic ? *last_episodic - *previous_episodic : technical.nibp_default_interval);
 }
 
 void PatientFacts::raise(std::string condition, const ConditionLevel& level, AlarmKind kind, bool dose_attributable,

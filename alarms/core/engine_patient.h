@@ -74,8 +74,8 @@ struct PatientFacts {
 
   // The condition is present: raised on the board with the dose context at its onset and
   // the advice after the dose modifiers.
-  void raise(std::string condition, const ConditionLevel& level, AlarmKind kind, bool dose_attributable,
-             TimePoint time, TimePoint onset, Trigger trigger, Outputs& out, bool fresh_occurrence = false);
+  void raise(std::string condition, const ConditionLevel& level, AlarmKind kind, bool dose_attributable, TimePoint time,
+             TimePoint onset, Trigger trigger, Outputs& out, bool fresh_occurrence = false);
 
   std::string id;
   std::string unit;
@@ -96,8 +96,12 @@ inline std::string minutesText(Duration d) {
   return number(std::chrono::duration<double, std::ratio<60>>(d).count()) + " min";
 }
 
-inline bool crossesLow(double value, double limit, bool inclusive) { return inclusive ? value <= limit : value < limit; }
-inline bool crossesHigh(double value, double limit, bool inclusive) { return inclusive ? value >= limit : value > limit; }
+inline bool crossesLow(double value, double limit, bool inclusive) {
+  return inclusive ? value <= limit : value < limit;
+}
+inline bool crossesHigh(double value, double limit, bool inclusive) {
+  return inclusive ? value >= limit : value > limit;
+}
 
 struct Thresholds {
   std::optional<double> low;
@@ -148,6 +152,8 @@ inline std::string keyPart(std::string_view text) {
   return out.empty() ? "unnamed" : out;
 }
 
-inline std::string sensorOffKey(Metric metric) { return std::string(kSensorOffPrefix) + std::string(metricName(metric)); }
+inline std::string sensorOffKey(Metric metric) {
+  return std::string(kSensorOffPrefix) + std::string(metricName(metric));
+}
 
 }  // namespace vigil::core::engine_detail

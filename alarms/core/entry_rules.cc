@@ -45,7 +45,8 @@ void EntryRules::applyRule(RuleState& state, PatientFacts& patient, const EventR
   Trigger trigger;
   trigger.metric = "ENTRIES";
   trigger.value = static_cast<double>(state.entries.size());
-  trigger.limit = rule.count <= 1 ? "reported" : ">= " + std::to_string(rule.count) + " within " + minutesText(rule.within);
+  trigger.limit =
+      rule.count <= 1 ? "reported" : ">= " + std::to_string(rule.count) + " within " + minutesText(rule.within);
   trigger.limit_value = rule.count;
   patient.raise(rule.id, rule.level, AlarmKind::Physiological, rule.dose_attributable, event.time,
                 state.entries.front(), std::move(trigger), out, /*fresh_occurrence=*/true);

@@ -64,10 +64,10 @@ struct Conversion {
 };
 
 constexpr Conversion kConversions[] = {
-    {"%", "1", 100.0, 0.0},                       // SpO2 as a fraction
+    {"%", "1", 100.0, 0.0},  // SpO2 as a fraction
     {"Cel", "[degF]", 5.0 / 9.0, -32.0 * 5.0 / 9.0},
     {"Cel", "K", 1.0, -273.15},
-    {"mm[Hg]", "mmHg", 1.0, 0.0},                 // the common non-UCUM spelling
+    {"mm[Hg]", "mmHg", 1.0, 0.0},  // the common non-UCUM spelling
     {"mm[Hg]", "kPa", 7.500615758, 0.0},
     {"/min", "1/min", 1.0, 0.0},
     {"/min", "/s", 60.0, 0.0},
@@ -99,14 +99,9 @@ void checkMeasurements(VitalsFrame& frame, IngestVerdict& verdict) {
     const auto source = metricForCode(measurement.code);
     if (!source) return false;  // carried, never evaluated: the engine counts it
     switch (fitUnit(measurement, metricUnit(source->metric))) {
-      case UnitFit::Mismatch:
-        ++verdict.measurements_unit_mismatch;
-        return true;
-      case UnitFit::Converted:
-        ++verdict.measurements_converted;
-        break;
-      case UnitFit::Expected:
-        break;
+      case UnitFit::Mismatch: ++verdict.measurements_unit_mismatch; return true;
+      case UnitFit::Converted: ++verdict.measurements_converted; break;
+      case UnitFit::Expected: break;
     }
     if (!std::isfinite(measurement.value) || !measuringRange(source->metric).contains(measurement.value)) {
       ++verdict.measurements_out_of_range;
@@ -123,7 +118,8 @@ std::optional<std::string> impossiblePumpValue(const PumpStatus& status) {
   using namespace pump_range;
   if (!inRange(status.rate_ml_per_h, kRateMlPerH)) return "pump rate outside 0-2000 mL/h";
   if (!inRange(status.dose_rate_mg_per_kg_per_h, kDoseRateMgPerKgPerH)) return "dose rate outside the pump's range";
-  if (!inRange(status.concentration_mg_per_ml, kConcentrationMgPerMl)) return "drug concentration outside the pump's range";
+  if (!inRange(status.concentration_mg_per_ml, kConcentrationMgPerMl))
+    return "drug concentration outside the pump's range";
   if (!inRange(status.patient_weight_kg, kPatientWeightKg)) return "patient weight outside 0-650 kg";
   if (!inRange(status.volume_infused_ml, kVolumeInfusedMl)) return "volume infused outside the pump's range";
   return std::nullopt;
@@ -227,9 +223,9 @@ IngestVerdict IngestGuard::admitSequence(const SourceState& state, std::uint64_t
   if (sequence > last) {
     const std::uint64_t missing = sequence - last - 1;
     if (missing > 0 && !clock_moved_on) {
-      return refuse(FrameFault::SequenceLeapInPlace,
-                    "sequence leapt from " + std::to_string(last) + " to " + std::to_string(sequence) +
-                        " while the source's time stood still");
+      return refuse(FrameFault::SequenceLeapInPlace, "sequence leapt from " + std::to_string(last) + " to " +
+                                                         std::to_string(sequence) +
+                                                         " while the source's time stood still");
     }
     if (state.run >= kEstablishedRun) {
       verdict.missing = missing;
@@ -297,7 +293,8 @@ void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint t
 }
 
 IngestGuard::SourceState& IngestGuard::source(Kind kind, const std::string& patient_id, const std::string& source_id) {
-  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found->second;
+  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end())
+    return found->second;
   if (sources_.size() >= config_.max_sources) forgetLeastRecent();
   return sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first->second;
 }
@@ -313,9 +310,7 @@ void IngestGuard::forgetLeastRecent() {
 
 void IngestGuard::count(const IngestVerdict& verdict) {
   switch (verdict.fault) {
-    case FrameFault::None:
-      ++counters_.accepted;
-      break;
+    case FrameFault::None: ++counters_.accepted; break;
     case FrameFault::Duplicate: ++counters_.duplicates; break;
     case FrameFault::SequenceLeapInPlace: ++counters_.sequence_leaps_in_place; break;
     case FrameFault::MissingTime: ++counters_.missing_time; break;

@@ -87,11 +87,11 @@ std::string_view frameFaultName(FrameFault fault);
 
 struct IngestVerdict {
   FrameFault fault = FrameFault::None;
-  std::string reason;          // readable; empty for a clean acceptance
-  bool new_source = false;     // accepted: the first frame of its source
-  std::uint64_t missing = 0;   // accepted after a gap of this many frames
+  std::string reason;              // readable; empty for a clean acceptance
+  bool new_source = false;         // accepted: the first frame of its source
+  std::uint64_t missing = 0;       // accepted after a gap of this many frames
   bool unestablished_gap = false;  // accepted after a jump the source has not earned a report for
-  bool restarted = false;      // accepted: the source began counting again
+  bool restarted = false;          // accepted: the source began counting again
   int measurements_out_of_range = 0;
   int measurements_unit_mismatch = 0;
   int measurements_converted = 0;

@@ -166,8 +166,8 @@ void checkBandEnd(std::optional<double> end, double resolution, const std::strin
   if (!std::isfinite(*end)) {
     check.fail(field, "must be a number");
   } else if (resolution > 0 && std::isfinite(resolution) && !isMultipleOf(*end, resolution)) {
-    check.fail(field, "is not a multiple of the resolution " + formatNumber(resolution) + " (got " +
-                          formatNumber(*end) + ")");
+    check.fail(field,
+               "is not a multiple of the resolution " + formatNumber(resolution) + " (got " + formatNumber(*end) + ")");
   }
 }
 
@@ -190,7 +190,8 @@ void checkBandOrder(const News2Scale& scale, const std::string& at, ChartChecker
     const auto expected = stepsOf(*bands[i - 1].max, scale.resolution) + 1;
     const auto actual = stepsOf(*band.min, scale.resolution);
     const auto previous = "bands[" + std::to_string(i - 1) + "] (max " + formatNumber(*bands[i - 1].max) + ")";
-    if (actual < expected) check.fail(field + ".min", "overlaps " + previous + " (got " + formatNumber(*band.min) + ")");
+    if (actual < expected)
+      check.fail(field + ".min", "overlaps " + previous + " (got " + formatNumber(*band.min) + ")");
     if (actual > expected) {
       check.fail(field + ".min", "leaves a gap after " + previous + ": expected " +
                                      formatNumber(valueOfSteps(expected, scale.resolution)) + " (got " +
@@ -238,8 +239,8 @@ News2RiskThresholds parseRisk(const v1::News2RiskBands& message, ChartChecker& c
                            static_cast<int>(message.single_parameter_score())};
   if (message.medium_from_total() < 1) check.fail("news2_chart.risk.medium_from_total", "must be at least 1");
   if (message.high_from_total() <= message.medium_from_total()) {
-    check.fail("news2_chart.risk.high_from_total", "must be above medium_from_total (got " +
-                                                 std::to_string(message.high_from_total()) + ")");
+    check.fail("news2_chart.risk.high_from_total",
+               "must be above medium_from_total (got " + std::to_string(message.high_from_total()) + ")");
   }
   if (message.single_parameter_score() < 1 || message.single_parameter_score() > 3) {
     check.fail("news2_chart.risk.single_parameter_score",
@@ -261,7 +262,8 @@ std::optional<News2Chart> parseNews2Chart(const v1::News2Chart& message, std::ve
   chart.respiration_rate = parseScale(message.respiration_rate(), "news2_chart.respiration_rate", check);
   chart.spo2_scale_1 = parseScale(message.spo2_scale_1(), "news2_chart.spo2_scale_1", check);
   chart.spo2_scale_2_on_air = parseScale(message.spo2_scale_2_on_air(), "news2_chart.spo2_scale_2_on_air", check);
-  chart.spo2_scale_2_on_oxygen = parseScale(message.spo2_scale_2_on_oxygen(), "news2_chart.spo2_scale_2_on_oxygen", check);
+  chart.spo2_scale_2_on_oxygen =
+      parseScale(message.spo2_scale_2_on_oxygen(), "news2_chart.spo2_scale_2_on_oxygen", check);
   requirePresent(message.has_air_or_oxygen(), "news2_chart.air_or_oxygen", check);
   chart.air_score = check.score(message.air_or_oxygen().air(), "news2_chart.air_or_oxygen.air");
   chart.oxygen_score = check.score(message.air_or_oxygen().oxygen(), "news2_chart.air_or_oxygen.oxygen");

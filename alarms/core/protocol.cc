@@ -61,7 +61,8 @@ void checkAttribution(const v1::DoseAttribution& attribution, Checker& check) {
   check.requirePositive(attribution.window_end_s(), "dose_attribution.window_end_s");
   check.require(attribution.window_end_s() >= attribution.window_start_s(), "dose_attribution.window_end_s",
                 "must not be before window_start_s");
-  check.requireNonNegative(attribution.ce_rising_fraction_per_10_min(), "dose_attribution.ce_rising_fraction_per_10_min");
+  check.requireNonNegative(attribution.ce_rising_fraction_per_10_min(),
+                           "dose_attribution.ce_rising_fraction_per_10_min");
 }
 
 void checkLimits(const v1::LimitRule& rule, const std::string& at, Checker& check) {
@@ -70,8 +71,9 @@ void checkLimits(const v1::LimitRule& rule, const std::string& at, Checker& chec
   if (rule.has_high()) check.require(std::isfinite(rule.high().value()), at + ".high.value", "must be a number");
   if (rule.reference() == v1::BASELINE_PERCENT) {
     if (rule.has_low()) {
-      check.require(rule.low().value() > 0 && rule.low().value() < 100, at + ".low.value",
-                    "a percentage below baseline must be between 0 and 100 (got " + formatNumber(rule.low().value()) + ")");
+      check.require(
+          rule.low().value() > 0 && rule.low().value() < 100, at + ".low.value",
+          "a percentage below baseline must be between 0 and 100 (got " + formatNumber(rule.low().value()) + ")");
     }
     if (rule.has_high()) check.requirePositive(rule.high().value(), at + ".high.value");
   } else if (rule.has_low() && rule.has_high()) {
@@ -82,7 +84,8 @@ void checkLimits(const v1::LimitRule& rule, const std::string& at, Checker& chec
 }
 
 void checkRule(const v1::LimitRule& rule, const std::string& at, std::set<std::string>& ids, Checker& check) {
-  check.require(validRuleId(rule.id()), at + ".id", "must be non-empty letters, digits, '-' or '_' (got \"" + rule.id() + "\")");
+  check.require(validRuleId(rule.id()), at + ".id",
+                "must be non-empty letters, digits, '-' or '_' (got \"" + rule.id() + "\")");
   check.require(ids.insert(rule.id()).second, at + ".id", "duplicates an earlier rule's id");
   check.require(!rule.title().empty(), at + ".title", "must not be empty");
   check.require(rule.metrics_size() > 0, at + ".metrics", "must name at least one metric");
@@ -114,11 +117,15 @@ void checkRule(const v1::LimitRule& rule, const std::string& at, std::set<std::s
                 "RESUME_POSSIBLE is the engine's own advice, not a rule's");
 }
 
-void checkPriorityAndAdvice(int priority, int advice, const std::string& at, Checker& check, bool priority_required = true) {
-  check.require(v1::Priority_IsValid(priority), at + ".priority", "is not a known priority (got " + std::to_string(priority) + ")");
-  check.require(v1::AdviceAction_IsValid(advice), at + ".advice", "is not a known advice (got " + std::to_string(advice) + ")");
+void checkPriorityAndAdvice(int priority, int advice, const std::string& at, Checker& check,
+                            bool priority_required = true) {
+  check.require(v1::Priority_IsValid(priority), at + ".priority",
+                "is not a known priority (got " + std::to_string(priority) + ")");
+  check.require(v1::AdviceAction_IsValid(advice), at + ".advice",
+                "is not a known advice (got " + std::to_string(advice) + ")");
   if (priority_required) check.require(priority != v1::PRIORITY_NONE, at + ".priority", "must be LOW, MEDIUM or HIGH");
-  check.require(advice != v1::ADVICE_RESUME_POSSIBLE, at + ".advice", "RESUME_POSSIBLE is the engine's own advice, not a rule's");
+  check.require(advice != v1::ADVICE_RESUME_POSSIBLE, at + ".advice",
+                "RESUME_POSSIBLE is the engine's own advice, not a rule's");
 }
 
 void checkAlarmSystem(const v1::AlarmSystem& system, Checker& check) {
@@ -165,7 +172,8 @@ void checkTechnical(const v1::Technical& technical, Checker& check) {
 }
 
 void checkEventRule(const v1::EventRule& rule, const std::string& at, std::set<std::string>& ids, Checker& check) {
-  check.require(validRuleId(rule.id()), at + ".id", "must be non-empty letters, digits, '-' or '_' (got \"" + rule.id() + "\")");
+  check.require(validRuleId(rule.id()), at + ".id",
+                "must be non-empty letters, digits, '-' or '_' (got \"" + rule.id() + "\")");
   check.require(ids.insert(rule.id()).second, at + ".id", "duplicates an earlier rule's id");
   check.require(!rule.title().empty(), at + ".title", "must not be empty");
   check.require(rule.kinds_size() > 0, at + ".kinds", "must name at least one kind of entry");
@@ -181,8 +189,7 @@ void checkEventRule(const v1::EventRule& rule, const std::string& at, std::set<s
   check.require(v1::Severity_IsValid(rule.severity()), at + ".severity", "is not a known severity");
   if (sedation) {
     check.require(rule.rass_min() <= rule.rass_max(), at + ".rass_min", "must not be above rass_max");
-    check.require(rule.rass_min() >= -5 && rule.rass_max() <= 4, at + ".rass_min",
-                  "RASS runs from -5 to +4");
+    check.require(rule.rass_min() >= -5 && rule.rass_max() <= 4, at + ".rass_min", "RASS runs from -5 to +4");
   } else {
     check.requirePositive(rule.hold_s(), at + ".hold_s");
     if (rule.count() > 1) check.requirePositive(rule.within_s(), at + ".within_s");
@@ -218,9 +225,9 @@ void checkResume(const v1::Resume& resume, Checker& check) {
                   "resume.baseline_metrics[" + std::to_string(m) + "]", "must name a vital sign");
   }
   check.requirePositive(resume.stable_s(), "resume.stable_s");
-  check.require(std::isfinite(resume.baseline_fraction()) && resume.baseline_fraction() > 0 &&
-                    resume.baseline_fraction() < 1,
-                "resume.baseline_fraction", "must be between 0 and 1 (got " + formatNumber(resume.baseline_fraction()) + ")");
+  check.require(
+      std::isfinite(resume.baseline_fraction()) && resume.baseline_fraction() > 0 && resume.baseline_fraction() < 1,
+      "resume.baseline_fraction", "must be between 0 and 1 (got " + formatNumber(resume.baseline_fraction()) + ")");
 }
 
 void checkNews2(const v1::News2Triggers& news2, Checker& check) {
@@ -237,7 +244,8 @@ void checkNews2(const v1::News2Triggers& news2, Checker& check) {
   if (news2.single_three_priority() != v1::PRIORITY_NONE) {
     check.require(!news2.single_three_title().empty(), "news2_triggers.single_three_title", "must not be empty");
   }
-  checkPriorityAndAdvice(news2.single_three_priority(), news2.single_three_advice(), "news2_triggers.single_three", check,
+  checkPriorityAndAdvice(news2.single_three_priority(), news2.single_three_advice(), "news2_triggers.single_three",
+                         check,
                          /*priority_required=*/false);
 }
 
@@ -367,8 +375,8 @@ News2Settings toNews2(const v1::News2Triggers& in, const AlarmSystemSettings& sy
     news2.aggregate.push_back({level.total_at_least(), toLevel(level.title(), level.priority(), level.advice(),
                                                                level.has_latching(), level.latching(), system)});
   }
-  news2.single_three = toLevel(in.single_three_title(), in.single_three_priority(), in.single_three_advice(), false,
-                               false, system);
+  news2.single_three =
+      toLevel(in.single_three_title(), in.single_three_priority(), in.single_three_advice(), false, false, system);
   return news2;
 }
 
@@ -385,8 +393,8 @@ Rule toRule(const v1::LimitRule& message, const AlarmSystemSettings& system) {
   rule.priority = static_cast<Priority>(message.priority());
   rule.kind = toKind(message.kind());
   rule.advice = static_cast<AdviceAction>(message.advice());
-  rule.dose_attributable = message.has_dose_attributable() ? message.dose_attributable()
-                                                           : rule.kind == AlarmKind::Physiological;
+  rule.dose_attributable =
+      message.has_dose_attributable() ? message.dose_attributable() : rule.kind == AlarmKind::Physiological;
   rule.latching = latchingFor(rule.priority, system, message.has_latching(), message.latching());
   return rule;
 }
@@ -400,9 +408,9 @@ Protocol toProtocol(const v1::Protocol& message) {
   protocol.pharmacokinetics = PkParameters{pk.v1_l_per_kg(), pk.k10_per_min(), pk.k12_per_min(), pk.k13_per_min(),
                                            pk.k21_per_min(), pk.k31_per_min(), pk.ke0_per_min()};
   const auto& attribution = message.dose_attribution();
-  protocol.dose_attribution = DoseAttributionSettings{seconds(attribution.window_start_s()),
-                                                      seconds(attribution.window_end_s()),
-                                                      attribution.ce_rising_fraction_per_10_min()};
+  protocol.dose_attribution =
+      DoseAttributionSettings{seconds(attribution.window_start_s()), seconds(attribution.window_end_s()),
+                              attribution.ce_rising_fraction_per_10_min()};
   protocol.baseline_window = seconds(message.baseline().window_s());
   protocol.alarm_system = toAlarmSystem(message);
   const auto& system = protocol.alarm_system;
@@ -443,7 +451,5 @@ ProtocolLoad parseProtocol(std::string_view json_text) {
 }  // namespace vigil::core
 
 namespace vigil::core {
-bool EventRule::isSedation() const {
-  return kinds.size() == 1 && kinds.front() == ClinicalEventKind::SedationScore;
-}
+bool EventRule::isSedation() const { return kinds.size() == 1 && kinds.front() == ClinicalEventKind::SedationScore; }
 }  // namespace vigil::core

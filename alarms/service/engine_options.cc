@@ -17,6 +17,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t future_tolerance_ms = options.config.ingest_guard.future_tolerance.count();
   std::int64_t stream_jump_ms = options.config.ingest_guard.stream_jump_tolerance.count();
   std::int64_t backwards_tolerance_ms = options.config.ingest_guard.backwards_tolerance.count();
+  // One option per line reads as the table it is.
+  // clang-format off
   described.add_options()
       ("help,h", "show this help")
       ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
@@ -56,6 +58,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "stations/)")
       ("server-key", po::value(&options.stats_keys.server_key_file),
        "with --stats: the engine's public key file (engine.pub)");
+  // clang-format on
   po::variables_map values;
   po::store(po::parse_command_line(argc, argv, described), values);
   po::notify(values);
@@ -78,7 +81,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   if (values.count("since")) {
     const auto text = values["since"].as<std::string>();
     const auto since = parseTimeArgument(text);
-    if (!since) throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
+    if (!since)
+      throw po::error("--since '" + text + "' is neither ISO 8601 (2026-11-21T10:00:00Z) nor ms since the epoch");
     options.history_since = *since;
   }
   if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();

@@ -294,17 +294,13 @@ void EngineService::applyJournaled(const JournalInput& input) {
   // were not journaled; an acknowledgement is stamped with the engine's time.
   if (input.engine_time > engine_.now()) publish(engine_.advanceTo(input.engine_time));
   switch (input.kind) {
-    case InputKind::Ingest:
-      handleIngest(streamer::Envelope{input.topic, input.payload, 2}, input.receive_time);
-      break;
+    case InputKind::Ingest: handleIngest(streamer::Envelope{input.topic, input.payload, 2}, input.receive_time); break;
     case InputKind::Control: {
       v1::ControlRequest request;
       if (request.ParseFromString(input.payload)) (void)handleControl(request, input.identity);
       break;
     }
-    case InputKind::Tick:
-      publish(engine_.advanceTo(input.engine_time));
-      break;
+    case InputKind::Tick: publish(engine_.advanceTo(input.engine_time)); break;
   }
   replaying_ = false;
 }

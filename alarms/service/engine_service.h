@@ -16,10 +16,10 @@
 #include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_rows.h"
-#include "streamer/socket_reader.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
+#include "streamer/socket_reader.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
 

@@ -50,8 +50,8 @@ IngestResult IngestPipeline::accept(const streamer::Envelope& envelope, core::Ti
       return admit(streamer::decodeClinicalEvent(envelope.payload), *topic, receive_time,
                    [this](const core::ClinicalEvent& event) { return engine_.onClinicalEvent(event); });
     default:
-      return stop(IngestOutcome::UnknownTopic, "the engine does not take '" +
-                                                    std::string(streamer::topicKindName(topic->kind)) + "' messages");
+      return stop(IngestOutcome::UnknownTopic,
+                  "the engine does not take '" + std::string(streamer::topicKindName(topic->kind)) + "' messages");
   }
 }
 
@@ -76,8 +76,8 @@ IngestResult IngestPipeline::admit(streamer::Decoded<Value> decoded, const strea
   if (!decoded.ok()) return stop(IngestOutcome::Undecodable, decoded.error);
   auto& value = *decoded.value;
   if (!addressedConsistently(value, topic)) {
-    return stop(IngestOutcome::AddressMismatch, "payload for " + value.unit + "/" + value.patient_id +
-                                                    " on topic " + topic.unit + "/" + topic.patient_id);
+    return stop(IngestOutcome::AddressMismatch, "payload for " + value.unit + "/" + value.patient_id + " on topic " +
+                                                    topic.unit + "/" + topic.patient_id);
   }
   const auto wall_now = config_.wall_clock ? std::optional<core::TimePoint>(receive_time) : std::nullopt;
   IngestResult result;

@@ -39,8 +39,8 @@ std::string_view ingestOutcomeName(IngestOutcome outcome);
 
 struct IngestResult {
   IngestOutcome outcome = IngestOutcome::Accepted;
-  std::string error;          // why it stopped, readable; empty when accepted
-  core::IngestVerdict verdict;  // the guard's verdict (gap, restart, drops) once it got there
+  std::string error;                     // why it stopped, readable; empty when accepted
+  core::IngestVerdict verdict;           // the guard's verdict (gap, restart, drops) once it got there
   std::optional<core::SequenceGap> gap;  // frames lost before this one (the engine was told)
   core::Outputs output;                  // what the engine returned
 

@@ -71,7 +71,8 @@ int lockExclusively(const std::string& path, std::string& error) {
     return -1;
   }
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    error = errno == EWOULDBLOCK ? "another vigil-engine is writing it" : std::string("cannot lock it: ") + std::strerror(errno);
+    error = errno == EWOULDBLOCK ? "another vigil-engine is writing it"
+                                 : std::string("cannot lock it: ") + std::strerror(errno);
     ::close(fd);
     return -1;
   }
@@ -324,14 +325,14 @@ void Journal::recordSession(SessionRow session) { push(std::move(session)); }
 
 void Journal::recordIngest(std::string_view topic, std::string_view payload, core::TimePoint engine_time,
                            core::TimePoint receive_time, std::uint64_t epoch) {
-  push(JournalInput{0, InputKind::Ingest, engine_time, receive_time, epoch, std::string(topic), std::string(payload),
-                    {}});
+  push(JournalInput{
+      0, InputKind::Ingest, engine_time, receive_time, epoch, std::string(topic), std::string(payload), {}});
 }
 
 void Journal::recordControl(std::string_view request_bytes, std::string_view identity, core::TimePoint engine_time,
                             core::TimePoint receive_time, std::uint64_t epoch) {
-  push(JournalInput{0, InputKind::Control, engine_time, receive_time, epoch, {}, std::string(request_bytes),
-                    std::string(identity)});
+  push(JournalInput{
+      0, InputKind::Control, engine_time, receive_time, epoch, {}, std::string(request_bytes), std::string(identity)});
 }
 
 void Journal::recordTick(core::TimePoint advanced_to, core::TimePoint receive_time, std::uint64_t epoch) {
@@ -344,7 +345,8 @@ void Journal::logAlarms(const core::AlarmEvents& events, std::uint64_t epoch) {
 
 void Journal::logAcknowledgement(const core::AlarmEvent& acknowledged) {
   push(AcknowledgementRow{acknowledged.alert_id, acknowledged.patient_id, acknowledged.unit,
-                          acknowledged.acknowledged_by, acknowledged.acknowledged_time.value_or(acknowledged.event_time)});
+                          acknowledged.acknowledged_by,
+                          acknowledged.acknowledged_time.value_or(acknowledged.event_time)});
 }
 
 void Journal::logAdvice(const core::AdviceEvents& events) {

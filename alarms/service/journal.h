@@ -42,10 +42,10 @@ struct JournalCounters {
   std::uint64_t queue_depth = 0;  // rows waiting now (not yet taken by the writer)
   std::uint64_t rows_written = 0;
   std::uint64_t transactions = 0;
-  std::uint64_t queue_full_waits = 0;       // the engine thread waited for room
-  std::uint64_t queue_full_wait_us = 0;     // for how long, in total
-  std::uint64_t rows_dropped = 0;           // writer stuck longer than max_block
-  std::uint64_t rows_failed = 0;            // SQLite refused the batch (disk full, I/O error)
+  std::uint64_t queue_full_waits = 0;         // the engine thread waited for room
+  std::uint64_t queue_full_wait_us = 0;       // for how long, in total
+  std::uint64_t rows_dropped = 0;             // writer stuck longer than max_block
+  std::uint64_t rows_failed = 0;              // SQLite refused the batch (disk full, I/O error)
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
 
   // Every field, by name (alarms/core/counters.h).

@@ -86,8 +86,8 @@ std::optional<core::TimePoint> parseIso8601(std::string_view text) {
       offset_minutes = sign * (*hours * 60 + *minutes);
     }
   }
-  if (at != text.size() || *month < 1 || *month > 12 || *day < 1 || *day > 31 || tm.tm_hour > 23 ||
-      tm.tm_min > 59 || tm.tm_sec > 60) {
+  if (at != text.size() || *month < 1 || *month > 12 || *day < 1 || *day > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+      tm.tm_sec > 60) {
     return std::nullopt;
   }
   const std::int64_t seconds = ::timegm(&tm);
@@ -101,8 +101,8 @@ struct HistoryLine {
   std::array<std::string, 8> cells;
 };
 
-constexpr std::array<const char*, 8> kHeadings = {"TIME (UTC)", "EVENT",  "PRIORITY",        "CONDITION",
-                                                   "VALUE / LIMIT", "ADVICE", "ACKNOWLEDGED BY", "ALERT ID"};
+constexpr std::array<const char*, 8> kHeadings = {"TIME (UTC)",    "EVENT",  "PRIORITY",        "CONDITION",
+                                                  "VALUE / LIMIT", "ADVICE", "ACKNOWLEDGED BY", "ALERT ID"};
 
 std::string valueAndLimit(const LoggedAlarm& alarm) {
   if (alarm.metric.empty()) return {};
@@ -126,15 +126,18 @@ HistoryLine lineFor(const LoggedAlarm& alarm) {
   }
   std::string event = alarm.phase;
   if (alarm.state == "LATCHED") event += " (latched)";
-  return {alarm.event_time, 0,
+  return {alarm.event_time,
+          0,
           {formatUtc(alarm.event_time), event, alarm.priority, alarm.condition, valueAndLimit(alarm),
            adviceText(alarm.advice, alarm.advice_target_mg_per_kg_per_h), acknowledged, alarm.alert_id}};
 }
 
 HistoryLine lineFor(const LoggedAdvice& advice) {
   std::string text = adviceText(advice.action, advice.target_mg_per_kg_per_h);
-  if (!advice.previous_action.empty() && advice.previous_action != "NONE") text += " (was " + advice.previous_action + ")";
-  return {advice.event_time, 1,
+  if (!advice.previous_action.empty() && advice.previous_action != "NONE")
+    text += " (was " + advice.previous_action + ")";
+  return {advice.event_time,
+          1,
           {formatUtc(advice.event_time), "ADVICE", "-", advice.condition.empty() ? "-" : advice.condition,
            advice.reason, text, "-", advice.alert_id.empty() ? "-" : advice.alert_id}};
 }
@@ -142,7 +145,8 @@ HistoryLine lineFor(const LoggedAdvice& advice) {
 HistoryLine lineFor(const LoggedPump& pump) {
   std::string rate = core::formatNumber(pump.dose_rate_mg_per_kg_per_h) + " mg/kg/h";
   if (pump.rate_ml_per_h > 0) rate += " (" + core::formatNumber(pump.rate_ml_per_h) + " ml/h)";
-  return {pump.time, 2,
+  return {pump.time,
+          2,
           {formatUtc(pump.time), "PUMP", "-", pump.state + (pump.drug.empty() ? "" : " " + pump.drug), rate, "-", "-",
            pump.device_id.empty() ? "-" : pump.device_id}};
 }

@@ -58,7 +58,8 @@ std::optional<std::string> JournalReader::forEachInput(const std::function<void(
     if (step == Statement::Step::Done) return std::nullopt;
     if (step == Statement::Step::Error) return db_.lastError();
     const auto kind = inputKindFromName(statement.text(1));
-    if (!kind) return "input " + std::to_string(statement.integer(0)) + " has an unknown kind '" + statement.text(1) + "'";
+    if (!kind)
+      return "input " + std::to_string(statement.integer(0)) + " has an unknown kind '" + statement.text(1) + "'";
     input.seq = statement.integer(0);
     input.kind = *kind;
     input.engine_time = core::fromMillis(statement.integer(2));
@@ -87,8 +88,13 @@ std::optional<SessionRow> JournalReader::lastSession(std::string& error) {
   const auto step = statement.step();
   if (step == Statement::Step::Error) error = db_.lastError();
   if (step != Statement::Step::Row) return std::nullopt;
-  return SessionRow{static_cast<std::uint64_t>(statement.integer(0)), core::fromMillis(statement.integer(1)),
-                    statement.text(2), statement.text(3), statement.text(4), statement.text(5), statement.integer(6)};
+  return SessionRow{static_cast<std::uint64_t>(statement.integer(0)),
+                    core::fromMillis(statement.integer(1)),
+                    statement.text(2),
+                    statement.text(3),
+                    statement.text(4),
+                    statement.text(5),
+                    statement.integer(6)};
 }
 
 std::vector<LoggedAlarm> JournalReader::alarms(const std::string& patient_id, core::TimePoint since,
@@ -146,8 +152,9 @@ std::vector<LoggedAdvice> JournalReader::advice(const std::string& patient_id, c
       "target_ml_per_h, reason, condition, alert_id FROM advice_log "
       "WHERE patient_id = ? AND event_time_ms >= ? ORDER BY event_time_ms, id";
   return query<LoggedAdvice>(db_, sql, patient_id, since, error, [](const Statement& s) {
-    return LoggedAdvice{s.text(0), s.text(1), core::fromMillis(s.integer(2)), s.text(3), s.text(4),
-                        s.real(5), s.real(6), s.text(7), s.text(8), s.text(9)};
+    return LoggedAdvice{
+        s.text(0), s.text(1), core::fromMillis(s.integer(2)), s.text(3), s.text(4), s.real(5), s.real(6), s.text(7),
+        s.text(8), s.text(9)};
   });
 }
 
@@ -157,8 +164,7 @@ std::vector<LoggedPump> JournalReader::pumpChanges(const std::string& patient_id
       "SELECT patient_id, device_id, time_ms, drug, state, rate_ml_per_h, dose_rate_mg_per_kg_per_h FROM pump_log "
       "WHERE patient_id = ? AND time_ms >= ? ORDER BY time_ms, id";
   return query<LoggedPump>(db_, sql, patient_id, since, error, [](const Statement& s) {
-    return LoggedPump{s.text(0), s.text(1), core::fromMillis(s.integer(2)), s.text(3), s.text(4), s.real(5),
-                      s.real(6)};
+    return LoggedPump{s.text(0), s.text(1), core::fromMillis(s.integer(2)), s.text(3), s.text(4), s.real(5), s.real(6)};
   });
 }
 

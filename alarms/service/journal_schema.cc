@@ -127,8 +127,8 @@ CREATE TABLE pump_log (
 CREATE INDEX pump_log_by_patient ON pump_log (patient_id, time_ms);
 )sql";
 
-constexpr const char* kTables[] = {"journal_schema", "sessions", "inputs", "alarm_log", "acknowledgements", "advice_log",
-                                   "pump_log"};
+constexpr const char* kTables[] = {"journal_schema",   "sessions",   "inputs",  "alarm_log",
+                                   "acknowledgements", "advice_log", "pump_log"};
 
 // The names of the tables present; nullopt (and `error`) when the file cannot be read as
 // a database at all, which is how SQLite reports a corrupt or foreign file.

@@ -2,8 +2,8 @@
 #include <iostream>
 #include <optional>
 
-#include <boost/asio/signal_set.hpp>
 #include <google/protobuf/stubs/logging.h>
+#include <boost/asio/signal_set.hpp>
 
 #include "alarms/service/engine_options.h"
 #include "alarms/service/engine_service.h"
@@ -12,9 +12,9 @@
 #include "alarms/service/journal_reader.h"
 #include "alarms/service/protocol_file.h"
 #include "alarms/service/recovery.h"
-#include "streamer/security.h"
 #include "alarms/service/stats.h"
 #include "streamer/control_client.h"
+#include "streamer/security.h"
 
 using namespace vigil;
 
@@ -41,8 +41,8 @@ void announceSecurity(const service::EngineOptions& options) {
     std::clog << "vigil-engine: CurveZMQ on every socket, engine key " << streamer::fingerprint(keys->public_key)
               << ", " << keys->admitted.gateways.size() << " gateway key(s), " << keys->admitted.stations.size()
               << " station key(s) admitted" << std::endl;
-    for (const auto& [role, admitted] : {std::pair{"gateways", &keys->admitted.gateways},
-                                         std::pair{"stations", &keys->admitted.stations}}) {
+    for (const auto& [role, admitted] :
+         {std::pair{"gateways", &keys->admitted.gateways}, std::pair{"stations", &keys->admitted.stations}}) {
       if (!admitted->empty()) continue;
       std::clog << "vigil-engine: warning: no " << role << "/*.pub in " << options.keys_directory
                 << ": nobody of that role can connect" << std::endl;
@@ -54,7 +54,8 @@ int printHistory(const service::EngineOptions& options) {
   std::string error;
   auto reader = service::JournalReader::open(*options.journal_path, error);
   if (reader) {
-    if (const auto failed = service::printHistory(*reader, *options.history_patient, options.history_since, std::cout)) {
+    if (const auto failed =
+            service::printHistory(*reader, *options.history_patient, options.history_since, std::cout)) {
       error = *failed;
     }
   }
@@ -96,8 +97,8 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
     }
     std::clog << "vigil-engine: journal " << *options.journal_path << ": " << service::describe(*recovered)
               << std::endl;
-    const auto session = service::currentSession(engine, engine.engine().protocol(), options.config.clock_mode,
-                                                 *recovered);
+    const auto session =
+        service::currentSession(engine, engine.engine().protocol(), options.config.clock_mode, *recovered);
     if (const auto change = service::protocolChange(*recovered, session)) {
       std::cerr << "vigil-engine: WARNING: " << *change << std::endl;
     }

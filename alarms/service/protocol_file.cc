@@ -48,7 +48,9 @@ std::string eventRuleText(const core::EventRule& rule) {
   } else {
     when = std::to_string(rule.count) + " entr" + (rule.count == 1 ? "y" : "ies") +
            (rule.count > 1 ? " within " + seconds(rule.within) : "") +
-           (rule.severity == core::Severity::Mild ? ", mild" : rule.severity == core::Severity::Severe ? ", severe" : "") +
+           (rule.severity == core::Severity::Mild     ? ", mild"
+            : rule.severity == core::Severity::Severe ? ", severe"
+                                                      : "") +
            ", held " + seconds(rule.hold) + " and until acknowledged";
   }
   return "  " + rule.id + ": " + when + "; " + levelText(rule.level) + " (" + rule.level.title + ")\n";
@@ -86,7 +88,8 @@ std::string describeSettings(const core::Protocol& protocol) {
   }
   if (const auto& resume = protocol.resume) {
     std::string metrics;
-    for (auto metric : resume->baseline_metrics) metrics += (metrics.empty() ? "" : "|") + std::string(core::metricName(metric));
+    for (auto metric : resume->baseline_metrics)
+      metrics += (metrics.empty() ? "" : "|") + std::string(core::metricName(metric));
     out += "resume: after " + seconds(resume->stable) + " inside all limits and within " +
            core::formatNumber(resume->baseline_fraction * 100) + " % of baseline (" +
            (metrics.empty() ? std::string("every vital") : metrics) + ")\n";
@@ -118,13 +121,13 @@ std::string describeProtocol(const core::Protocol& protocol) {
                 "persistence", "prio", "advice", "latch", "title");
   out += line;
   for (const auto& rule : protocol.rules) {
-    const auto persistence = std::to_string(rule.delay.count() / 1000) + " s" +
-                             (rule.consecutive_readings > 1 ? " / " + std::to_string(rule.consecutive_readings) + " rdg" : "");
+    const auto persistence =
+        std::to_string(rule.delay.count() / 1000) + " s" +
+        (rule.consecutive_readings > 1 ? " / " + std::to_string(rule.consecutive_readings) + " rdg" : "");
     std::snprintf(line, sizeof line, "%-28s %-25s %-24s %-13s %-7s %-14s %-5s %s\n", rule.id.c_str(),
                   metricsText(rule).c_str(), limitsText(rule).c_str(), persistence.c_str(),
                   std::string(streamer::nameOf(rule.priority)).c_str(),
-                  std::string(streamer::nameOf(rule.advice)).c_str(), rule.latching ? "yes" : "no",
-                  rule.title.c_str());
+                  std::string(streamer::nameOf(rule.advice)).c_str(), rule.latching ? "yes" : "no", rule.title.c_str());
     out += line;
   }
   out += describeSettings(protocol);

@@ -11,8 +11,7 @@
 
 namespace vigil::service {
 
-std::optional<RecoverySummary> recoverFromJournal(const std::string& path, EngineService& service,
-                                                  std::string& error) {
+std::optional<RecoverySummary> recoverFromJournal(const std::string& path, EngineService& service, std::string& error) {
   const auto started = std::chrono::steady_clock::now();
   auto reader = JournalReader::open(path, error);
   if (!reader) return std::nullopt;
@@ -47,8 +46,8 @@ std::optional<RecoverySummary> recoverFromJournal(const std::string& path, Engin
 std::string describe(const RecoverySummary& summary) {
   std::ostringstream text;
   text << "recovered " << summary.rows << " journal rows (" << summary.ingest_rows << " ingest, "
-       << summary.control_rows << " control, " << summary.tick_rows << " tick): " << summary.patients
-       << " patients, " << summary.active_alarms << " active alarms, engine time "
+       << summary.control_rows << " control, " << summary.tick_rows << " tick): " << summary.patients << " patients, "
+       << summary.active_alarms << " active alarms, engine time "
        << (summary.rows ? formatUtc(summary.engine_time) + " UTC" : std::string("unset")) << ", in "
        << summary.took.count() / 1000.0 << " ms";
   return text.str();

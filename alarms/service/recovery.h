@@ -31,8 +31,7 @@ struct RecoverySummary {
 // Replays every input journaled at `path` into `service` (constructed, not yet started,
 // no journal attached). nullopt and `error` if the journal cannot be read to the end: the
 // engine must then refuse to start rather than run with half a history.
-std::optional<RecoverySummary> recoverFromJournal(const std::string& path, EngineService& service,
-                                                  std::string& error);
+std::optional<RecoverySummary> recoverFromJournal(const std::string& path, EngineService& service, std::string& error);
 
 // One line for stderr.
 std::string describe(const RecoverySummary& summary);

@@ -12,7 +12,8 @@ StatsBuilder::StatsBuilder(std::uint64_t engine_epoch, core::TimePoint wall_time
 }
 
 core::CounterVisitor StatsBuilder::visitor() {
-  return [this](std::string_view name, std::uint64_t value) { (*stats_.mutable_counters())[std::string(name)] = value; };
+  return
+      [this](std::string_view name, std::uint64_t value) { (*stats_.mutable_counters())[std::string(name)] = value; };
 }
 
 std::string formatStatsTable(const vigil::v1::Stats& stats) {
@@ -21,8 +22,8 @@ std::string formatStatsTable(const vigil::v1::Stats& stats) {
   std::size_t width = 0;
   for (const auto& [name, value] : sorted) width = std::max(width, name.size());
   std::ostringstream out;
-  out << "engine epoch " << stats.engine_epoch() << ", wall time " << stats.wall_time_ms() << " ms, "
-      << sorted.size() << " counters\n";
+  out << "engine epoch " << stats.engine_epoch() << ", wall time " << stats.wall_time_ms() << " ms, " << sorted.size()
+      << " counters\n";
   std::string group;
   for (const auto& [name, value] : sorted) {
     const auto this_group = name.substr(0, name.find('.'));

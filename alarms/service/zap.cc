@@ -78,8 +78,10 @@ streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory) {
       return {std::nullopt, (root / "engine.pub").string() + " does not belong to engine.key"};
     }
   }
-  if (auto error = loadPublicKeys(root / "gateways", keys.admitted.gateways); !error.empty()) return {std::nullopt, error};
-  if (auto error = loadPublicKeys(root / "stations", keys.admitted.stations); !error.empty()) return {std::nullopt, error};
+  if (auto error = loadPublicKeys(root / "gateways", keys.admitted.gateways); !error.empty())
+    return {std::nullopt, error};
+  if (auto error = loadPublicKeys(root / "stations", keys.admitted.stations); !error.empty())
+    return {std::nullopt, error};
   return {std::move(keys), {}};
 }
 
@@ -133,8 +135,8 @@ void ZapHandler::handleOne() {
   }
   const auto decision = decideZap(*request, keyring_);
   count(*request, decision);
-  const std::string reply[] = {kZapVersion, request->request_id, decision.status_code, decision.status_text,
-                               decision.user_id, ""};
+  const std::string reply[] = {kZapVersion,          request->request_id, decision.status_code,
+                               decision.status_text, decision.user_id,    ""};
   (void)socket_.send(frames[0], zmq::send_flags::sndmore | zmq::send_flags::dontwait);
   (void)socket_.send(zmq::message_t{}, zmq::send_flags::sndmore | zmq::send_flags::dontwait);
   for (std::size_t i = 0; i < std::size(reply); ++i) {

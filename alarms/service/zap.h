@@ -69,7 +69,7 @@ std::optional<ZapRequest> parseZapRequest(const std::vector<std::string>& frames
 struct ZapDecision {
   std::string status_code;  // "200" admitted, "400" refused, "500" not understood
   std::string status_text;
-  std::string user_id;      // the admitted key's name
+  std::string user_id;  // the admitted key's name
   bool admitted() const { return status_code == "200"; }
 };
 

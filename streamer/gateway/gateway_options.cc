@@ -23,7 +23,8 @@ std::string knownScenarios() {
 }
 
 void describeOptions(po::options_description& options) {
-  // clang-format off: one flag per line reads as the table it is
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("simulate", po::value<int>(), "number of simulated patients (1..1000)")

@@ -40,15 +40,13 @@ constexpr std::chrono::milliseconds kFinalFlush = 500ms;
 // Once, before anything streams, so a test or a nurse knows who is who.
 void printPatients(const std::vector<sim::PatientPlan>& plans) {
   for (const auto& plan : plans) {
-    std::cout << plan.patient_id << ' ' << sim::scenarioName(plan.scenario) << " weight=" << std::llround(plan.weight_kg)
-              << "kg\n";
+    std::cout << plan.patient_id << ' ' << sim::scenarioName(plan.scenario)
+              << " weight=" << std::llround(plan.weight_kg) << "kg\n";
   }
   std::cout.flush();
 }
 
-core::TimePoint wallNow() {
-  return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
-}
+core::TimePoint wallNow() { return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()); }
 
 int usageError(const std::string& message) {
   std::cerr << "vigil-gateway: " << message << "\n(see vigil-gateway --help)\n";

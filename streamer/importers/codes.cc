@@ -47,31 +47,56 @@ constexpr CodeInfo kCodes[] = {
 // PULSE, RESP, SpO2, NBPSys), VitalDB IntelliVue tracks (ECG_HR, PLETH_SAT_O2, NIBP_SYS,
 // ART_SYS, ABP_SYS), and the short names of README.md's CSV.
 constexpr std::pair<std::string_view, std::uint32_t> kAliases[] = {
-    {"HR", mdc::kEcgHeartRate},          {"HEARTRATE", mdc::kEcgHeartRate},
-    {"ECGHR", mdc::kEcgHeartRate},       {"PULSE", mdc::kPulseOximPulseRate},
-    {"PR", mdc::kPulseOximPulseRate},    {"PULSERATE", mdc::kPulseOximPulseRate},
-    {"PLETHHR", mdc::kPulseOximPulseRate}, {"SPO2HR", mdc::kPulseOximPulseRate},
-    {"NIBPHR", kPulseRateNonInvasive},   {"NBPHR", kPulseRateNonInvasive},
-    {"SPO2", mdc::kSpO2},                {"SAO2", mdc::kSpO2},
-    {"PLETHSATO2", mdc::kSpO2},          {"SATO2", mdc::kSpO2},
-    {"RESP", mdc::kRespRate},            {"RR", mdc::kRespRate},
-    {"RESPRATE", mdc::kRespRate},        {"RESPIRATIONRATE", mdc::kRespRate},
-    {"NBPSYS", mdc::kNibpSys},           {"NIBPSYS", mdc::kNibpSys},
-    {"NBPDIAS", mdc::kNibpDia},          {"NBPDIA", mdc::kNibpDia},
-    {"NIBPDIA", mdc::kNibpDia},          {"NIBPDIAS", mdc::kNibpDia},
-    {"NBPMEAN", mdc::kNibpMean},         {"NIBPMEAN", mdc::kNibpMean},
-    {"NIBPMAP", mdc::kNibpMean},         {"CUFFSYS", mdc::kCuffSys},
-    {"CUFFDIA", mdc::kCuffDia},          {"CUFFMEAN", mdc::kCuffMean},
-    {"ABPSYS", mdc::kAbpSys},            {"ARTSYS", mdc::kAbpSys},
-    {"ABPDIAS", mdc::kAbpDia},           {"ABPDIA", mdc::kAbpDia},
-    {"ARTDIA", mdc::kAbpDia},            {"ARTDIAS", mdc::kAbpDia},
-    {"ABPMEAN", mdc::kAbpMean},          {"ARTMEAN", mdc::kAbpMean},
-    {"ABPMAP", mdc::kAbpMean},           {"ETCO2", mdc::kEtCO2},
-    {"CO2ET", mdc::kEtCO2},              {"TEMP", mdc::kTempBody},
-    {"BT", mdc::kTempBody},              {"TEMPBODY", mdc::kTempBody},
-    {"BODYTEMP", mdc::kTempBody},        {"TEMPERATURE", mdc::kTempBody},
-    {"PLETHPERFREL", kPerfusionRelative}, {"PERFREL", kPerfusionRelative},
-    {"PI", kPerfusionIndex},             {"PERFINDEX", kPerfusionIndex},
+    {"HR", mdc::kEcgHeartRate},
+    {"HEARTRATE", mdc::kEcgHeartRate},
+    {"ECGHR", mdc::kEcgHeartRate},
+    {"PULSE", mdc::kPulseOximPulseRate},
+    {"PR", mdc::kPulseOximPulseRate},
+    {"PULSERATE", mdc::kPulseOximPulseRate},
+    {"PLETHHR", mdc::kPulseOximPulseRate},
+    {"SPO2HR", mdc::kPulseOximPulseRate},
+    {"NIBPHR", kPulseRateNonInvasive},
+    {"NBPHR", kPulseRateNonInvasive},
+    {"SPO2", mdc::kSpO2},
+    {"SAO2", mdc::kSpO2},
+    {"PLETHSATO2", mdc::kSpO2},
+    {"SATO2", mdc::kSpO2},
+    {"RESP", mdc::kRespRate},
+    {"RR", mdc::kRespRate},
+    {"RESPRATE", mdc::kRespRate},
+    {"RESPIRATIONRATE", mdc::kRespRate},
+    {"NBPSYS", mdc::kNibpSys},
+    {"NIBPSYS", mdc::kNibpSys},
+    {"NBPDIAS", mdc::kNibpDia},
+    {"NBPDIA", mdc::kNibpDia},
+    {"NIBPDIA", mdc::kNibpDia},
+    {"NIBPDIAS", mdc::kNibpDia},
+    {"NBPMEAN", mdc::kNibpMean},
+    {"NIBPMEAN", mdc::kNibpMean},
+    {"NIBPMAP", mdc::kNibpMean},
+    {"CUFFSYS", mdc::kCuffSys},
+    {"CUFFDIA", mdc::kCuffDia},
+    {"CUFFMEAN", mdc::kCuffMean},
+    {"ABPSYS", mdc::kAbpSys},
+    {"ARTSYS", mdc::kAbpSys},
+    {"ABPDIAS", mdc::kAbpDia},
+    {"ABPDIA", mdc::kAbpDia},
+    {"ARTDIA", mdc::kAbpDia},
+    {"ARTDIAS", mdc::kAbpDia},
+    {"ABPMEAN", mdc::kAbpMean},
+    {"ARTMEAN", mdc::kAbpMean},
+    {"ABPMAP", mdc::kAbpMean},
+    {"ETCO2", mdc::kEtCO2},
+    {"CO2ET", mdc::kEtCO2},
+    {"TEMP", mdc::kTempBody},
+    {"BT", mdc::kTempBody},
+    {"TEMPBODY", mdc::kTempBody},
+    {"BODYTEMP", mdc::kTempBody},
+    {"TEMPERATURE", mdc::kTempBody},
+    {"PLETHPERFREL", kPerfusionRelative},
+    {"PERFREL", kPerfusionRelative},
+    {"PI", kPerfusionIndex},
+    {"PERFINDEX", kPerfusionIndex},
 };
 
 // Upper case without spaces, '_', '-', so "ABP Sys", "ABPSys" and "ABP_SYS" meet.
@@ -85,20 +110,48 @@ std::string foldName(std::string_view name) {
 }
 
 constexpr std::pair<std::string_view, std::string_view> kUnits[] = {
-    {"MMHG", "mm[Hg]"},       {"MM[HG]", "mm[Hg]"},     {"KPA", "kPa"},
-    {"BPM", "/min"},          {"/MIN", "/min"},         {"1/MIN", "/min"},
-    {"{BEAT}/MIN", "/min"},   {"{BEATS}/MIN", "/min"},  {"BEATS/MIN", "/min"},
-    {"BEAT/MIN", "/min"},     {"{BREATH}/MIN", "/min"}, {"{BREATHS}/MIN", "/min"},
-    {"BREATHS/MIN", "/min"},  {"{RESP}/MIN", "/min"},   {"PM", "/min"},
-    {"RPM", "/min"},          {"BRPM", "/min"},         {"MIN-1", "/min"},
-    {"%", "%"},               {"PERCENT", "%"},         {"1", "1"},
-    {"{RATIO}", "1"},         {"RATIO", "1"},           {"FRACTION", "1"},
-    {"CEL", "Cel"},           {"DEGC", "Cel"},          {"°C", "Cel"},
-    {"C", "Cel"},             {"CELSIUS", "Cel"},       {"[DEGF]", "[degF]"},
-    {"DEGF", "[degF]"},       {"°F", "[degF]"},         {"F", "[degF]"},
-    {"FAHRENHEIT", "[degF]"}, {"ML/H", "mL/h"},         {"ML/HR", "mL/h"},
-    {"ML/HOUR", "mL/h"},      {"MG/ML", "mg/mL"},       {"UG/KG/MIN", "ug/kg/min"},
-    {"MCG/KG/MIN", "ug/kg/min"}, {"KG", "kg"},          {"ML", "mL"},
+    {"MMHG", "mm[Hg]"},
+    {"MM[HG]", "mm[Hg]"},
+    {"KPA", "kPa"},
+    {"BPM", "/min"},
+    {"/MIN", "/min"},
+    {"1/MIN", "/min"},
+    {"{BEAT}/MIN", "/min"},
+    {"{BEATS}/MIN", "/min"},
+    {"BEATS/MIN", "/min"},
+    {"BEAT/MIN", "/min"},
+    {"{BREATH}/MIN", "/min"},
+    {"{BREATHS}/MIN", "/min"},
+    {"BREATHS/MIN", "/min"},
+    {"{RESP}/MIN", "/min"},
+    {"PM", "/min"},
+    {"RPM", "/min"},
+    {"BRPM", "/min"},
+    {"MIN-1", "/min"},
+    {"%", "%"},
+    {"PERCENT", "%"},
+    {"1", "1"},
+    {"{RATIO}", "1"},
+    {"RATIO", "1"},
+    {"FRACTION", "1"},
+    {"CEL", "Cel"},
+    {"DEGC", "Cel"},
+    {"°C", "Cel"},
+    {"C", "Cel"},
+    {"CELSIUS", "Cel"},
+    {"[DEGF]", "[degF]"},
+    {"DEGF", "[degF]"},
+    {"°F", "[degF]"},
+    {"F", "[degF]"},
+    {"FAHRENHEIT", "[degF]"},
+    {"ML/H", "mL/h"},
+    {"ML/HR", "mL/h"},
+    {"ML/HOUR", "mL/h"},
+    {"MG/ML", "mg/mL"},
+    {"UG/KG/MIN", "ug/kg/min"},
+    {"MCG/KG/MIN", "ug/kg/min"},
+    {"KG", "kg"},
+    {"ML", "mL"},
     {"MS", "ms"},
 };
 
@@ -137,7 +190,8 @@ constexpr double kMmHgPerKPa = 7.500617;
 }  // namespace
 
 const CodeInfo* findCode(std::uint32_t code) {
-  const auto found = std::find_if(std::begin(kCodes), std::end(kCodes), [code](const CodeInfo& info) { return info.code == code; });
+  const auto found =
+      std::find_if(std::begin(kCodes), std::end(kCodes), [code](const CodeInfo& info) { return info.code == code; });
   return found == std::end(kCodes) ? nullptr : &*found;
 }
 
@@ -180,7 +234,8 @@ Normalized normalizeReading(const CodeInfo& info, double value, std::string_view
   const auto unit = canonicalUnit(raw_unit);
   const std::string target(info.unit);
   auto refuse = [&]() {
-    return Normalized{value, unit, "unit '" + std::string(trim(raw_unit)) + "' not convertible for " + std::string(info.refid)};
+    return Normalized{value, unit,
+                      "unit '" + std::string(trim(raw_unit)) + "' not convertible for " + std::string(info.refid)};
   };
   if (unit.empty() || unit == target) {
     // A saturation between 0 and 1 is a fraction whatever the label says: 1 % SpO2 is not a reading.
@@ -197,10 +252,8 @@ Normalized normalizeReading(const CodeInfo& info, double value, std::string_view
     case Quantity::Temperature:
       if (unit == "[degF]") return {(value - 32) * 5 / 9, target, {}};
       return refuse();
-    case Quantity::Rate:
-      return refuse();
-    case Quantity::Other:
-      return {value, unit, {}};
+    case Quantity::Rate: return refuse();
+    case Quantity::Other: return {value, unit, {}};
   }
   return refuse();
 }
@@ -250,7 +303,8 @@ int markSensorOff(std::vector<vigil::v1::Measurement>& measurements) {
                                                   findMeasurement(measurements, mdc::kAbpDia),
                                                   findMeasurement(measurements, mdc::kAbpMean)};
   const bool any_arterial = std::any_of(arterial.begin(), arterial.end(), [](auto* m) { return m != nullptr; });
-  const bool all_zero = std::all_of(arterial.begin(), arterial.end(), [](auto* m) { return m == nullptr || m->value() == 0; });
+  const bool all_zero =
+      std::all_of(arterial.begin(), arterial.end(), [](auto* m) { return m == nullptr || m->value() == 0; });
   if (any_arterial && all_zero) {
     for (auto* measurement : arterial) marked += markOff(measurement);
   }

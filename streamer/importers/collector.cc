@@ -40,8 +40,8 @@ bool MessageCollector::addReading(std::string_view patient, std::string_view dev
     return false;
   }
   auto& measurements = frames_[FrameKey{time_ms, patientFor(patient), std::string(device)}];
-  const bool duplicate = std::any_of(measurements.begin(), measurements.end(),
-                                     [code](const auto& m) { return m.code() == code; });
+  const bool duplicate =
+      std::any_of(measurements.begin(), measurements.end(), [code](const auto& m) { return m.code() == code; });
   if (duplicate) {
     // Two names for one quantity (IntelliVue's HR and ECG_HR): the first one wins.
     skip("second value for " + std::string(info->refid) + " at the same instant");
@@ -105,8 +105,7 @@ std::vector<vigil::v1::RecordedMessage> MessageCollector::finish() {
   const auto time_of = [](const Item& item) {
     return std::visit([](const auto& message) { return message.source_time_ms(); }, item);
   };
-  std::stable_sort(items.begin(), items.end(),
-                   [&](const Item& a, const Item& b) { return time_of(a) < time_of(b); });
+  std::stable_sort(items.begin(), items.end(), [&](const Item& a, const Item& b) { return time_of(a) < time_of(b); });
 
   std::map<std::string, std::uint64_t> next_sequence;  // per source, +1 per message
   std::vector<vigil::v1::RecordedMessage> messages;

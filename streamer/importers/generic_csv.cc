@@ -86,8 +86,8 @@ ImportResult importGenericCsvText(std::string_view text, std::string_view source
       collector.skipAt("unknown quality", line);
     } else {
       const auto device = trim(field(fields, columns, kDevice));
-      collector.addReading(patient, device.empty() ? source_name : device, *time_ms,
-                           *code, *value, field(fields, columns, kUnit), *quality);
+      collector.addReading(patient, device.empty() ? source_name : device, *time_ms, *code, *value,
+                           field(fields, columns, kUnit), *quality);
     }
   }
   result.messages = collector.finish();

@@ -20,12 +20,12 @@ namespace {
 namespace mdc = core::mdc;
 
 // Pump observations (IHE PCD-10 / PCD-01 infusion pump profile).
-constexpr std::uint32_t kFlowCurrent = 158014;         // MDC_FLOW_FLUID_PUMP_CURRENT, mL/h
-constexpr std::uint32_t kPatientWeight = 68063;        // MDC_ATTR_PT_WEIGHT
-constexpr std::uint32_t kDrugName = 184514;            // MDC_DRUG_NAME_LABEL
-constexpr std::uint32_t kInfusingStatus = 184519;      // MDC_PUMP_INFUSING_STATUS
-constexpr std::uint32_t kDeliveryStatus = 158005;      // MDC_DEV_PUMP_CURRENT_DELIVERY_STATUS
-constexpr std::uint32_t kSystemId = 67972;             // MDC_ATTR_SYS_ID: the pump's own key
+constexpr std::uint32_t kFlowCurrent = 158014;     // MDC_FLOW_FLUID_PUMP_CURRENT, mL/h
+constexpr std::uint32_t kPatientWeight = 68063;    // MDC_ATTR_PT_WEIGHT
+constexpr std::uint32_t kDrugName = 184514;        // MDC_DRUG_NAME_LABEL
+constexpr std::uint32_t kInfusingStatus = 184519;  // MDC_PUMP_INFUSING_STATUS
+constexpr std::uint32_t kDeliveryStatus = 158005;  // MDC_DEV_PUMP_CURRENT_DELIVERY_STATUS
+constexpr std::uint32_t kSystemId = 67972;         // MDC_ATTR_SYS_ID: the pump's own key
 
 struct Encoding {
   char field = '|';
@@ -310,7 +310,8 @@ class Hl7Parser {
         return true;
       case mdc::kDoseRate:
         if (value) pump.dose_rate_mg_per_kg_per_h = doseRateMgPerKgPerH(*value, unit);
-        if (value && !pump.dose_rate_mg_per_kg_per_h) collector_.skip("dose rate unit '" + unit + "' not convertible to mg/kg/h");
+        if (value && !pump.dose_rate_mg_per_kg_per_h)
+          collector_.skip("dose rate unit '" + unit + "' not convertible to mg/kg/h");
         return true;
       case mdc::kDrugConcentration:
         if (value && (unit == "mg/mL" || unit.empty())) pump.concentration_mg_per_ml = value;
@@ -323,21 +324,14 @@ class Hl7Parser {
         else if (value && (unit == "[lb_av]" || unit == "lb")) pump.weight_kg = *value * 0.45359237;
         else collector_.skip("patient weight unit '" + unit + "' not convertible to kg");
         return true;
-      case mdc::kVolumeInfused:
-        pump.volume_infused_ml = value;
-        return true;
-      case kDrugName:
-        pump.drug = obx.component(5, 1);
-        return true;
+      case mdc::kVolumeInfused: pump.volume_infused_ml = value; return true;
+      case kDrugName: pump.drug = obx.component(5, 1); return true;
       case kInfusingStatus:
       case kDeliveryStatus:
         if (pump.status.empty() || code == kDeliveryStatus) pump.status = obx.component(5, 2);
         return true;
-      case kSystemId:
-        pump.system_id = obx.component(5, 1);
-        return true;
-      default:
-        return false;
+      case kSystemId: pump.system_id = obx.component(5, 1); return true;
+      default: return false;
     }
   }
 
@@ -359,7 +353,9 @@ class Hl7Parser {
     vigil::v1::PumpStatus status;
     status.set_patient_id(context.patient);
     status.set_device_id(pump.system_id.empty() ? context.device : pump.system_id);
-    const auto time_ms = pump.time_ms ? pump.time_ms : (context.observation_time_ms ? context.observation_time_ms : context.message_time_ms);
+    const auto time_ms = pump.time_ms
+                             ? pump.time_ms
+                             : (context.observation_time_ms ? context.observation_time_ms : context.message_time_ms);
     status.set_source_time_ms(time_ms.value_or(0));
     status.set_drug(pump.drug.empty() ? context.order_text : pump.drug);
     const double rate = pump.programmed_rate_ml_per_h.value_or(pump.current_flow_ml_per_h.value_or(0));
@@ -498,7 +494,9 @@ ImportResult importHl7Text(std::string_view text, std::string_view source_name, 
   std::size_t start = first_message;
   for (std::size_t i = first_message + 1; i <= segments.size(); ++i) {
     if (i == segments.size() || segments[i].substr(0, 3) == "MSH") {
-      parser.message({segments.begin() + static_cast<std::ptrdiff_t>(start), segments.begin() + static_cast<std::ptrdiff_t>(i)}, start + 1);
+      parser.message(
+          {segments.begin() + static_cast<std::ptrdiff_t>(start), segments.begin() + static_cast<std::ptrdiff_t>(i)},
+          start + 1);
       start = i;
     }
   }

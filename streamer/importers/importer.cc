@@ -38,9 +38,11 @@ ImportResult importCsv(const std::filesystem::path& path, const ImportOptions& o
   CsvReader reader(head);
   if (!reader.next(header, line)) return failure(path.string() + ": empty CSV file");
   if (!header.empty() && toUpper(trim(header[0])) == "MINUTE") return importMimicCsv(path, options);
-  if (mapColumns(header, {"STARTTIME", "ITEMID", "RATEUOM"}).missing.empty()) return importMimicInputEvents(path, options);
+  if (mapColumns(header, {"STARTTIME", "ITEMID", "RATEUOM"}).missing.empty())
+    return importMimicInputEvents(path, options);
   if (mapColumns(header, {"time", "code", "value"}).missing.empty()) return importGenericCsv(path, options);
-  return failure(path.string() + ": line 1: unrecognised CSV header (expected time,patient,code,value,unit, "
+  return failure(path.string() +
+                 ": line 1: unrecognised CSV header (expected time,patient,code,value,unit, "
                  "a MIMIC numerics 'minute,...' or INPUTEVENTS_MV)");
 }
 
@@ -57,7 +59,8 @@ ImportResult importFile(const std::filesystem::path& path, const ImportOptions& 
     return failure(path.string() + ": no WFDB header (.hea) in its folder names this .dat");
   }
   if (extension == ".vital" || head.rfind("\x1f\x8b", 0) == 0) return importVitalDb(path, options);
-  if (extension == ".hl7" || head.rfind("MSH", 0) == 0 || head.rfind("\x0bMSH", 0) == 0) return importHl7(path, options);
+  if (extension == ".hl7" || head.rfind("MSH", 0) == 0 || head.rfind("\x0bMSH", 0) == 0)
+    return importHl7(path, options);
   if (extension == ".csv") return importCsv(path, options);
   if (extension == ".mat") {
     return failure(path.string() + ": a WFDB .mat signal file: import its .hea (waveform records are not supported)");

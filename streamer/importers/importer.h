@@ -68,8 +68,7 @@ std::optional<std::filesystem::path> wfdbHeaderForDat(const std::filesystem::pat
 // The same parsers on bytes already in memory, for gateways and tests. `source_name`
 // names the device when the data does not (the file stem).
 ImportResult importHl7Text(std::string_view text, std::string_view source_name, const ImportOptions& options);
-ImportResult importGenericCsvText(std::string_view text, std::string_view source_name,
-                                  const ImportOptions& options);
+ImportResult importGenericCsvText(std::string_view text, std::string_view source_name, const ImportOptions& options);
 ImportResult importVitalDbBytes(std::string_view gzip_bytes, std::string_view source_name,
                                 const ImportOptions& options);
 

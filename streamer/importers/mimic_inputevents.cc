@@ -18,12 +18,24 @@ namespace vigil::streamer::importers {
 namespace {
 
 enum Column : std::size_t {
-  kSubject, kStart, kEnd, kItem, kRate, kRateUnit, kLinkOrder, kWeight, kStatus, kCancel, kOrder, kAmount, kAmountUnit
+  kSubject,
+  kStart,
+  kEnd,
+  kItem,
+  kRate,
+  kRateUnit,
+  kLinkOrder,
+  kWeight,
+  kStatus,
+  kCancel,
+  kOrder,
+  kAmount,
+  kAmountUnit
 };
 
 struct Infusion {
   std::string patient;
-  std::string line;  // the order (LINKORDERID) and the item: one pump channel
+  std::string line;   // the order (LINKORDERID) and the item: one pump channel
   std::string order;  // ORDERID: a drug row and its carrier's mL/hour row share it
   std::string drug;
   std::optional<double> amount_mg;  // what the row delivered, to derive the concentration
@@ -43,7 +55,7 @@ struct Infusion {
 struct Rate {
   std::optional<double> ml_per_h;
   std::optional<double> mg_per_kg_per_h;
-  std::string problem;  // why the rate could not be expressed
+  std::string problem;      // why the rate could not be expressed
   bool not_a_mass = false;  // units/hour, mEq./hour: no PumpStatus field holds it
 };
 
@@ -125,7 +137,8 @@ void mergeCarriers(std::vector<Infusion>& infusions, MessageCollector& collector
   std::map<std::tuple<std::string, std::string, std::int64_t, std::int64_t>, std::vector<std::size_t>> groups;
   for (std::size_t i = 0; i < infusions.size(); ++i) {
     const auto& infusion = infusions[i];
-    if (!infusion.order.empty()) groups[{infusion.patient, infusion.order, infusion.start_ms, infusion.end_ms}].push_back(i);
+    if (!infusion.order.empty())
+      groups[{infusion.patient, infusion.order, infusion.start_ms, infusion.end_ms}].push_back(i);
   }
   for (const auto& [key, members] : groups) {
     std::vector<std::size_t> drugs;
@@ -150,7 +163,8 @@ void mergeCarriers(std::vector<Infusion>& infusions, MessageCollector& collector
   }
   for (auto& infusion : infusions) {
     if (!infusion.unconvertible_rate.empty()) {
-      collector.skip("rate unit " + infusion.unconvertible_rate + " is not a volume or a mass, and no carrier row gives the mL/h");
+      collector.skip("rate unit " + infusion.unconvertible_rate +
+                     " is not a volume or a mass, and no carrier row gives the mL/h");
       infusion.dropped = true;
     } else if (!infusion.merged && !infusion.dose_mg_per_kg_per_h) {
       collector.note("rate in mL/h only: no concentration to derive mg/kg/h");
@@ -190,8 +204,8 @@ ImportResult importMimicInputEvents(const std::filesystem::path& path, const Imp
   std::size_t line = 0;
   reader.next(fields, line);
   const auto columns = mapColumns(fields,
-                                  {"SUBJECT_ID", "STARTTIME", "ENDTIME", "ITEMID", "RATE", "RATEUOM",
-                                   "LINKORDERID", "PATIENTWEIGHT", "STATUSDESCRIPTION"},
+                                  {"SUBJECT_ID", "STARTTIME", "ENDTIME", "ITEMID", "RATE", "RATEUOM", "LINKORDERID",
+                                   "PATIENTWEIGHT", "STATUSDESCRIPTION"},
                                   {"CANCELREASON", "ORDERID", "AMOUNT", "AMOUNTUOM"});
   if (!columns.missing.empty()) {
     result.error = path.string() + ": line 1: no " + columns.missing + " column";

@@ -53,11 +53,11 @@ std::optional<std::int64_t> wfdbStart(std::string_view time, std::string_view da
   const auto day = parseInt(date_parts[0]);
   const auto month = parseInt(date_parts[1]);
   const auto year = parseInt(date_parts[2]);
-  if (!seconds || !minutes || !hours || !day || !month || !year || *month < 1 || *month > 12 || *day < 1 ||
-      *day > 31) {
+  if (!seconds || !minutes || !hours || !day || !month || !year || *month < 1 || *month > 12 || *day < 1 || *day > 31) {
     return std::nullopt;
   }
-  const auto midnight = civilToEpochMs(static_cast<int>(*year), static_cast<int>(*month), static_cast<int>(*day), 0, 0, 0, 0);
+  const auto midnight =
+      civilToEpochMs(static_cast<int>(*year), static_cast<int>(*month), static_cast<int>(*day), 0, 0, 0, 0);
   return midnight + (*hours * 3600 + *minutes * 60) * 1000 + std::llround(*seconds * 1000);
 }
 
@@ -181,7 +181,8 @@ void decodeSamples(const WfdbHeader& header, std::string_view data, std::int64_t
   const std::size_t frame_bytes = sample_bytes * header.signals.size();
   const auto body = data.substr(std::min<std::size_t>(static_cast<std::size_t>(first.byte_offset), data.size()));
   std::size_t frames = body.size() / frame_bytes;
-  if (header.samples > 0 && static_cast<std::size_t>(header.samples) < frames) frames = static_cast<std::size_t>(header.samples);
+  if (header.samples > 0 && static_cast<std::size_t>(header.samples) < frames)
+    frames = static_cast<std::size_t>(header.samples);
   const auto patient = subjectOf(header.record);
   for (std::size_t i = 0; i < frames; ++i) {
     const auto time_ms = start_ms + std::llround(static_cast<double>(i) * 1000.0 / header.frequency);
@@ -262,7 +263,8 @@ ImportResult importMimicWfdb(const std::filesystem::path& header_path, const Imp
     return result;
   }
   std::vector<ColumnCode> columns;
-  for (const auto& signal : header.signals) columns.push_back({codeForName(signal.description), signal.units, signal.description});
+  for (const auto& signal : header.signals)
+    columns.push_back({codeForName(signal.description), signal.units, signal.description});
   MessageCollector collector(options, result.stats);
   decodeSamples(header, *data, *start_ms, columns, collector);
   result.messages = collector.finish();
@@ -283,10 +285,12 @@ ImportResult importMimicCsv(const std::filesystem::path& path, const ImportOptio
   // The CSV counts minutes from the record's start; the start is in the record's header.
   std::string device = stem;
   std::optional<std::int64_t> start_ms = options.start_time_ms;
-  if (const auto header_path = findHeaderFor(path.parent_path().empty() ? "." : path.parent_path(), "subject", patient)) {
+  if (const auto header_path =
+          findHeaderFor(path.parent_path().empty() ? "." : path.parent_path(), "subject", patient)) {
     std::string read_error;
     WfdbHeader header;
-    if (const auto header_text = readWholeFile(*header_path, read_error); header_text && parseHeader(*header_text, header).empty()) {
+    if (const auto header_text = readWholeFile(*header_path, read_error);
+        header_text && parseHeader(*header_text, header).empty()) {
       device = header.record;
       if (!start_ms) start_ms = header.start_time_ms;
     }
@@ -310,7 +314,8 @@ ImportResult importMimicCsv(const std::filesystem::path& path, const ImportOptio
     ColumnCode code;
     const auto open = column.find('(');
     code.name = std::string(trim(column.substr(0, open)));
-    if (open != std::string_view::npos) code.unit = std::string(column.substr(open + 1, column.find(')', open) - open - 1));
+    if (open != std::string_view::npos)
+      code.unit = std::string(column.substr(open + 1, column.find(')', open) - open - 1));
     code.code = codeForName(code.name);
     columns.push_back(code);
   }

@@ -16,7 +16,7 @@ std::string_view trim(std::string_view text);
 std::string toUpper(std::string_view text);
 std::vector<std::string_view> split(std::string_view text, char separator);
 
-std::optional<double> parseDouble(std::string_view text);      // finite numbers only
+std::optional<double> parseDouble(std::string_view text);  // finite numbers only
 std::optional<std::int64_t> parseInt(std::string_view text);
 
 // Milliseconds since the Unix epoch of a civil UTC time (proleptic Gregorian, any year:

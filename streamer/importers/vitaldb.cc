@@ -128,7 +128,8 @@ class VitalParser {
     const auto name = reader.readString();
     const auto unit = reader.readString();
     // min, max (f32 each), colour (4 bytes), sampling rate (f32) are not needed here.
-    if (!id || !kind || !format || !name || !unit || !reader.skip(16)) return collector_.skip("malformed track info packet");
+    if (!id || !kind || !format || !name || !unit || !reader.skip(16))
+      return collector_.skip("malformed track info packet");
     track.kind = *kind;
     track.format = *format;
     track.name = name->substr(name->rfind('/') == std::string::npos ? 0 : name->rfind('/') + 1);
@@ -244,7 +245,8 @@ ImportResult importVitalDbBytes(std::string_view gzip_bytes, std::string_view so
     parser.packet(*type, std::string_view(inflated.bytes).substr(reader.position(), *length));
     reader.skip(*length);
   }
-  if (reader.remaining() > 0 && reader.remaining() < kPacketHeaderBytes) collector.skip("trailing bytes after the last packet");
+  if (reader.remaining() > 0 && reader.remaining() < kPacketHeaderBytes)
+    collector.skip("trailing bytes after the last packet");
   if (!inflated.problem.empty()) collector.skip(inflated.problem);
   result.messages = collector.finish();
   return result;

@@ -156,8 +156,8 @@ RecordingReader::Frame RecordingReader::readEntry(v1::RecordingEntry& entry) {
   in_.read(buffer_.data(), static_cast<std::streamsize>(length));
   const auto present = static_cast<std::uint64_t>(in_.gcount());
   if (present < length) {
-    stopAt(StopReason::CutInRecord, "needs " + std::to_string(length) + " bytes, " + std::to_string(present) +
-                                        " present");
+    stopAt(StopReason::CutInRecord,
+           "needs " + std::to_string(length) + " bytes, " + std::to_string(present) + " present");
     return Frame::End;
   }
   if (!entry.ParseFromString(buffer_)) {

@@ -58,13 +58,13 @@ class RecordingWriter {
 
 // Why reading ended. Only EndOfFile means the file was read whole.
 enum class StopReason {
-  EndOfFile,        // after a whole record: nothing missing
-  CannotOpen,       // the file could not be opened
-  NoHeader,         // empty, or the first record is not a recording header
+  EndOfFile,   // after a whole record: nothing missing
+  CannotOpen,  // the file could not be opened
+  NoHeader,    // empty, or the first record is not a recording header
   UnsupportedVersion,
-  CutInLength,      // the file ends inside a record's length prefix
-  CutInRecord,      // the file ends inside a record's bytes
-  Corrupt,          // a length that cannot be, or bytes that are not a RecordingEntry
+  CutInLength,  // the file ends inside a record's length prefix
+  CutInRecord,  // the file ends inside a record's bytes
+  Corrupt,      // a length that cannot be, or bytes that are not a RecordingEntry
 };
 
 std::string_view stopReasonName(StopReason reason);

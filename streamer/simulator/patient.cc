@@ -64,9 +64,7 @@ double sigmoidEmax(const DoseResponse& response, double concentration) {
 }
 
 // 0 -> 1 smoothly over a ramp: the raised-cosine shape of a physiological change.
-double smoothRamp(double fraction) {
-  return 0.5 - 0.5 * std::cos(std::numbers::pi * std::clamp(fraction, 0.0, 1.0));
-}
+double smoothRamp(double fraction) { return 0.5 - 0.5 * std::cos(std::numbers::pi * std::clamp(fraction, 0.0, 1.0)); }
 
 // How far into its full effect an episode is at `minute`: 0 outside, 1 during the hold.
 double episodeDepthShare(const Episode& episode, double minute) {

@@ -21,7 +21,7 @@ core::TimePoint timeOf(const Output& output);
 
 // The device settings of the ward, in whole seconds (the simulator's resolution).
 struct DeviceCadence {
-  std::int64_t infusion_start_s = 300;    // NIBP cycles from here on
+  std::int64_t infusion_start_s = 300;       // NIBP cycles from here on
   std::int64_t baseline_nibp_every_s = 120;  // before it
   std::int64_t nibp_every_s = 300;
   std::int64_t pump_every_s = 10;
@@ -37,7 +37,7 @@ struct TrueVitals {
   double resp_rate = 0.0;
   double etco2 = 0.0;
   double temperature = 0.0;
-  double systolic = 0.0;   // without the per-reading NIBP error
+  double systolic = 0.0;  // without the per-reading NIBP error
   double diastolic = 0.0;
 };
 

@@ -31,9 +31,7 @@ double Rng::normal() {
 }
 
 Ar1Noise::Ar1Noise(double sd, double correlation_seconds)
-    : sd_(sd),
-      carry_(std::exp(-1.0 / correlation_seconds)),
-      innovation_(sd * std::sqrt(1.0 - carry_ * carry_)) {}
+    : sd_(sd), carry_(std::exp(-1.0 / correlation_seconds)), innovation_(sd * std::sqrt(1.0 - carry_ * carry_)) {}
 
 void Ar1Noise::start(Rng& rng) { value_ = sd_ * rng.normal(); }
 

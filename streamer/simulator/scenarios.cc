@@ -11,10 +11,10 @@ namespace {
 // HR by a few beats, settling after the first half hour (CLINICAL.md section 2: mean rise
 // +16/+11 mmHg peaking 30-40 min in; large HR rises mainly at anaesthetic levels). Kept
 // well inside the rule table, so these patients alarm only on their scripted episode.
-constexpr DoseResponse kOrdinaryPressure{.emax = 16.0, .ec50_ug_per_ml = 0.025, .hill = 1.0, .lag_minutes = 8.0,
-                                         .tolerance_fraction = 0.35};
-constexpr DoseResponse kOrdinaryHeartRate{.emax = 12.0, .ec50_ug_per_ml = 0.025, .hill = 1.0, .lag_minutes = 8.0,
-                                          .tolerance_fraction = 0.35};
+constexpr DoseResponse kOrdinaryPressure{
+    .emax = 16.0, .ec50_ug_per_ml = 0.025, .hill = 1.0, .lag_minutes = 8.0, .tolerance_fraction = 0.35};
+constexpr DoseResponse kOrdinaryHeartRate{
+    .emax = 12.0, .ec50_ug_per_ml = 0.025, .hill = 1.0, .lag_minutes = 8.0, .tolerance_fraction = 0.35};
 
 // One row per scenario; the comment says why the patient is built this way.
 constexpr std::array<ScenarioSpec, 5> kScenarios{{
@@ -22,40 +22,72 @@ constexpr std::array<ScenarioSpec, 5> kScenarios{{
     // infusion (transient hypoxia in 1.5 % of an ED series, CLINICAL.md section 2). The
     // episode itself is in kEpisodes. Baseline SpO2 97 so the nadir lands at 86-87 %:
     // below the 90 % HIGH limit, above the 85 % STOP_AND_CALL band.
-    {ScenarioKind::Desaturation, "desaturation",
-     {.heart_rate_per_min = 78, .spo2_percent = 97, .resp_rate_per_min = 15, .etco2_mmhg = 39,
-      .temperature_cel = 36.8, .systolic_mmhg = 128, .diastolic_mmhg = 80},
-     kOrdinaryPressure, kOrdinaryHeartRate},
+    {ScenarioKind::Desaturation,
+     "desaturation",
+     {.heart_rate_per_min = 78,
+      .spo2_percent = 97,
+      .resp_rate_per_min = 15,
+      .etco2_mmhg = 39,
+      .temperature_cel = 36.8,
+      .systolic_mmhg = 128,
+      .diastolic_mmhg = 80},
+     kOrdinaryPressure,
+     kOrdinaryHeartRate},
     // Probe-off: an ordinary patient whose finger probe falls off (kEpisodes). The ECG keeps
     // counting, so a receiver must tell "no SpO2" from "SpO2 of 0".
-    {ScenarioKind::ProbeOff, "probe-off",
-     {.heart_rate_per_min = 72, .spo2_percent = 98, .resp_rate_per_min = 14, .etco2_mmhg = 37,
-      .temperature_cel = 36.9, .systolic_mmhg = 118, .diastolic_mmhg = 74},
-     kOrdinaryPressure, kOrdinaryHeartRate},
+    {ScenarioKind::ProbeOff,
+     "probe-off",
+     {.heart_rate_per_min = 72,
+      .spo2_percent = 98,
+      .resp_rate_per_min = 14,
+      .etco2_mmhg = 37,
+      .temperature_cel = 36.9,
+      .systolic_mmhg = 118,
+      .diastolic_mmhg = 74},
+     kOrdinaryPressure,
+     kOrdinaryHeartRate},
     // BP climb: an older hypertensive patient, the group in which the Yale series saw most
     // of its severe hypertension (0.98 % of sessions). High baseline, large steep gain and a
     // 15 min lag behind Ce: systolic passes 180 mmHg 25-30 min after the first step,
     // inside the 0-40 min dose-attribution window, and stays up (no tolerance) until the
     // infusion stops, reaching about 210 mmHg at the top rate.
-    {ScenarioKind::BpClimb, "bp-climb",
-     {.heart_rate_per_min = 76, .spo2_percent = 97, .resp_rate_per_min = 14, .etco2_mmhg = 38,
-      .temperature_cel = 36.6, .systolic_mmhg = 150, .diastolic_mmhg = 88},
+    {ScenarioKind::BpClimb,
+     "bp-climb",
+     {.heart_rate_per_min = 76,
+      .spo2_percent = 97,
+      .resp_rate_per_min = 14,
+      .etco2_mmhg = 38,
+      .temperature_cel = 36.6,
+      .systolic_mmhg = 150,
+      .diastolic_mmhg = 88},
      {.emax = 60.0, .ec50_ug_per_ml = 0.018, .hill = 3.0, .lag_minutes = 15.0, .tolerance_fraction = 0.0},
      kOrdinaryHeartRate},
     // Tachycardia: a patient with an exaggerated sympathetic response (HR rises with
     // concentration, CLINICAL.md section 2, here at sub-anaesthetic levels). A steep HR
     // response with an 8 min lag passes 120 about 15 min and 150 about 24 min after the
     // first step, then stays near 165 while the infusion runs.
-    {ScenarioKind::Tachycardia, "tachycardia",
-     {.heart_rate_per_min = 86, .spo2_percent = 98, .resp_rate_per_min = 16, .etco2_mmhg = 37,
-      .temperature_cel = 36.9, .systolic_mmhg = 126, .diastolic_mmhg = 78},
+    {ScenarioKind::Tachycardia,
+     "tachycardia",
+     {.heart_rate_per_min = 86,
+      .spo2_percent = 98,
+      .resp_rate_per_min = 16,
+      .etco2_mmhg = 37,
+      .temperature_cel = 36.9,
+      .systolic_mmhg = 126,
+      .diastolic_mmhg = 78},
      kOrdinaryPressure,
      {.emax = 80.0, .ec50_ug_per_ml = 0.016, .hill = 4.0, .lag_minutes = 8.0, .tolerance_fraction = 0.0}},
     // Quiet: tolerates the titration with small rises. The control for false alarms: it
     // must never cross a limit with a valid value.
-    {ScenarioKind::Quiet, "quiet",
-     {.heart_rate_per_min = 70, .spo2_percent = 98, .resp_rate_per_min = 14, .etco2_mmhg = 38,
-      .temperature_cel = 36.7, .systolic_mmhg = 122, .diastolic_mmhg = 76},
+    {ScenarioKind::Quiet,
+     "quiet",
+     {.heart_rate_per_min = 70,
+      .spo2_percent = 98,
+      .resp_rate_per_min = 14,
+      .etco2_mmhg = 38,
+      .temperature_cel = 36.7,
+      .systolic_mmhg = 122,
+      .diastolic_mmhg = 76},
      {.emax = 12.0, .ec50_ug_per_ml = 0.03, .hill = 1.0, .lag_minutes = 8.0, .tolerance_fraction = 0.35},
      {.emax = 6.0, .ec50_ug_per_ml = 0.03, .hill = 1.0, .lag_minutes = 8.0, .tolerance_fraction = 0.35}},
 }};
@@ -71,14 +103,22 @@ constexpr std::array<ScenarioEpisode, 2> kEpisodes{{
     // rising steeply then): SpO2 -10 % over 90 s, 2 min at the nadir, 90 s back. Below 90 %
     // for about 3 min: long enough for the 15 s HIGH and the 60 s MEDIUM SpO2 rules.
     {ScenarioKind::Desaturation,
-     {.kind = EpisodeKind::Desaturation, .start_minute = 5.0, .onset_minutes = 1.5, .hold_minutes = 2.0,
-      .recovery_minutes = 1.5, .depth = 10.0}},
+     {.kind = EpisodeKind::Desaturation,
+      .start_minute = 5.0,
+      .onset_minutes = 1.5,
+      .hold_minutes = 2.0,
+      .recovery_minutes = 1.5,
+      .depth = 10.0}},
     // Probe off 3 min after the infusion starts, for 3 min: longer than any SpO2 delay, so
     // a receiver that took 0 % at face value would alarm. 10 s of Questionable values
     // while the oximeter re-acquires the pulse.
     {ScenarioKind::ProbeOff,
-     {.kind = EpisodeKind::SpO2ProbeOff, .start_minute = 3.0, .onset_minutes = 0.0, .hold_minutes = 3.0,
-      .recovery_minutes = 10.0 / 60.0, .depth = 0.0}},
+     {.kind = EpisodeKind::SpO2ProbeOff,
+      .start_minute = 3.0,
+      .onset_minutes = 0.0,
+      .hold_minutes = 3.0,
+      .recovery_minutes = 10.0 / 60.0,
+      .depth = 0.0}},
 }};
 
 // The simulated clinician's titration: start at 0.1 mg/kg/h, +0.05 every 40-45 min (never

@@ -35,7 +35,8 @@ std::string formatTrigger(const core::Trigger& trigger) {
   std::string text = withUnit(number(trigger.value, 1), trigger.unit);
   if (!trigger.metric.empty()) text = trigger.metric + " " + text;
   if (!trigger.limit.empty()) return text + " (" + trigger.limit + ")";
-  if (trigger.limit_value != 0.0) return text + " (limit " + withUnit(number(trigger.limit_value, 1), trigger.unit) + ")";
+  if (trigger.limit_value != 0.0)
+    return text + " (limit " + withUnit(number(trigger.limit_value, 1), trigger.unit) + ")";
   return text;
 }
 

@@ -57,8 +57,7 @@ Delivery deliver(const Envelope& envelope, StationState& state, SteadyTime now) 
     case TopicKind::Status:
       return deliverMessage<vigil::v1::PatientStatus>(envelope.payload, state, topic->kind,
                                                       [](Delivery& d, auto&& m) { d.status = std::move(m); });
-    case TopicKind::Heartbeat:
-      return deliverHeartbeat(envelope.payload, state, now);
+    case TopicKind::Heartbeat: return deliverHeartbeat(envelope.payload, state, now);
     default:
       // Subscribed prefixes exclude the rest; something else here is a fault upstream.
       ++state.counters().unknown_topic;

@@ -14,7 +14,7 @@ namespace vigil::streamer::station {
 // What one received message did. The message is kept when the state applied it, so a
 // caller (the console's --json mode) can show exactly what the picture took.
 struct Delivery {
-  std::optional<TopicKind> kind;  // unset: malformed, unknown topic
+  std::optional<TopicKind> kind;   // unset: malformed, unknown topic
   std::optional<Outcome> outcome;  // unset: nothing reached the state (undecodable ...)
   std::optional<vigil::v1::AlarmEvent> alarm;
   std::optional<vigil::v1::AdviceEvent> advice;

@@ -12,10 +12,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
-#include <deque>
 #include <variant>
 #include <vector>
 
@@ -116,8 +116,8 @@ struct LinkStatus {
 
 struct LastResync {
   ResyncReason reason = ResyncReason::None;
-  std::uint64_t missed = 0;         // messages the gap (or gaps) skipped
-  std::uint64_t at_sequence = 0;    // the snapshot's sequence
+  std::uint64_t missed = 0;       // messages the gap (or gaps) skipped
+  std::uint64_t at_sequence = 0;  // the snapshot's sequence
 };
 
 class StationState {
@@ -175,7 +175,8 @@ class StationState {
     std::uint64_t engine_epoch = 0;
     std::uint64_t sequence = 0;
   };
-  using Update = std::variant<vigil::v1::AlarmEvent, vigil::v1::AdviceEvent, vigil::v1::PatientStatus, BufferedHeartbeat>;
+  using Update =
+      std::variant<vigil::v1::AlarmEvent, vigil::v1::AdviceEvent, vigil::v1::PatientStatus, BufferedHeartbeat>;
 
   // Sequence bookkeeping shared by every kind; Applied means "take its content".
   template <typename Message>

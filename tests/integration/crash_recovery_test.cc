@@ -5,9 +5,9 @@
 // exactly as in a run that never crashed: the same alarm ends under its old id, and a new
 // alarm carries the same dose context (Cp, Ce, previous rate), which needs the whole
 // infusion history from before the crash.
-#include <sstream>
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
+#include <sstream>
 
 #include <stdlib.h>
 

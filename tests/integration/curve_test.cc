@@ -40,8 +40,8 @@ std::string readWholeFile(const std::string& path) {
 // -1 when the table does not have it.
 long stopCounter(const std::string& log, const std::string& name) {
   std::smatch found;
-  if (!std::regex_search(log, found, std::regex("\\n\\s*" + std::regex_replace(name, std::regex("\\."), "\\.") +
-                                                 "\\s+(\\d+)"))) {
+  if (!std::regex_search(log, found,
+                         std::regex("\\n\\s*" + std::regex_replace(name, std::regex("\\."), "\\.") + "\\s+(\\d+)"))) {
     return -1;
   }
   return std::stol(found[1]);
@@ -50,9 +50,11 @@ long stopCounter(const std::string& log, const std::string& name) {
 // The engine with its stderr in a file, read after it stops (the counters of its stop
 // line). Endpoints not given in `args` are ephemeral loopback ones.
 RunningEngine startEngineLoggingTo(const std::string& log_path, std::vector<std::string> args) {
-  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>'" + log_path + "'", "sh", binary("alarms/vigil-engine")};
+  std::vector<std::string> argv{"/bin/sh", "-c", "exec \"$@\" 2>'" + log_path + "'", "sh",
+                                binary("alarms/vigil-engine")};
   for (const char* endpoint : {"--ingest", "--alerts", "--control"}) {
-    if (std::find(args.begin(), args.end(), endpoint) == args.end()) argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
+    if (std::find(args.begin(), args.end(), endpoint) == args.end())
+      argv.insert(argv.end(), {endpoint, "tcp://127.0.0.1:*"});
   }
   argv.insert(argv.end(), args.begin(), args.end());
   // As in support.h: no shared default journal between tests running side by side.
@@ -118,7 +120,6 @@ v1::VitalsFrame lowSpo2Frame(const std::string& patient, std::uint64_t sequence,
   m->set_unit("%");
   return frame;
 }
-
 
 // A gateway written in the test, to control exactly what is sent for which patient.
 class TestGateway {
@@ -245,8 +246,8 @@ TEST_F(CurveTest, AdmittedGatewayAndConsoleCarryADesaturationAlarmEndToEnd) {
   EXPECT_EQ(alarm->priority(), v1::PRIORITY_HIGH);
   // Whether the console joined before the alarm (a live START) or during it (the
   // snapshot), it prints the alarm.
-  const auto printed = console.waitForLine(std::regex("\"alertId\":\\s*\"" + alarm->alert_id() + "\""),
-                                           Clock::now() + 30s);
+  const auto printed =
+      console.waitForLine(std::regex("\"alertId\":\\s*\"" + alarm->alert_id() + "\""), Clock::now() + 30s);
   EXPECT_TRUE(printed) << "vigil-console with its key printed nothing of " << alarm->alert_id();
   EXPECT_EQ(console.stop(), 0);
   gateway.stop();
@@ -363,8 +364,8 @@ TEST_F(CurveTest, AnAdmittedStationsAcknowledgementCarriesItsKeyName) {
 TEST_F(CurveTest, ANetworkEndpointNeedsKeysOrASpokenInsecure) {
   const auto refusal_log = engine_log_ + ".refused";
   ChildProcess refused({"/bin/sh", "-c", "exec \"$@\" 2>'" + refusal_log + "'", "sh", binary("alarms/vigil-engine"),
-                        "--ingest", "tcp://0.0.0.0:*", "--alerts", "tcp://127.0.0.1:*", "--control", "tcp://127.0.0.1:*",
-                        "--no-journal"});
+                        "--ingest", "tcp://0.0.0.0:*", "--alerts", "tcp://127.0.0.1:*", "--control",
+                        "tcp://127.0.0.1:*", "--no-journal"});
   const auto code = refused.waitForExit(10s);
   ASSERT_TRUE(code) << "vigil-engine bound 0.0.0.0 without keys";
   EXPECT_EQ(*code, 2);
@@ -405,7 +406,8 @@ TEST_F(CurveTest, ARecordingIsReplayedIntoAKeyedEngineOnlyWithAGatewayKey) {
   ASSERT_TRUE(station_->awaitHeartbeat(Clock::now() + 10s));
 
   // Without a key the handshake fails: nobody ever subscribes, the replay gives up.
-  ChildProcess unkeyed({binary("tools/vigil-replay"), recording, "--connect", engine_.ingest, "--max", "--wait-s", "1"});
+  ChildProcess unkeyed(
+      {binary("tools/vigil-replay"), recording, "--connect", engine_.ingest, "--max", "--wait-s", "1"});
   EXPECT_EQ(unkeyed.waitForExit(10s), 1) << "a replay without keys reached a keyed engine";
 
   ChildProcess keyed({binary("tools/vigil-replay"), recording, "--connect", engine_.ingest, "--max", "--key",

@@ -62,7 +62,8 @@ class EngineProcessTest : public ::testing::Test {
   std::unique_ptr<AlertListener> station_;
   std::uint64_t pump_sequence_ = 0;
   std::uint64_t vitals_sequence_ = 0;
-  const std::int64_t start_ms_ = core::toMillis(std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()));
+  const std::int64_t start_ms_ =
+      core::toMillis(std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()));
 };
 
 TEST_F(EngineProcessTest, DesaturationRaisesHighAlarmWithPauseAdviceAndDoseContext) {
@@ -161,14 +162,14 @@ namespace vigil::testing {
 namespace {
 
 TEST_F(EngineProcessTest, ConsoleJsonPrintsEachAlarmEventAsOneLine) {
-  ChildProcess console({binary("tools/vigil-console"), "--json", "--connect", engine_.alerts, "--control",
-                        engine_.control});
+  ChildProcess console(
+      {binary("tools/vigil-console"), "--json", "--connect", engine_.alerts, "--control", engine_.control});
   // The console's snapshot comes after its subscription (Clone pattern): once the snapshot
   // line or a live event arrives nothing can be missed. Raise the alarm, then read it back.
   sendPump(start_ms_, 0.2);
   sendSpO2Run(start_ms_, 0, 20, 86.0);
-  const auto start_line = console.waitForLine(std::regex(R"(^.*"condition":\s*"spo2-below-90".*"phase":\s*"PHASE_START".*$)"),
-                                              Clock::now() + 15s);
+  const auto start_line = console.waitForLine(
+      std::regex(R"(^.*"condition":\s*"spo2-below-90".*"phase":\s*"PHASE_START".*$)"), Clock::now() + 15s);
   ASSERT_TRUE(start_line) << "vigil-console --json printed no spo2-below-90 START line";
   EXPECT_NE(start_line->str(0).find("ADVICE_PAUSE"), std::string::npos);
   EXPECT_EQ(console.stop(), 0);

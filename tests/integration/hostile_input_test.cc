@@ -248,8 +248,7 @@ class HostileInputTest : public ::testing::Test {
 
   void misaddressed() {
     ++sent_.misaddressed;
-    send(pick(std::vector<std::string>{"vitals/pacu/bed-b", "vitals/icu/bed-a", "vitals/pacu/bed-z"}),
-         a_.sent.back());
+    send(pick(std::vector<std::string>{"vitals/pacu/bed-b", "vitals/icu/bed-a", "vitals/pacu/bed-z"}), a_.sent.back());
   }
 
   void crossKind() {
@@ -284,10 +283,14 @@ class HostileInputTest : public ::testing::Test {
     auto& aux = for_a ? aux_a_ : aux_b_;
     auto frame = vitalsFrame(for_a ? "bed-a" : "bed-b", for_a ? "aux-a" : "aux-b", aux, kT0 + now_s * 1000);
     const std::vector<v1::Measurement> impossible{
-        measurement(core::mdc::kSpO2, 100.5, "%"),          measurement(core::mdc::kSpO2, -3.0, "%"),
-        measurement(core::mdc::kEcgHeartRate, 351.0, "/min"), measurement(core::mdc::kRespRate, 201.0, "/min"),
-        measurement(core::mdc::kRespRate, -1.0, "/min"),      measurement(core::mdc::kTempBody, 9.0, "Cel"),
-        measurement(core::mdc::kTempBody, 51.0, "Cel"),       measurement(core::mdc::kNibpSys, -10.0, "mm[Hg]"),
+        measurement(core::mdc::kSpO2, 100.5, "%"),
+        measurement(core::mdc::kSpO2, -3.0, "%"),
+        measurement(core::mdc::kEcgHeartRate, 351.0, "/min"),
+        measurement(core::mdc::kRespRate, 201.0, "/min"),
+        measurement(core::mdc::kRespRate, -1.0, "/min"),
+        measurement(core::mdc::kTempBody, 9.0, "Cel"),
+        measurement(core::mdc::kTempBody, 51.0, "Cel"),
+        measurement(core::mdc::kNibpSys, -10.0, "mm[Hg]"),
         measurement(core::mdc::kSpO2, 97.0, "1"),  // "97" as a fraction is 9700 %
     };
     const std::vector<v1::Measurement> foreign{
@@ -455,22 +458,23 @@ TEST_F(HostileInputTest, KnownAlarmsSurviveThousandsOfGarbageMessagesAndEveryOne
   }
   EXPECT_EQ(alarms_.size(), expected.size());
   EXPECT_EQ(by_id_and_phase.at({alertId("bed-a", "spo2-below-90", 75), v1::PHASE_UPDATE}).state(), v1::STATE_LATCHED);
-  EXPECT_DOUBLE_EQ(by_id_and_phase.at({alertId("bed-a", "spo2-below-90", 75), v1::PHASE_START}).trigger().value(), 86.0);
+  EXPECT_DOUBLE_EQ(by_id_and_phase.at({alertId("bed-a", "spo2-below-90", 75), v1::PHASE_START}).trigger().value(),
+                   86.0);
 
   // --- the accounting
   const auto c = [&](const std::string& name) { return counter(*stats, name); };
   const std::uint64_t garbage = sent_.total - sent_.valid;
   std::cout << "hostile input: " << sent_.total << " messages, " << sent_.valid << " valid, " << garbage
-            << " garbage (random " << sent_.random_bytes << ", multipart " << sent_.malformed_multipart
-            << ", topic " << sent_.wrong_topic << ", address " << sent_.misaddressed << ", cross-kind "
-            << sent_.cross_kind << ", duplicate " << sent_.duplicates << ", nan " << sent_.nan_copies
-            << ", impossible " << sent_.aux << ", pump " << sent_.impossible_pump << ", future " << sent_.future
-            << ", backwards " << sent_.backwards << ", flips " << sent_.bit_flips << ", truncations "
-            << sent_.truncations << ")\n"
-            << "engine: accepted " << c("ingest.accepted") << ", refused " << (c("ingest.messages") - c("ingest.accepted"))
-            << ", undecodable " << c("ingest.undecodable") << ", mismatched " << c("ingest.address_mismatch")
-            << ", duplicates " << c("guard.duplicates") << ", leaps " << c("guard.sequence_leaps_in_place")
-            << ", missing time " << c("guard.missing_time") << ", new sources " << c("guard.new_sources") << "\n";
+            << " garbage (random " << sent_.random_bytes << ", multipart " << sent_.malformed_multipart << ", topic "
+            << sent_.wrong_topic << ", address " << sent_.misaddressed << ", cross-kind " << sent_.cross_kind
+            << ", duplicate " << sent_.duplicates << ", nan " << sent_.nan_copies << ", impossible " << sent_.aux
+            << ", pump " << sent_.impossible_pump << ", future " << sent_.future << ", backwards " << sent_.backwards
+            << ", flips " << sent_.bit_flips << ", truncations " << sent_.truncations << ")\n"
+            << "engine: accepted " << c("ingest.accepted") << ", refused "
+            << (c("ingest.messages") - c("ingest.accepted")) << ", undecodable " << c("ingest.undecodable")
+            << ", mismatched " << c("ingest.address_mismatch") << ", duplicates " << c("guard.duplicates") << ", leaps "
+            << c("guard.sequence_leaps_in_place") << ", missing time " << c("guard.missing_time") << ", new sources "
+            << c("guard.new_sources") << "\n";
   EXPECT_GE(garbage, 3000u);
   EXPECT_EQ(c("ingest.messages"), sent_.total) << "messages lost or counted twice";
   EXPECT_EQ(c("ingest.accepted") + c("ingest.malformed_multipart") + c("ingest.unknown_topic") +

@@ -54,7 +54,8 @@ class ChildProcess {
         buffer_.erase(0, end + 1);
         return line;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return std::nullopt;
       pollfd item{out_fd_, POLLIN, 0};
       if (poll(&item, 1, static_cast<int>(left.count())) <= 0) continue;
@@ -120,7 +121,8 @@ class ChildProcess {
 
   bool awaitEnd(int pidfd, std::chrono::steady_clock::time_point deadline) {
     for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) return false;
       // poll() skips a negative descriptor: once stdout is closed only the pidfd counts.
       pollfd items[2] = {{pidfd, POLLIN, 0}, {out_fd_closed_ ? -1 : out_fd_, POLLIN, 0}};

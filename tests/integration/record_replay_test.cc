@@ -2,21 +2,21 @@
 // vigil-record records it, vigil-replay plays it into a real vigil-engine on the stream
 // clock at different speeds, and every run must give the alarm events --engine-inline
 // gives, field by field (only engine_epoch and sequence differ between engines).
-#include <gtest/gtest.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "../file_watch.h"
 #include "recording.pb.h"
 #include "streamer/codec.h"
 #include "streamer/recording/recording.h"
 #include "streamer/recording/simulated.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
-#include "../file_watch.h"
 #include "support.h"
 
 namespace vigil::testing {
@@ -32,9 +32,9 @@ namespace sim = vigil::streamer::sim;
 // falls off (must not alarm); 5 min baseline + 11 min infusion, no observation. At 1000x
 // it takes about a second.
 constexpr std::int64_t kStartMs = 1'800'000'000'000;
-const std::vector<std::string> kGatewaySession{"--simulate", "2", "--scenarios", "desaturation,probe-off",
-                                               "--seed", "7", "--session-min", "11", "--observation-min", "0",
-                                               "--start-ms", std::to_string(kStartMs)};
+const std::vector<std::string> kGatewaySession{
+    "--simulate",        "2", "--scenarios", "desaturation,probe-off", "--seed", "7", "--session-min", "11",
+    "--observation-min", "0", "--start-ms",  std::to_string(kStartMs)};
 
 // What the gateway must have published: the simulator library with the same settings.
 std::vector<v1::RecordedMessage> simulatedSession() {
@@ -77,7 +77,8 @@ fs::path writeShortSession(const fs::path& file) {
 // Waits until a file a recorder is writing holds `count` messages; what it holds then.
 std::size_t awaitRecorded(const fs::path& file, std::size_t count, Clock::time_point deadline) {
   std::size_t recorded = 0;
-  awaitFileCondition(file, [&] { return (recorded = rec::readRecording(file).messages.size()) >= count; }, deadline);
+  awaitFileCondition(
+      file, [&] { return (recorded = rec::readRecording(file).messages.size()) >= count; }, deadline);
   return recorded;
 }
 
@@ -267,8 +268,8 @@ TEST_F(RecordReplay, ATruncatedRecordingIsReadToItsLastWholeRecord) {
     ASSERT_EQ(cut.messages[i].SerializeAsString(), whole.messages[i].SerializeAsString());
   }
   // The replay takes what is whole.
-  ChildProcess replay({binary("tools/vigil-replay"), file.string(), "--engine-inline", "--protocol",
-                       VIGIL_DEFAULT_PROTOCOL});
+  ChildProcess replay(
+      {binary("tools/vigil-replay"), file.string(), "--engine-inline", "--protocol", VIGIL_DEFAULT_PROTOCOL});
   EXPECT_EQ(replay.waitForExit(20s), 0);
 }
 

@@ -6,8 +6,8 @@
 // station that never stalls must have received every message.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <unistd.h>
+#include <filesystem>
 
 #include <functional>
 #include <iostream>
@@ -135,7 +135,8 @@ class StalledStationTest : public ::testing::Test {
       for (int i = 0; i < kRound; ++i) ASSERT_TRUE(sendPumpStatus());
       marker_alarmed = !marker_alarmed;
       ASSERT_TRUE(sendPumpStatus("round-marker", marker_alarmed ? kHighRate : kLowRate));
-      ASSERT_TRUE(pumpUntil(live, [&] { return hasAlarmOf(live, "round-marker") == marker_alarmed; }, deadline))
+      ASSERT_TRUE(pumpUntil(
+          live, [&] { return hasAlarmOf(live, "round-marker") == marker_alarmed; }, deadline))
           << "the live station stopped receiving at sequence " << live.state().lastSequence();
     }
   }
@@ -156,28 +157,33 @@ TEST_F(StalledStationTest, AStuckStationLosesMessagesResyncsAndEndsWithTheEngine
   StationClient stalled(context_, stalled_options, Clock::now());
 
   const auto deadline = Clock::now() + 30s;
-  ASSERT_TRUE(pumpUntil(live, [&] { return live.state().hasSnapshot(); }, deadline));
-  ASSERT_TRUE(pumpUntil(stalled, [&] { return stalled.state().hasSnapshot(); }, deadline));
+  ASSERT_TRUE(pumpUntil(
+      live, [&] { return live.state().hasSnapshot(); }, deadline));
+  ASSERT_TRUE(pumpUntil(
+      stalled, [&] { return stalled.state().hasSnapshot(); }, deadline));
 
   // The stalled station reads nothing while the live one sees kStallEvents more events.
   publishWhileLiveStationReads(live, kStallEvents);
   // The engine takes its input in order: once the live station has the sentinel's alarm
   // and a heartbeat after it, every event has been published and the stream is quiet.
   ASSERT_TRUE(sendPumpStatus("sentinel", kHighRate));
-  ASSERT_TRUE(pumpUntil(live, [&] { return hasAlarmOf(live, "sentinel"); }, Clock::now() + 30s));
+  ASSERT_TRUE(pumpUntil(
+      live, [&] { return hasAlarmOf(live, "sentinel"); }, Clock::now() + 30s));
   const auto heartbeats = live.state().counters().heartbeats;
-  ASSERT_TRUE(pumpUntil(live, [&] { return live.state().counters().heartbeats > heartbeats; }, Clock::now() + 10s));
+  ASSERT_TRUE(pumpUntil(
+      live, [&] { return live.state().counters().heartbeats > heartbeats; }, Clock::now() + 10s));
   const auto published = live.state().lastSequence();
   ASSERT_GE(published, kStallEvents);
 
   // Reading again: the stalled station must notice, resynchronise and catch up with the
   // quiet stream (stream clock: nothing more is published, only heartbeats).
-  ASSERT_TRUE(pumpUntil(stalled,
-                        [&] {
-                          return !stalled.state().needsSnapshot() && stalled.state().lastSequence() == published &&
-                                 stalled.state().counters().resyncs > 0;
-                        },
-                        Clock::now() + 30s))
+  ASSERT_TRUE(pumpUntil(
+      stalled,
+      [&] {
+        return !stalled.state().needsSnapshot() && stalled.state().lastSequence() == published &&
+               stalled.state().counters().resyncs > 0;
+      },
+      Clock::now() + 30s))
       << "stalled station at sequence " << stalled.state().lastSequence() << " of " << published << ", gaps "
       << stalled.state().counters().gaps << ", resyncs " << stalled.state().counters().resyncs;
 

@@ -13,11 +13,11 @@
 #include <string>
 
 #include "alerts.pb.h"
-#include "vitals.pb.h"
 #include "process.h"
 #include "streamer/security.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
+#include "vitals.pb.h"
 
 namespace vigil::testing {
 

@@ -4,9 +4,9 @@
 
 #include <cmath>
 #include <functional>
-#include <vector>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "alarms/core/metrics.h"
 
@@ -470,32 +470,38 @@ Decoded<int> shape(const Decoded<T>& decoded) {
 
 std::vector<UnknownInputEnum> unknownInputEnums() {
   return {
-      {"quality 9", [] {
+      {"quality 9",
+       [] {
          auto message = toProto(sampleFrame());
          message.mutable_measurements(2)->set_quality(static_cast<vigil::v1::MeasurementQuality>(9));
          return shape(decodeVitals(message.SerializeAsString()));
        }},
-      {"state 9", [] {
+      {"state 9",
+       [] {
          auto message = toProto(sampleStatus());
          message.set_state(static_cast<vigil::v1::PumpState>(9));
          return shape(decodePumpStatus(message.SerializeAsString()));
        }},
-      {"kind 99", [] {
+      {"kind 99",
+       [] {
          auto message = toProto(sampleEvent());
          message.set_kind(static_cast<vigil::v1::ClinicalEventKind>(99));
          return shape(decodeClinicalEvent(message.SerializeAsString()));
        }},
-      {"acvpu 42", [] {
+      {"acvpu 42",
+       [] {
          auto message = toProto(sampleEvent());
          message.set_acvpu(static_cast<vigil::v1::Acvpu>(42));
          return shape(decodeClinicalEvent(message.SerializeAsString()));
        }},
-      {"severity -3", [] {
+      {"severity -3",
+       [] {
          auto message = toProto(sampleEvent());
          message.set_severity(static_cast<vigil::v1::Severity>(-3));
          return shape(decodeClinicalEvent(message.SerializeAsString()));
        }},
-      {"severity 7", [] {
+      {"severity 7",
+       [] {
          auto message = toProto(sampleEvent());
          message.set_severity(static_cast<vigil::v1::Severity>(7));
          return shape(checkedFromProto(message));

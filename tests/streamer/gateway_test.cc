@@ -40,10 +40,30 @@ TEST(GatewayOptions, DefaultsAroundTheOneRequiredFlag) {
 }
 
 TEST(GatewayOptions, EveryFlagIsRead) {
-  const auto parsed = parse({"--simulate", "3", "--bind", "tcp://127.0.0.1:*", "--unit", "icu", "--scenarios",
-                             "quiet,probe-off", "--speed", "30", "--seed", "42", "--session-min", "20",
-                             "--observation-min", "0", "--nibp-interval-s", "60", "--start-ms", "1700000000000",
-                             "--key", "gw.key", "--server-key", "engine.pub"});
+  const auto parsed = parse({"--simulate",
+                             "3",
+                             "--bind",
+                             "tcp://127.0.0.1:*",
+                             "--unit",
+                             "icu",
+                             "--scenarios",
+                             "quiet,probe-off",
+                             "--speed",
+                             "30",
+                             "--seed",
+                             "42",
+                             "--session-min",
+                             "20",
+                             "--observation-min",
+                             "0",
+                             "--nibp-interval-s",
+                             "60",
+                             "--start-ms",
+                             "1700000000000",
+                             "--key",
+                             "gw.key",
+                             "--server-key",
+                             "engine.pub"});
   ASSERT_TRUE(parsed.ok()) << parsed.error;
   const auto& o = *parsed.value;
   EXPECT_FALSE(o.connect) << "--bind alone publishes only for recorders";

@@ -34,9 +34,9 @@ fs::path dataDir() {
   return "/work/shared/data";
 }
 
-#define REQUIRE_DATA()                                                                   \
-  if (!fs::exists(dataDir() / "mimic-numerics")) GTEST_SKIP() << "no data folder at " << dataDir() \
-                                                              << " (set VIGIL_DATA_DIR)"
+#define REQUIRE_DATA()                           \
+  if (!fs::exists(dataDir() / "mimic-numerics")) \
+  GTEST_SKIP() << "no data folder at " << dataDir() << " (set VIGIL_DATA_DIR)"
 
 std::vector<v1::VitalsFrame> framesOf(const ImportResult& result) {
   std::vector<v1::VitalsFrame> frames;
@@ -162,8 +162,8 @@ TEST(ImportersTest, EveryRecordingInTheDataFolderImports) {
     EXPECT_EQ(result.messages.size(), expected.frames + expected.pumps) << expected.relative_path;
     expectOrderedAndNumbered(result);
     std::cout << expected.relative_path << " | " << result.format << " | " << result.stats.vitals_frames << " | "
-              << result.stats.measurements << " | " << result.stats.sensor_off << " | "
-              << result.stats.pump_statuses << " | " << result.stats.skipped_rows << "\n";
+              << result.stats.measurements << " | " << result.stats.sensor_off << " | " << result.stats.pump_statuses
+              << " | " << result.stats.skipped_rows << "\n";
   }
 }
 
@@ -268,7 +268,8 @@ TEST(ImportersTest, ZeroSpO2AndItsZeroPulseAreSensorOffNotDesaturation) {
 TEST(ImportersTest, DecodedCsvWithoutItsHeaderNeedsAStartTime) {
   REQUIRE_DATA();
   TempDir dir;
-  const auto path = dir.write("s25047_numerics_decoded.csv", readFile(dataDir() / "mimic-numerics/s25047_numerics_decoded.csv"));
+  const auto path =
+      dir.write("s25047_numerics_decoded.csv", readFile(dataDir() / "mimic-numerics/s25047_numerics_decoded.csv"));
   const auto without = importFile(path, {});
   EXPECT_FALSE(without.ok());
   EXPECT_NE(without.error.find("give a start time"), std::string::npos) << without.error;
@@ -324,9 +325,9 @@ TEST(ImportersTest, VitalFileNumericTracksBecomeFramesWavesAreCountedAsSkipped) 
   EXPECT_EQ(find(frames[0], 150037)->value(), 120.0);  // ABP_SYS
   EXPECT_EQ(find(frames[0], 150039)->value(), 91.0);   // ABP_MEAN
   EXPECT_EQ(find(frames[0], 150038)->unit(), "mm[Hg]");
-  EXPECT_EQ(find(frames[0], 151562)->value(), 15.0);   // RR
-  EXPECT_EQ(find(frames[0], 149530)->value(), 60.0);   // PLETH_HR
-  EXPECT_EQ(find(frames[0], 147842)->value(), 60.0);   // ECG_HR (HR, the same code, is counted as a second value)
+  EXPECT_EQ(find(frames[0], 151562)->value(), 15.0);  // RR
+  EXPECT_EQ(find(frames[0], 149530)->value(), 60.0);  // PLETH_HR
+  EXPECT_EQ(find(frames[0], 147842)->value(), 60.0);  // ECG_HR (HR, the same code, is counted as a second value)
   EXPECT_EQ(skippedWith(result, "wave track ECG_II"), 100u);
   EXPECT_EQ(skippedWith(result, "second value for MDC_ECG_HEART_RATE"), 25u);
 }
@@ -351,7 +352,8 @@ TEST(ImportersTest, CutVitalFileKeepsItsWholePacketsAndCountsTheCut) {
   const auto full = importVitalDbBytes(bytes, "demo2", {});
   ASSERT_TRUE(full.ok());
   for (const double fraction : {0.3, 0.5, 0.9}) {
-    const auto cut = importVitalDbBytes(bytes.substr(0, static_cast<std::size_t>(bytes.size() * fraction)), "demo2", {});
+    const auto cut =
+        importVitalDbBytes(bytes.substr(0, static_cast<std::size_t>(bytes.size() * fraction)), "demo2", {});
     ASSERT_TRUE(cut.ok()) << cut.error;
     EXPECT_GT(cut.stats.vitals_frames, 0u) << fraction;
     EXPECT_LT(cut.stats.vitals_frames, full.stats.vitals_frames) << fraction;
@@ -422,8 +424,9 @@ TEST(ImportersTest, Hl7UcumUnitsAndVendorCuffCodes) {
 
 TEST(ImportersTest, Hl7AlarmReportsAreCountedNotErrors) {
   REQUIRE_DATA();
-  for (const auto* name : {"E.3.1_pcd04_ORU_R40_mindray_low_spo2_start.hl7", "E.3.2a_pcd04_ORU_R40_bbraun_occlusion_start.hl7",
-                           "E.3.2b_pcd04_ORU_R40_bbraun_occlusion_end.hl7"}) {
+  for (const auto* name :
+       {"E.3.1_pcd04_ORU_R40_mindray_low_spo2_start.hl7", "E.3.2a_pcd04_ORU_R40_bbraun_occlusion_start.hl7",
+        "E.3.2b_pcd04_ORU_R40_bbraun_occlusion_end.hl7"}) {
     const auto result = importFile(dataDir() / "hl7" / name, {});
     ASSERT_TRUE(result.ok()) << name << ": " << result.error;
     EXPECT_TRUE(result.messages.empty());
@@ -450,7 +453,7 @@ TEST(ImportersTest, Hl7InfusionDeliveryBecomesAPumpStatus) {
 
   const auto bbraun = pumpsOf(importFile(dataDir() / "hl7/vendor/bbraun_spacestation_syringe_pcd01.hl7", {}));
   ASSERT_EQ(bbraun.size(), 1u);
-  EXPECT_EQ(bbraun[0].state(), v1::PUMP_STOPPED);  // pump-status-not-infusing
+  EXPECT_EQ(bbraun[0].state(), v1::PUMP_STOPPED);                            // pump-status-not-infusing
   EXPECT_EQ(bbraun[0].device_id(), "3107c7c4-59d7-54b7-b500-8d716e5ca2cb");  // MDC_ATTR_SYS_ID
   EXPECT_EQ(bbraun[0].patient_id(), "Unknown_Patient");
 }
@@ -477,7 +480,7 @@ TEST(ImportersTest, Hl7SeparatorsFramingEscapesAndConversions) {
     const auto result = importHl7Text(text, "feed", {});
     ASSERT_TRUE(result.ok()) << name << ": " << result.error;
     const auto frames = framesOf(result);
-    ASSERT_EQ(frames.size(), 1u) << name;  // MLLP's two copies share patient, device and time
+    ASSERT_EQ(frames.size(), 1u) << name;                // MLLP's two copies share patient, device and time
     EXPECT_EQ(frames[0].patient_id(), "BED|7") << name;  // \F\ is the field separator
     EXPECT_EQ(frames[0].device_id(), "MON");
     EXPECT_EQ(frames[0].source_time_ms(), civilToEpochMs(2024, 1, 2, 2, 4, 5, 0));
@@ -508,8 +511,8 @@ TEST(ImportersTest, MalformedHl7GivesAnErrorOrCountedSkipsNeverACrash) {
     const auto result = importHl7Text(text.substr(0, cut) + "\\X4G\\\\E", "x", {});
     EXPECT_TRUE(result.ok() || !result.error.empty());
   }
-  const auto bad_time = importHl7Text(
-      "MSH|^~\\&|A||||2024XX||ORU^R01|1|P|2.6\rOBX|1|NM|150456^^MDC|1|97|%|||||R|||notatime\r", "x", {});
+  const auto bad_time =
+      importHl7Text("MSH|^~\\&|A||||2024XX||ORU^R01|1|P|2.6\rOBX|1|NM|150456^^MDC|1|97|%|||||R|||notatime\r", "x", {});
   ASSERT_TRUE(bad_time.ok());
   EXPECT_EQ(skippedWith(bad_time, "unreadable observation time"), 1u);
 }
@@ -538,7 +541,7 @@ TEST(ImportersTest, GenericCsvNamesNumbersTimesQualityAndDevice) {
   EXPECT_DOUBLE_EQ(find(frames[0], 150456)->value(), 97.0);
   EXPECT_NEAR(find(frames[0], 150021)->value(), 120.00987, 1e-4);
   EXPECT_EQ(frames[1].patient_id(), "P2");
-  EXPECT_EQ(frames[1].device_id(), "ward-export");  // no device: the file names it
+  EXPECT_EQ(frames[1].device_id(), "ward-export");    // no device: the file names it
   EXPECT_EQ(frames[2].source_time_ms(), t0 + 60000);  // ms and ISO with a zone agree
   EXPECT_EQ(find(frames[2], 150456)->quality(), v1::QUALITY_QUESTIONABLE);
   EXPECT_NEAR(find(frames[2], 150364)->value(), 38.0, 1e-9);
@@ -570,14 +573,14 @@ TEST(ImportersTest, GenericCsvBadRowsAreSkippedAndCountedWithTheirFirstLine) {
   const std::string csv =
       "time,patient,code,value,unit\n"
       "2024-05-01T10:00:00Z,P1,HR,72,/min\n"
-      "2024-05-01T10:00:00Z,P1,HR\n"                   // line 3: too few columns
-      "yesterday,P1,HR,72,/min\n"                      // line 4: time
-      "2024-05-01T10:00:01Z,P1,WOBBLE,1,\n"            // line 5: code
-      "2024-05-01T10:00:02Z,P1,HR,fast,/min\n"         // line 6: value
+      "2024-05-01T10:00:00Z,P1,HR\n"            // line 3: too few columns
+      "yesterday,P1,HR,72,/min\n"               // line 4: time
+      "2024-05-01T10:00:01Z,P1,WOBBLE,1,\n"     // line 5: code
+      "2024-05-01T10:00:02Z,P1,HR,fast,/min\n"  // line 6: value
       "2024-05-01T10:00:03Z,P1,HR,80,/min\n"
-      "2024-05-01T10:00:04Z,P1,HR,80,cmH2O\n"          // line 8: unit
-      "2024-05-01T10:00:05Z,,HR,80,/min\n"             // line 9: patient
-      "2024-05-01T10:00:06Z,P1,HR,nan,/min\n";         // line 10: value
+      "2024-05-01T10:00:04Z,P1,HR,80,cmH2O\n"   // line 8: unit
+      "2024-05-01T10:00:05Z,,HR,80,/min\n"      // line 9: patient
+      "2024-05-01T10:00:06Z,P1,HR,nan,/min\n";  // line 10: value
   const auto result = importGenericCsvText(csv, "x", {});
   ASSERT_TRUE(result.ok()) << result.error;
   EXPECT_EQ(result.stats.vitals_frames, 2u);
@@ -599,9 +602,9 @@ TEST(ImportersTest, GenericCsvBadRowsAreSkippedAndCountedWithTheirFirstLine) {
 TEST(ImportersTest, SensorOffRuleOnlyForZerosOfAnUnattachedSensor) {
   const std::string csv =
       "time,patient,code,value,unit\n"
-      "1000,P,SPO2,0,%\n1000,P,PULSE,0,/min\n1000,P,HR,0,/min\n"          // probe and leads off? HR stays
-      "2000,P,SPO2,88,%\n2000,P,PULSE,0,/min\n"                           // a real SpO2: the 0 pulse stays
-      "3000,P,SPO2,97,%\n3000,P,PULSE,70,/min\n3000,P,HR,0,/min\n"        // a pulse counted: HR 0 is leads off
+      "1000,P,SPO2,0,%\n1000,P,PULSE,0,/min\n1000,P,HR,0,/min\n"    // probe and leads off? HR stays
+      "2000,P,SPO2,88,%\n2000,P,PULSE,0,/min\n"                     // a real SpO2: the 0 pulse stays
+      "3000,P,SPO2,97,%\n3000,P,PULSE,70,/min\n3000,P,HR,0,/min\n"  // a pulse counted: HR 0 is leads off
       "4000,P,ABP_SYS,0,mmHg\n4000,P,ABP_DIA,0,mmHg\n4000,P,ABP_MEAN,0,mmHg\n"
       "5000,P,ABP_SYS,0,mmHg\n5000,P,ABP_MEAN,40,mmHg\n";
   const auto result = importGenericCsvText(csv, "x", {});
@@ -761,7 +764,8 @@ TEST(ImportersTest, MutatedInputNeverCrashes) {
     const auto b = importGenericCsvText(mutate(csv + csv.substr(csv.find('\n') + 1)), "x", {});
     EXPECT_TRUE(b.ok() || !b.error.empty());
     std::string damaged = vital;
-    for (int flips = 0; flips < 3; ++flips) damaged[20 + next() % (damaged.size() - 20)] ^= static_cast<char>(1 + next() % 255);
+    for (int flips = 0; flips < 3; ++flips)
+      damaged[20 + next() % (damaged.size() - 20)] ^= static_cast<char>(1 + next() % 255);
     const auto c = importVitalDbBytes(damaged, "x", {});
     EXPECT_TRUE(c.ok() || !c.error.empty());
   }

@@ -50,7 +50,8 @@ std::vector<v1::RecordedMessage> writeSample(const fs::path& path, int count) {
   return written;
 }
 
-void expectSameMessages(const std::vector<v1::RecordedMessage>& actual, const std::vector<v1::RecordedMessage>& expected) {
+void expectSameMessages(const std::vector<v1::RecordedMessage>& actual,
+                        const std::vector<v1::RecordedMessage>& expected) {
   ASSERT_EQ(actual.size(), expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     EXPECT_EQ(actual[i].SerializeAsString(), expected[i].SerializeAsString()) << "message " << i;

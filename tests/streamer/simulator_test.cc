@@ -403,7 +403,10 @@ TEST_F(DefaultWardTest, SequenceNumbersCountUpByOnePerDevice) {
   std::map<std::string, std::uint64_t> last;
   for (const auto& output : outputs()) {
     const auto [device, sequence] = std::visit(
-        [](const auto& message) { return std::pair{message.device_id, message.sequence}; }, output);
+        [](const auto& message) {
+          return std::pair{message.device_id, message.sequence};
+        },
+        output);
     EXPECT_EQ(sequence, last[device] + 1) << device;
     last[device] = sequence;
   }
@@ -448,12 +451,12 @@ TEST_F(DefaultWardTest, NibpComesInItsOwnFrameWithUcumUnitsAndAConsistentMean) {
     EXPECT_EQ(frame->device_id, frame->patient_id + "-monitor");
     EXPECT_EQ(frame->unit, "pacu");
     for (const auto& m : frame->measurements) {
-      const auto expected_unit = m.code == mdc::kSpO2                                 ? "%"
-                                 : m.code == mdc::kTempBody                           ? "Cel"
-                                 : m.code == mdc::kEtCO2 || m.code == mdc::kNibpSys ||
-                                         m.code == mdc::kNibpDia || m.code == mdc::kNibpMean
-                                     ? "mm[Hg]"
-                                     : "/min";
+      const auto expected_unit =
+          m.code == mdc::kSpO2       ? "%"
+          : m.code == mdc::kTempBody ? "Cel"
+          : m.code == mdc::kEtCO2 || m.code == mdc::kNibpSys || m.code == mdc::kNibpDia || m.code == mdc::kNibpMean
+              ? "mm[Hg]"
+              : "/min";
       ASSERT_EQ(m.unit, expected_unit) << m.code;
     }
     if (frame->measurements.front().code != mdc::kNibpSys) {
@@ -523,7 +526,8 @@ TEST_F(DefaultWardTest, PumpRateInMlPerHourIsDoseTimesWeightOverConcentration) {
     bool saw_running = false;
     for (const auto& status : pumpStatusesOf(outputs(), plan.patient_id)) {
       EXPECT_DOUBLE_EQ(status.rate_ml_per_h, status.dose_rate_mg_per_kg_per_h * plan.weight_kg / 1.0);
-      EXPECT_EQ(status.state, status.dose_rate_mg_per_kg_per_h > 0.0 ? core::PumpState::Running : core::PumpState::Stopped);
+      EXPECT_EQ(status.state,
+                status.dose_rate_mg_per_kg_per_h > 0.0 ? core::PumpState::Running : core::PumpState::Stopped);
       EXPECT_GE(status.volume_infused_ml, volume);
       volume = status.volume_infused_ml;
       saw_running = saw_running || status.state == core::PumpState::Running;

@@ -16,8 +16,8 @@
 namespace vigil::streamer::source {
 namespace {
 
-using streamer::testing::TempFile;
 using streamer::testing::shortWard;
+using streamer::testing::TempFile;
 
 namespace v1 = vigil::v1;
 namespace fs = std::filesystem;

@@ -8,8 +8,8 @@
 namespace vigil::streamer {
 namespace {
 
-const std::vector<TopicKind> kPatientKinds{TopicKind::Vitals, TopicKind::Infusion, TopicKind::Event,
-                                           TopicKind::Alert, TopicKind::Status};
+const std::vector<TopicKind> kPatientKinds{TopicKind::Vitals, TopicKind::Infusion, TopicKind::Event, TopicKind::Alert,
+                                           TopicKind::Status};
 
 TEST(TopicsTest, KindNamesAreTheWireNames) {
   EXPECT_EQ(topicKindName(TopicKind::Vitals), "vitals");

@@ -60,9 +60,13 @@ TEST(EventPromptTest, SedationTakesARassScoreFromMinusFiveToPlusFour) {
   EXPECT_EQ(type(prompt, "1"), EventPrompt::Status::Open);
   EXPECT_EQ(type(prompt, "-6\r"), EventPrompt::Status::Open);
   EXPECT_NE(prompt.lines().back().find("-5 to +4"), std::string::npos) << "a refused score says why";
-  type(prompt, "\x7f\x7f" "+5\r");
+  type(prompt,
+       "\x7f\x7f"
+       "+5\r");
   EXPECT_EQ(prompt.status(), EventPrompt::Status::Open);
-  type(prompt, "\x7f\x7f" "-3\r");
+  type(prompt,
+       "\x7f\x7f"
+       "-3\r");
   EXPECT_NE(prompt.lines()[1].find("sedation RASS -3"), std::string::npos) << prompt.lines()[1];
   EXPECT_EQ(type(prompt, "\r"), EventPrompt::Status::Done);
   const auto& event = prompt.event();
@@ -126,9 +130,13 @@ TEST(EventPromptTest, ConsciousnessTakesAnAcvpuLetter) {
 
 TEST(EventPromptTest, OxygenOnTakesAFlowAndOffMeansAir) {
   EventPrompt on("bed-1", "pacu");
-  type(on, "81" "0\r");
+  type(on,
+       "81"
+       "0\r");
   EXPECT_EQ(on.status(), EventPrompt::Status::Open) << "0 L/min is not on oxygen";
-  type(on, "\x7f" "2.5\r\r");
+  type(on,
+       "\x7f"
+       "2.5\r\r");
   ASSERT_EQ(on.status(), EventPrompt::Status::Done);
   EXPECT_EQ(on.event()->kind(), v1::SUPPLEMENTAL_OXYGEN);
   EXPECT_DOUBLE_EQ(on.event()->oxygen_l_per_min(), 2.5);
@@ -167,7 +175,9 @@ TEST(EventPromptTest, EscapeCancelsAtAnyStepAndNoCancelsTheConfirmation) {
 
 TEST(EventPromptTest, BackspaceGoesBackToTheMenu) {
   EventPrompt prompt("bed-1", "pacu");
-  type(prompt, "2\x7f" "5\r");
+  type(prompt,
+       "2\x7f"
+       "5\r");
   ASSERT_EQ(prompt.status(), EventPrompt::Status::Done);
   EXPECT_EQ(prompt.event()->kind(), v1::NAUSEA);
 }

@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "alarms/service/protocol_file.h"
 #include "streamer/codec.h"
-#include "streamer/recording/simulated.h"
 #include "streamer/recording/message_source.h"
 #include "streamer/recording/recording.h"
+#include "streamer/recording/simulated.h"
 #include "streamer/simulator/ward.h"
 #include "streamer/topics.h"
-#include "alarms/service/protocol_file.h"
 #include "tools/vigil-replay/inline_engine.h"
 
 namespace vigil::tools::replay {
@@ -72,11 +72,12 @@ void expectGolden(const std::string& name, const std::string& actual) {
   const auto got = lines(actual);
   std::size_t first = 0;
   while (first < want.size() && first < got.size() && want[first] == got[first]) ++first;
-  ADD_FAILURE() << "the alarm events differ from " << path << " (golden " << want.size() << " lines, now "
-                << got.size() << ").\nFirst difference at line " << first + 1 << ":\n  golden: "
-                << (first < want.size() ? want[first] : "(no more lines)")
+  ADD_FAILURE() << "the alarm events differ from " << path << " (golden " << want.size() << " lines, now " << got.size()
+                << ").\nFirst difference at line " << first + 1
+                << ":\n  golden: " << (first < want.size() ? want[first] : "(no more lines)")
                 << "\n  now:    " << (first < got.size() ? got[first] : "(no more lines)") << "\n"
-                << (first < want.size() && first < got.size() ? "They part at " + whereTheyPart(want[first], got[first]) : "")
+                << (first < want.size() && first < got.size() ? "They part at " + whereTheyPart(want[first], got[first])
+                                                              : "")
                 << kHowToAccept;
 }
 

@@ -106,7 +106,11 @@ TEST(ReplayLoopTest, SendsEachMessageAtItsTimeDividedBySpeed) {
   std::atomic<bool> stop{false};
   std::vector<Sent> sent;
   const auto summary = replayPlaylist(
-      playlist, false, pacer, clock, stop, [&](const v1::RecordedMessage& m) { sent.push_back({clock.now(), m}); return true; },
+      playlist, false, pacer, clock, stop,
+      [&](const v1::RecordedMessage& m) {
+        sent.push_back({clock.now(), m});
+        return true;
+      },
       [](const Progress&) {});
   ASSERT_EQ(sent.size(), 3u);
   EXPECT_EQ(sent[0].at, kT0);
@@ -138,10 +142,13 @@ TEST(ReplayLoopTest, LongWaitsAreSlicedSoAStopIsSeenPromptly) {
     FakeClock& inner_;
     std::atomic<bool>& stop_;
   } stopping(clock, stop);
-  const auto summary = replayPlaylist(playlist, false, pacer, stopping, stop, [&](const v1::RecordedMessage&) {
-    ++sends;
-    return true;
-  }, [](const Progress&) {});
+  const auto summary = replayPlaylist(
+      playlist, false, pacer, stopping, stop,
+      [&](const v1::RecordedMessage&) {
+        ++sends;
+        return true;
+      },
+      [](const Progress&) {});
   EXPECT_EQ(sends, 1);
   EXPECT_TRUE(summary.stopped);
   EXPECT_EQ(clock.sleeps(), 3);
@@ -153,8 +160,9 @@ TEST(ReplayLoopTest, MaxSpeedNeverSleeps) {
   FakeClock clock;
   std::atomic<bool> stop{false};
   std::size_t sends = 0;
-  replayPlaylist(playlist, false, pacer, clock, stop, [&](const v1::RecordedMessage&) { return ++sends > 0; },
-                 [](const Progress&) {});
+  replayPlaylist(
+      playlist, false, pacer, clock, stop, [&](const v1::RecordedMessage&) { return ++sends > 0; },
+      [](const Progress&) {});
   EXPECT_EQ(sends, 3u);
   EXPECT_EQ(clock.sleeps(), 0);
 }
@@ -167,8 +175,9 @@ TEST(ReplayLoopTest, ProgressIsThrottledAndAlwaysGivenAtTheEnd) {
   FakeClock clock;
   std::atomic<bool> stop{false};
   std::vector<Progress> reports;
-  replayPlaylist(playlist, false, pacer, clock, stop, [](const v1::RecordedMessage&) { return true; },
-                 [&](const Progress& p) { reports.push_back(p); });
+  replayPlaylist(
+      playlist, false, pacer, clock, stop, [](const v1::RecordedMessage&) { return true; },
+      [&](const Progress& p) { reports.push_back(p); });
   // 990 ms of wall time: every 200 ms (4 times) plus the final one.
   EXPECT_EQ(reports.size(), 5u);
   EXPECT_EQ(reports.back().sent_in_loop, 100u);
@@ -183,11 +192,14 @@ TEST(ReplayLoopTest, LoopingKeepsThePaceAcrossPassesUntilStopped) {
   FakeClock clock;
   std::atomic<bool> stop{false};
   std::vector<Sent> sent;
-  const auto summary = replayPlaylist(playlist, true, pacer, clock, stop, [&](const v1::RecordedMessage& m) {
-    sent.push_back({clock.now(), m});
-    if (sent.size() == 5) stop = true;
-    return true;
-  }, [](const Progress&) {});
+  const auto summary = replayPlaylist(
+      playlist, true, pacer, clock, stop,
+      [&](const v1::RecordedMessage& m) {
+        sent.push_back({clock.now(), m});
+        if (sent.size() == 5) stop = true;
+        return true;
+      },
+      [](const Progress&) {});
   ASSERT_EQ(sent.size(), 5u);
   // Period: span 2 s + the loop gap.
   const auto period = std::chrono::milliseconds(2000 + kLoopGapMs);
@@ -355,8 +367,9 @@ TEST(ReplaySocketTest, MaxSpeedDeliversEveryMessageInOrderToASubscriber) {
   {
     streamer::recording::RecordingWriter writer(file, {});
     for (int i = 0; i < kMessages; ++i) {
-      writer.append(recorded(i * 1000, "vitals/pacu/bed-0" + std::to_string(i % 2 + 1),
-                             vitalsPayload("bed-0" + std::to_string(i % 2 + 1), i * 1000, static_cast<std::uint64_t>(i))));
+      writer.append(
+          recorded(i * 1000, "vitals/pacu/bed-0" + std::to_string(i % 2 + 1),
+                   vitalsPayload("bed-0" + std::to_string(i % 2 + 1), i * 1000, static_cast<std::uint64_t>(i))));
     }
   }
   zmq::context_t context;

@@ -16,11 +16,11 @@
 
 #include "streamer/codec.h"
 #include "streamer/station/station_client.h"
-#include "tools/vigil-console/board.h"
 #include "tools/vigil-console/keys.h"
 #include "tools/vigil-console/prompt.h"
 #include "tools/vigil-console/render.h"
 #include "tools/vigil-console/requests.h"
+#include "tools/vigil-console/station_view.h"
 #include "tools/vigil-console/terminal.h"
 
 namespace vigil::console {
@@ -37,9 +37,7 @@ constexpr auto kNoticeFor = 10s;
 // Messages taken from the socket per wake-up: a burst of alarms must not starve the keyboard.
 constexpr int kBatch = 512;
 
-core::TimePoint wallNow() {
-  return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
-}
+core::TimePoint wallNow() { return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()); }
 
 SteadyTime steadyNow() { return std::chrono::steady_clock::now(); }
 
@@ -88,8 +86,9 @@ class ScreenOutput final : public Output {
     if (!changed && now - last_draw_ < kRedrawEvery) return;
     const auto size = terminalSize();
     const auto wall = wallNow();
-    ScreenContext context{size.width, size.height, wall, board.engineTime().value_or(wall), now, options_.unit,
-                          station_, status_, now < notice_until_ ? notice_ : "", keyboard(), std::move(prompt)};
+    ScreenContext context{size.width,       size.height, wall,    board.engineTime().value_or(wall),  now,
+                          options_.unit,    station_,    status_, now < notice_until_ ? notice_ : "", keyboard(),
+                          std::move(prompt)};
     writeAll(STDOUT_FILENO, renderScreen(board, context));
     last_draw_ = now;
   }
@@ -198,8 +197,8 @@ class Console {
         event_sequence_(static_cast<std::uint64_t>(core::toMillis(wallNow()))) {}
 
   int run() {
-    output_.status({"subscribed to " + options_.alerts_endpoint + "; waiting for the engine, then a snapshot ...",
-                    Tone::Info});
+    output_.status(
+        {"subscribed to " + options_.alerts_endpoint + "; waiting for the engine, then a snapshot ...", Tone::Info});
     output_.refresh(board_, true, promptLines());
     while (!stop_) {
       bool changed = waitAndHandle();

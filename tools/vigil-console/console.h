@@ -13,10 +13,10 @@ namespace vigil::console {
 struct Options {
   std::string alerts_endpoint = "tcp://127.0.0.1:7402";
   std::string control_endpoint = "tcp://127.0.0.1:7403";
-  std::string unit;     // "" for every care unit
-  std::string station;  // who acknowledges; "" for console@<hostname>
-  std::string nurse;    // entered_by of clinical events; "" for the station name
-  bool json = false;    // one JSON alarm event per line on stdout instead of the screen
+  std::string unit;                   // "" for every care unit
+  std::string station;                // who acknowledges; "" for console@<hostname>
+  std::string nurse;                  // entered_by of clinical events; "" for the station name
+  bool json = false;                  // one JSON alarm event per line on stdout instead of the screen
   streamer::ClientSecurity security;  // CURVE keys for both sockets, or none (loopback)
 };
 

@@ -86,14 +86,22 @@ Command commandFor(const KeyPress& press) {
     case Key::Char: break;
   }
   switch (press.ch) {
-    case 'k': case 'K': return Command::Up;
-    case 'j': case 'J': return Command::Down;
-    case 'h': case 'H': return Command::PreviousPatient;
-    case 'l': case 'L': return Command::NextPatient;
-    case 'a': case 'A': return Command::Acknowledge;
-    case 'p': case 'P': return Command::AudioPause;
-    case 'e': case 'E': return Command::ClinicalEvent;
-    case 'q': case 'Q': return Command::Quit;
+    case 'k':
+    case 'K': return Command::Up;
+    case 'j':
+    case 'J': return Command::Down;
+    case 'h':
+    case 'H': return Command::PreviousPatient;
+    case 'l':
+    case 'L': return Command::NextPatient;
+    case 'a':
+    case 'A': return Command::Acknowledge;
+    case 'p':
+    case 'P': return Command::AudioPause;
+    case 'e':
+    case 'E': return Command::ClinicalEvent;
+    case 'q':
+    case 'Q': return Command::Quit;
     case kCtrlL: return Command::Redraw;
     default: return Command::None;
   }

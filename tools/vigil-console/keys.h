@@ -32,13 +32,13 @@ class KeyDecoder {
 // What a key means on the board (no prompt open).
 enum class Command {
   None,
-  Up,               // previous alarm
-  Down,             // next alarm
+  Up,    // previous alarm
+  Down,  // next alarm
   PreviousPatient,
   NextPatient,
-  Acknowledge,      // the selected alarm
-  AudioPause,       // the selected patient's alarms
-  ClinicalEvent,    // open the entry prompt for the selected patient
+  Acknowledge,    // the selected alarm
+  AudioPause,     // the selected patient's alarms
+  ClinicalEvent,  // open the entry prompt for the selected patient
   Quit,
   Redraw,
 };

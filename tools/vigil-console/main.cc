@@ -24,6 +24,8 @@ po::options_description describeOptions(const vigil::console::Options& defaults)
       "                     [--key NAME.key --server-key engine.pub]\n"
       "With keys the engine records acknowledgements under the key's NAME, not --station.\n"
       "Options");
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("connect", po::value<std::string>()->default_value(defaults.alerts_endpoint), "the engine's alerts endpoint (PUB)")
@@ -36,6 +38,7 @@ po::options_description describeOptions(const vigil::console::Options& defaults)
        "a patient status as {\"status\":...}")
       ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp);
+  // clang-format on
   return options;
 }
 
@@ -47,8 +50,10 @@ vigil::console::Options readOptions(const po::variables_map& values) {
   options.station = values["station"].as<std::string>();
   options.nurse = values["nurse"].as<std::string>();
   options.json = values["json"].as<bool>();
-  if (options.unit.find('/') != std::string::npos) throw po::error("--unit is a care unit name such as pacu, without '/'");
-  auto security = vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+  if (options.unit.find('/') != std::string::npos)
+    throw po::error("--unit is a care unit name such as pacu, without '/'");
+  auto security =
+      vigil::streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
   if (!security.ok()) throw po::error(security.error);
   options.security = std::move(*security.value);
   return options;

@@ -84,7 +84,7 @@ EventPrompt::Status EventPrompt::feed(const KeyPress& press) {
 }
 
 void EventPrompt::chooseKind(char c) {
-  const auto kinds = {v1::SEDATION_SCORE, v1::HALLUCINATION, v1::DYSPHORIA, v1::NIGHTMARE, v1::NAUSEA,
+  const auto kinds = {v1::SEDATION_SCORE, v1::HALLUCINATION, v1::DYSPHORIA,           v1::NIGHTMARE,   v1::NAUSEA,
                       v1::VOMITING,       v1::CONSCIOUSNESS, v1::SUPPLEMENTAL_OXYGEN, v1::SPO2_SCALE_2};
   if (c < '1' || c > '9') {
     error_ = "choose 1 to 9";
@@ -122,8 +122,8 @@ void EventPrompt::typeText(const KeyPress& press) {
     return;
   }
   const char c = press.ch;
-  const bool allowed = press.key == Key::Char &&
-                       (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.');
+  const bool allowed =
+      press.key == Key::Char && (std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+' || c == '.');
   if (allowed && text_.size() < 8) text_ += c;
 }
 
@@ -185,8 +185,7 @@ void EventPrompt::chooseOption(char key) {
       }
       error_ = "1: use scale 2, 0: back to scale 1";
       return;
-    default:
-      return;
+    default: return;
   }
 }
 

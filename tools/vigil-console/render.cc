@@ -93,8 +93,6 @@ class Line {
   std::string out_;
 };
 
-
-
 const char* priorityStyle(core::Priority priority) {
   switch (priority) {
     case core::Priority::High: return kHighStyle;
@@ -115,7 +113,6 @@ const char* toneStyle(Tone tone) {
   return nullptr;
 }
 
-
 std::string clockText(core::TimePoint now) {
   const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
   std::tm local{};
@@ -124,7 +121,6 @@ std::string clockText(core::TimePoint now) {
   std::strftime(buffer, sizeof buffer, "%H:%M:%S", &local);
   return buffer;
 }
-
 
 std::string headerLine(const StationView& board, const ScreenContext& context) {
   const auto counts = board.counts();
@@ -144,8 +140,9 @@ std::string headerLine(const StationView& board, const ScreenContext& context) {
 // A silent link is itself an alarm: a full-width red bar that cannot be overlooked.
 std::string silentBanner(const StationView& board, const ScreenContext& context) {
   const auto link = board.link(context.steady_now);
-  const std::string why = link.ever_heard ? "no heartbeat for " + streamer::station::formatSeconds(link.quiet_for)
-                                          : "no heartbeat since start (" + streamer::station::formatSeconds(link.quiet_for) + ")";
+  const std::string why = link.ever_heard
+                              ? "no heartbeat for " + streamer::station::formatSeconds(link.quiet_for)
+                              : "no heartbeat since start (" + streamer::station::formatSeconds(link.quiet_for) + ")";
   Line line(context.width, kSilentStyle);
   line.text(" ENGINE SILENT: " + why + ". Alarms below may be out of date; check the engine.");
   return line.fill().str();
@@ -223,9 +220,13 @@ Window visibleRows(const std::vector<RowLines>& rows, std::optional<std::size_t>
   return window;
 }
 
-void appendRows(const StationView& board, const ScreenContext& context, int free_lines, std::vector<std::string>& lines) {
+void appendRows(const StationView& board, const ScreenContext& context, int free_lines,
+                std::vector<std::string>& lines) {
   if (board.rows().empty()) {
-    lines.push_back(Line(context.width).text(board.hasSnapshot() ? "  No active alarms." : "  No active alarms known yet (no snapshot).").str());
+    lines.push_back(
+        Line(context.width)
+            .text(board.hasSnapshot() ? "  No active alarms." : "  No active alarms known yet (no snapshot).")
+            .str());
     return;
   }
   const auto selected = board.selectedIndex();
@@ -239,7 +240,9 @@ void appendRows(const StationView& board, const ScreenContext& context, int free
   }
   const auto hidden = rows.size() - window.count;
   if (hidden > 0) {
-    lines.push_back(Line(context.width, kDim).text("  ... " + std::to_string(hidden) + " more alarm(s) not shown: move with k/j").str());
+    lines.push_back(Line(context.width, kDim)
+                        .text("  ... " + std::to_string(hidden) + " more alarm(s) not shown: move with k/j")
+                        .str());
   }
 }
 
@@ -283,7 +286,6 @@ const char* news2Style(core::News2Band band) {
 
 }  // namespace
 
-
 std::string formatPatient(const PatientRow& patient, bool selected, int width) {
   Line line(width, selected ? kSelected : nullptr);
   line.field(selected ? ">" : "", kMarkerWidth - 1).field(patient.patient_id, kPatientWidth + 2);
@@ -299,12 +301,6 @@ std::string formatPatient(const PatientRow& patient, bool selected, int width) {
   if (selected) line.fill();
   return line.str();
 }
-
-
-
-
-
-
 
 std::vector<std::string> formatRow(const Row& row, bool selected, int width, core::TimePoint now) {
   const auto& alarm = row.alarm;
@@ -325,7 +321,8 @@ std::vector<std::string> formatRow(const Row& row, bool selected, int width, cor
   detail.text(" | advice: ").text(advice.empty() ? "none" : advice, advice.empty() ? nullptr : kBold);
   // The dose relation matters as much as the advice: on a narrow terminal it takes a line
   // of its own rather than being cut off.
-  const auto detail_columns = columnsOf(indent + state + " | advice: " + (advice.empty() ? "none" : advice) + " | " + dose);
+  const auto detail_columns =
+      columnsOf(indent + state + " | advice: " + (advice.empty() ? "none" : advice) + " | " + dose);
   const bool dose_inline = !dose.empty() && detail_columns <= width;
   if (dose_inline) detail.text(" | " + dose);
   detail.text(reason, kDim);

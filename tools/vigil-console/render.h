@@ -7,7 +7,7 @@
 
 #include "alarms/core/domain.h"
 #include "streamer/station/alert_wording.h"
-#include "tools/vigil-console/board.h"
+#include "tools/vigil-console/station_view.h"
 
 namespace vigil::console {
 
@@ -31,12 +31,12 @@ struct ScreenContext {
   int height = 24;
   core::TimePoint wall_now;    // the clock in the header
   core::TimePoint engine_now;  // alarm ages: the engine's time, which a replay runs faster
-  SteadyTime steady_now;     // heartbeat age
-  std::string unit;          // "" for all units
+  SteadyTime steady_now;       // heartbeat age
+  std::string unit;            // "" for all units
   std::string station;
-  StatusLine status;         // the last action's result, or the snapshot state
-  std::string notice;        // a short-lived notice such as "resynchronised (gap of 12)"
-  bool keyboard = true;      // false: display only, no key help
+  StatusLine status;                // the last action's result, or the snapshot state
+  std::string notice;               // a short-lived notice such as "resynchronised (gap of 12)"
+  bool keyboard = true;             // false: display only, no key help
   std::vector<std::string> prompt;  // an open clinical-event prompt's lines, else empty
 };
 

@@ -7,7 +7,7 @@
 
 #include "alarms/core/domain.h"
 #include "alerts.pb.h"
-#include "tools/vigil-console/board.h"
+#include "tools/vigil-console/station_view.h"
 
 namespace vigil::console {
 

@@ -22,7 +22,8 @@ volatile std::sig_atomic_t g_signal_fd = -1;
 extern "C" void noteSignal(int signal_number) {
   const int saved_errno = errno;
   const auto byte = static_cast<unsigned char>(signal_number);
-  if (g_signal_fd >= 0) [[maybe_unused]] auto written = ::write(g_signal_fd, &byte, 1);
+  if (g_signal_fd >= 0) [[maybe_unused]]
+    auto written = ::write(g_signal_fd, &byte, 1);
   errno = saved_errno;
 }
 

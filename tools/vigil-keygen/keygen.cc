@@ -22,16 +22,19 @@ streamer::Loaded<WrittenPair> writeKeyPair(const std::string& directory, const s
   std::error_code error;
   fs::create_directories(directory, error);
   if (error) return {std::nullopt, "cannot create " + directory + ": " + error.message()};
-  WrittenPair written{(fs::path(directory) / (name + ".key")).string(), (fs::path(directory) / (name + ".pub")).string()};
+  WrittenPair written{(fs::path(directory) / (name + ".key")).string(),
+                      (fs::path(directory) / (name + ".pub")).string()};
   if (overwrite == Overwrite::Refuse) {
     for (const auto& path : {written.secret_path, written.public_path}) {
       if (fs::exists(path)) return {std::nullopt, path + " exists (use --force to replace the pair)"};
     }
   }
-  if (auto failed = streamer::writeKeyFile(written.secret_path, pair.secret_z85, kSecretMode, overwrite); !failed.empty()) {
+  if (auto failed = streamer::writeKeyFile(written.secret_path, pair.secret_z85, kSecretMode, overwrite);
+      !failed.empty()) {
     return {std::nullopt, failed};
   }
-  if (auto failed = streamer::writeKeyFile(written.public_path, pair.public_z85, kPublicMode, overwrite); !failed.empty()) {
+  if (auto failed = streamer::writeKeyFile(written.public_path, pair.public_z85, kPublicMode, overwrite);
+      !failed.empty()) {
     return {std::nullopt, failed};
   }
   return {written, {}};

@@ -42,12 +42,15 @@ constexpr char kUsage[] =
 
 po::options_description describeOptions() {
   po::options_description options(kUsage);
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("out", po::value<std::string>(), "directory to write the pair into (created if missing)")
       ("name", po::value<std::string>(), "the key's name: letters, digits, '.', '_', '-'")
       ("force", po::bool_switch(), "replace an existing pair of that name")
       ("fingerprint", po::value<std::string>(), "print the fingerprint of the key in a .pub or .key file");
+  // clang-format on
   return options;
 }
 

@@ -31,12 +31,15 @@ po::options_description describeOptions() {
       "Usage: vigil-pk --weight KG --schedule \"MIN:MG_PER_KG_PER_H,...\" --at \"MIN,...\"\n"
       "Prints minute,cp_ug_per_ml,ce_ug_per_ml for each --at minute (Domino ketamine model).\n"
       "Options");
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("weight", po::value<double>(), "patient weight in kg (> 0); used for the total dose on stderr")
       ("schedule", po::value<std::string>(), "rate changes, e.g. \"0:0.1,30:0.2,60:0\" (minutes ascending)")
       ("at", po::value<std::string>(), "minutes to report, ascending, e.g. \"60,240\"")
       ("ke0", po::value<double>(), "effect-site rate constant in /min (default 0.238)");
+  // clang-format on
   return options;
 }
 

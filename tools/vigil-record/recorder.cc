@@ -30,6 +30,8 @@ po::options_description describeOptions() {
       "--bind, the engine's alerts endpoint) until SIGINT/SIGTERM, or converts an imported\n"
       "file into a recording. Prints the counts at the end.\n"
       "Options");
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("connect", po::value<std::string>(), "PUB endpoint to subscribe to (SUB connects)")
@@ -38,14 +40,15 @@ po::options_description describeOptions() {
       ("out", po::value<std::string>(), "recording file to write (replaced if it exists)")
       ("key", po::value<std::string>()->default_value(""), streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>()->default_value(""), streamer::kServerKeyOptionHelp);
+  // clang-format on
   return options;
 }
 
-core::TimePoint wallNow() {
-  return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
-}
+core::TimePoint wallNow() { return std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()); }
 
-bool startsWith(const std::string& text, const std::string& prefix) { return text.compare(0, prefix.size(), prefix) == 0; }
+bool startsWith(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
 
 }  // namespace
 
@@ -71,7 +74,8 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
       throw po::error("give exactly one of --connect EP or --import SRC");
     }
     if (options.out.empty()) throw po::error("missing --out FILE");
-    auto security = streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+    auto security =
+        streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
     if (!security.ok()) throw po::error(security.error);
     options.security = std::move(*security.value);
     parsed.value = std::move(options);

@@ -35,5 +35,4 @@ InlineCounts runInline(const std::vector<vigil::v1::RecordedMessage>& messages, 
 
 std::string describeInlineCounts(const InlineCounts& counts);
 
-
 }  // namespace vigil::tools::replay

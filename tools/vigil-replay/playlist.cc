@@ -96,8 +96,7 @@ ShiftedMessage shiftMessage(const v1::RecordedMessage& message, std::int64_t shi
     case TopicKind::Event:
       shifted.payload_shifted = shiftPayload<v1::ClinicalEvent>(payload, shift_ms, sequence_offset);
       break;
-    default:
-      break;
+    default: break;
   }
   return shifted;
 }
@@ -105,7 +104,7 @@ ShiftedMessage shiftMessage(const v1::RecordedMessage& message, std::int64_t shi
 Playlist::Playlist(std::vector<v1::RecordedMessage> messages, std::optional<std::int64_t> shift_to_ms, Timing timing)
     : messages_(std::move(messages)), pace_ms_(pacingTimes(messages_, timing)) {
   if (shift_to_ms && !messages_.empty()) shift_ms_ = *shift_to_ms - messages_.front().receive_time_ms();
-  if (!shift_ms_) return;  // strides only matter when loops are moved on
+  if (!shift_ms_) return;                                                // strides only matter when loops are moved on
   std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> range;  // topic -> min, max
   for (const auto& message : messages_) {
     const auto sequence = payloadSequence(message);

@@ -1,5 +1,5 @@
-#include "alarms/service/protocol_file.h"
 #include "tools/vigil-replay/replay.h"
+#include "alarms/service/protocol_file.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -52,6 +52,8 @@ po::options_description describeOptions() {
       "subscription first, keeping topics and payloads; or runs the engine core over it in-process and\n"
       "writes every alarm event as one JSON line.\n"
       "Options");
+  // One option per line reads as the table it is.
+  // clang-format off
   options.add_options()
       ("help", "show this help")
       ("file", po::value<std::string>(), "recording to replay (also positional)")
@@ -71,13 +73,15 @@ po::options_description describeOptions() {
       ("out", po::value<std::string>(), "--engine-inline: JSON lines file (default stdout)")
       ("key", po::value<std::string>()->default_value(""), streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>()->default_value(""), streamer::kServerKeyOptionHelp);
+  // clang-format on
   return options;
 }
 
 void requireOnlyWith(const po::variables_map& values, std::initializer_list<const char*> names, bool allowed,
                      const char* context) {
   for (const char* name : names) {
-    if (values.count(name) && !values[name].defaulted() && !allowed) throw po::error(std::string("--") + name + " " + context);
+    if (values.count(name) && !values[name].defaulted() && !allowed)
+      throw po::error(std::string("--") + name + " " + context);
   }
 }
 
@@ -103,7 +107,8 @@ ReplayOptions readOptions(const po::variables_map& values) {
   options.loop = values.count("loop") > 0;
   options.shift_to_now = values.count("shift-to-now") > 0;
   const auto timing = values["timing"].as<std::string>();
-  if (timing != "receive" && timing != "source") throw po::error("--timing must be receive or source, not '" + timing + "'");
+  if (timing != "receive" && timing != "source")
+    throw po::error("--timing must be receive or source, not '" + timing + "'");
   options.timing = timing == "receive" ? Timing::Receive : Timing::Source;
   if (values.count("patient")) options.patient = values["patient"].as<std::string>();
   const double wait_s = values["wait-s"].as<double>();
@@ -111,7 +116,8 @@ ReplayOptions readOptions(const po::variables_map& values) {
   options.subscriber_wait = std::chrono::milliseconds(std::llround(wait_s * 1000));
   options.protocol = values.count("protocol") ? values["protocol"].as<std::string>() : kDefaultProtocol;
   if (values.count("out")) options.out = values["out"].as<std::string>();
-  auto security = streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
+  auto security =
+      streamer::loadClientSecurity({values["key"].as<std::string>(), values["server-key"].as<std::string>()});
   if (!security.ok()) throw po::error(security.error);
   options.security = std::move(*security.value);
   return options;
@@ -161,8 +167,8 @@ std::optional<std::vector<v1::RecordedMessage>> loadForReplay(const ReplayOption
   return messages;
 }
 
-int runInlineEngine(const ReplayOptions& options, const std::vector<v1::RecordedMessage>& messages,
-                    std::ostream& out, std::ostream& err) {
+int runInlineEngine(const ReplayOptions& options, const std::vector<v1::RecordedMessage>& messages, std::ostream& out,
+                    std::ostream& err) {
   auto protocol = service::loadProtocolFile(options.protocol);
   if (!protocol.protocol) {
     for (const auto& error : protocol.errors) {
@@ -186,8 +192,8 @@ int runInlineEngine(const ReplayOptions& options, const std::vector<v1::Recorded
   const auto counts = runInline(messages, engine, jsonl);
   const auto wall = WallClock::now() - wall_start;
   const auto span = messages.back().receive_time_ms() - messages.front().receive_time_ms();
-  err << "vigil-replay: engine inline: " << describeInlineCounts(counts) << "; data span " << formatSpan(span)
-      << " in " << std::chrono::duration<double>(wall).count() << " s wall\n";
+  err << "vigil-replay: engine inline: " << describeInlineCounts(counts) << "; data span " << formatSpan(span) << " in "
+      << std::chrono::duration<double>(wall).count() << " s wall\n";
   return jsonl ? 0 : kExitFailure;
 }
 
@@ -217,8 +223,8 @@ bool awaitSubscriber(streamer::Publisher& publisher, const ReplayOptions& option
   return false;
 }
 
-int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> messages,
-                 const std::atomic<bool>& stop, std::ostream& out, std::ostream& err, bool progress_to_terminal) {
+int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> messages, const std::atomic<bool>& stop,
+                 std::ostream& out, std::ostream& err, bool progress_to_terminal) {
   zmq::context_t context;
   streamer::Publisher publisher(context);
   configureNoDrop(publisher);
@@ -257,8 +263,7 @@ int runPublisher(const ReplayOptions& options, std::vector<v1::RecordedMessage> 
   const auto summary = replayPlaylist(playlist, options.loop, pacer, clock, stop, send, progress);
   if (progress_to_terminal) err << "\n";
   // What is still queued may leave for a bounded time: "sent" counts what ZeroMQ took.
-  publisher.handle().set(zmq::sockopt::linger,
-                         static_cast<int>((summary.stopped ? kStopDrain : kFinalDrain).count()));
+  publisher.handle().set(zmq::sockopt::linger, static_cast<int>((summary.stopped ? kStopDrain : kFinalDrain).count()));
   err << "vigil-replay: " << formatSummary(summary) << std::endl;
   return 0;
 }
@@ -290,7 +295,8 @@ ParsedCommandLine parseCommandLine(int argc, const char* const* argv) {
 }
 
 ReplaySummary replayPlaylist(const Playlist& playlist, bool repeat, Pacer& pacer, ReplayClock& clock,
-                             const std::atomic<bool>& stop, const SendFunction& send, const ProgressFunction& progress) {
+                             const std::atomic<bool>& stop, const SendFunction& send,
+                             const ProgressFunction& progress) {
   ReplaySummary summary;
   if (playlist.empty()) return summary;
   const auto wall_start = clock.now();

@@ -30,7 +30,8 @@ class Advising : public ::testing::Test {
   // SpO2 88 (and the pump at `rate`) every second over [from, to].
   void desaturate(TimePoint from, TimePoint to, double spo2 = 88, double rate = 0.2) {
     for (TimePoint t = from; t <= to; t += seconds(1)) {
-      if ((t - from) % seconds(10) == Duration{0}) s.infusion(pump(t, rate, rate > 0 ? PumpState::Running : PumpState::Paused));
+      if ((t - from) % seconds(10) == Duration{0})
+        s.infusion(pump(t, rate, rate > 0 ? PumpState::Running : PumpState::Paused));
       s.vitals(t, continuousVitals(mdc::kSpO2, spo2));
     }
   }

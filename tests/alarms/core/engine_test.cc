@@ -674,14 +674,12 @@ TEST(Codes, EveryCodeMapsToItsMetric) {
     bool episodic;
   };
   // CLINICAL.md section 7: code = partition 2 x 65536 + term code.
-  for (const Row& row : {Row{147842, Metric::HeartRate, false}, Row{149530, Metric::Pulse, false},
-                         Row{150456, Metric::SpO2, false}, Row{151562, Metric::RespRate, false},
-                         Row{150021, Metric::Sbp, true}, Row{150022, Metric::Dbp, true},
-                         Row{150023, Metric::Map, true}, Row{150301, Metric::Sbp, true},
-                         Row{150302, Metric::Dbp, true}, Row{150303, Metric::Map, true},
-                         Row{150037, Metric::Sbp, false}, Row{150038, Metric::Dbp, false},
-                         Row{150039, Metric::Map, false}, Row{151708, Metric::EtCO2, false},
-                         Row{150364, Metric::Temperature, false}}) {
+  for (const Row& row :
+       {Row{147842, Metric::HeartRate, false}, Row{149530, Metric::Pulse, false}, Row{150456, Metric::SpO2, false},
+        Row{151562, Metric::RespRate, false}, Row{150021, Metric::Sbp, true}, Row{150022, Metric::Dbp, true},
+        Row{150023, Metric::Map, true}, Row{150301, Metric::Sbp, true}, Row{150302, Metric::Dbp, true},
+        Row{150303, Metric::Map, true}, Row{150037, Metric::Sbp, false}, Row{150038, Metric::Dbp, false},
+        Row{150039, Metric::Map, false}, Row{151708, Metric::EtCO2, false}, Row{150364, Metric::Temperature, false}}) {
     SCOPED_TRACE(row.code);
     EXPECT_EQ(row.code / 65536, 2u);
     const auto source = metricForCode(row.code);
@@ -727,7 +725,7 @@ TEST(Codes, ArterialSamplesDoNotCountAsNibpReadings) {
   Session s;
   const TimePoint t0 = atSecond(1000);
   s.continuous(t0, t0 + seconds(30), seconds(1), mdc::kAbpSys, 185);  // 30 s of arterial 185
-  s.vitals(t0 + seconds(30), nibpReading(185, 100, 130));              // one NIBP reading of 185
+  s.vitals(t0 + seconds(30), nibpReading(185, 100, 130));             // one NIBP reading of 185
   EXPECT_TRUE(select(s.events, "sbp-above-180").empty())
       << "30 s of arterial data and 1 NIBP reading is neither 60 s nor 2 readings";
   s.continuous(t0 + seconds(31), t0 + seconds(60), seconds(1), mdc::kAbpSys, 185);

@@ -290,8 +290,11 @@ News2 news2(int total, bool single_three = false) {
   News2 n;
   n.total = total;
   n.any_single_three = single_three;
-  n.band = total >= 7 ? News2Band::High : total >= 5 ? News2Band::Medium : single_three ? News2Band::LowMedium
-           : total > 0 ? News2Band::Low : News2Band::Zero;
+  n.band = total >= 7     ? News2Band::High
+           : total >= 5   ? News2Band::Medium
+           : single_three ? News2Band::LowMedium
+           : total > 0    ? News2Band::Low
+                          : News2Band::Zero;
   return n;
 }
 
@@ -370,8 +373,9 @@ TEST(News2Triggers, TheEngineScoresEveryChangeOfInputsWithTheShippedChart) {
 
 TEST(News2Inputs, TheEngineKeepsTheLatestValueOfEveryParameter) {
   Session s;
-  s.vitals(atSecond(1), {measurement(mdc::kRespRate, 18), measurement(mdc::kSpO2, 95), measurement(mdc::kTempBody, 37.2),
-                         measurement(mdc::kEcgHeartRate, 88), measurement(mdc::kAbpSys, 131)});
+  s.vitals(atSecond(1),
+           {measurement(mdc::kRespRate, 18), measurement(mdc::kSpO2, 95), measurement(mdc::kTempBody, 37.2),
+            measurement(mdc::kEcgHeartRate, 88), measurement(mdc::kAbpSys, 131)});
   s.vitals(atSecond(2), {measurement(mdc::kPulseOximPulseRate, 91), measurement(mdc::kSpO2, 50, Quality::SensorOff)});
   s.vitals(atSecond(3), nibpReading(127, 80, 95));
   auto consciousness = clinicalEvent(atSecond(4), ClinicalEventKind::Consciousness);

@@ -100,9 +100,9 @@ struct Edge {
   std::string name;
   std::string parameter;  // the sub-score that changes
   std::function<void(News2Inputs&)> set;
-  double value = 0.0;     // the value as scored (after rounding)
+  double value = 0.0;  // the value as scored (after rounding)
   int score = 0;
-  int others = 0;         // what the rest adds (oxygen: 2)
+  int others = 0;  // what the rest adds (oxygen: 2)
 };
 
 void PrintTo(const Edge& e, std::ostream* os) { *os << e.name; }
@@ -156,8 +156,16 @@ std::vector<Edge> edges() {
 
   // RR: <= 8 -> 3, 9-11 -> 1, 12-20 -> 0, 21-24 -> 2, >= 25 -> 3.
   addEdges(out, "RR", "RR", rr,
-           {{0, 0, 3}, {8, 8, 3}, {9, 9, 1}, {11, 11, 1}, {12, 12, 0}, {20, 20, 0}, {21, 21, 2}, {24, 24, 2},
-            {25, 25, 3}, {60, 60, 3}});
+           {{0, 0, 3},
+            {8, 8, 3},
+            {9, 9, 1},
+            {11, 11, 1},
+            {12, 12, 0},
+            {20, 20, 0},
+            {21, 21, 2},
+            {24, 24, 2},
+            {25, 25, 3},
+            {60, 60, 3}});
   // SpO2 scale 1: <= 91 -> 3, 92-93 -> 2, 94-95 -> 1, >= 96 -> 0.
   addEdges(out, "SpO2Scale1", "SPO2", spo2,
            {{50, 50, 3}, {91, 91, 3}, {92, 92, 2}, {93, 93, 2}, {94, 94, 1}, {95, 95, 1}, {96, 96, 0}, {100, 100, 0}});
@@ -166,34 +174,87 @@ std::vector<Edge> edges() {
            2);
   // Scale 2 on air: <= 83 -> 3, 84-85 -> 2, 86-87 -> 1, >= 88 -> 0 (88-92, and >= 93 on air).
   addEdges(out, "SpO2Scale2OnAir", "SPO2", spo2_scale2_air,
-           {{83, 83, 3}, {84, 84, 2}, {85, 85, 2}, {86, 86, 1}, {87, 87, 1}, {88, 88, 0}, {92, 92, 0}, {93, 93, 0},
-            {96, 96, 0}, {97, 97, 0}, {100, 100, 0}});
+           {{83, 83, 3},
+            {84, 84, 2},
+            {85, 85, 2},
+            {86, 86, 1},
+            {87, 87, 1},
+            {88, 88, 0},
+            {92, 92, 0},
+            {93, 93, 0},
+            {96, 96, 0},
+            {97, 97, 0},
+            {100, 100, 0}});
   // Scale 2 on oxygen: as on air up to 92, then 93-94 -> 1, 95-96 -> 2, >= 97 -> 3.
   addEdges(out, "SpO2Scale2OnOxygen", "SPO2", spo2_scale2_oxygen,
-           {{83, 83, 3}, {84, 84, 2}, {85, 85, 2}, {86, 86, 1}, {87, 87, 1}, {88, 88, 0}, {92, 92, 0}, {93, 93, 1},
-            {94, 94, 1}, {95, 95, 2}, {96, 96, 2}, {97, 97, 3}, {100, 100, 3}},
+           {{83, 83, 3},
+            {84, 84, 2},
+            {85, 85, 2},
+            {86, 86, 1},
+            {87, 87, 1},
+            {88, 88, 0},
+            {92, 92, 0},
+            {93, 93, 1},
+            {94, 94, 1},
+            {95, 95, 2},
+            {96, 96, 2},
+            {97, 97, 3},
+            {100, 100, 3}},
            2);
   // SBP: <= 90 -> 3, 91-100 -> 2, 101-110 -> 1, 111-219 -> 0, >= 220 -> 3.
   addEdges(out, "SBP", "SBP", sbp,
-           {{60, 60, 3}, {90, 90, 3}, {91, 91, 2}, {100, 100, 2}, {101, 101, 1}, {110, 110, 1}, {111, 111, 0},
-            {219, 219, 0}, {220, 220, 3}, {260, 260, 3}});
+           {{60, 60, 3},
+            {90, 90, 3},
+            {91, 91, 2},
+            {100, 100, 2},
+            {101, 101, 1},
+            {110, 110, 1},
+            {111, 111, 0},
+            {219, 219, 0},
+            {220, 220, 3},
+            {260, 260, 3}});
   // Pulse: <= 40 -> 3, 41-50 -> 1, 51-90 -> 0, 91-110 -> 1, 111-130 -> 2, >= 131 -> 3.
   addEdges(out, "Pulse", "PULSE", pulse,
-           {{30, 30, 3}, {40, 40, 3}, {41, 41, 1}, {50, 50, 1}, {51, 51, 0}, {90, 90, 0}, {91, 91, 1}, {110, 110, 1},
-            {111, 111, 2}, {130, 130, 2}, {131, 131, 3}, {180, 180, 3}});
+           {{30, 30, 3},
+            {40, 40, 3},
+            {41, 41, 1},
+            {50, 50, 1},
+            {51, 51, 0},
+            {90, 90, 0},
+            {91, 91, 1},
+            {110, 110, 1},
+            {111, 111, 2},
+            {130, 130, 2},
+            {131, 131, 3},
+            {180, 180, 3}});
   // Temperature: <= 35.0 -> 3, 35.1-36.0 -> 1, 36.1-38.0 -> 0, 38.1-39.0 -> 1, >= 39.1 -> 2.
   addEdges(out, "Temp", "TEMP", temp,
-           {{33.0, 33.0, 3}, {35.0, 35.0, 3}, {35.1, 35.1, 1}, {36.0, 36.0, 1}, {36.1, 36.1, 0}, {38.0, 38.0, 0},
-            {38.1, 38.1, 1}, {39.0, 39.0, 1}, {39.1, 39.1, 2}, {41.0, 41.0, 2}});
+           {{33.0, 33.0, 3},
+            {35.0, 35.0, 3},
+            {35.1, 35.1, 1},
+            {36.0, 36.0, 1},
+            {36.1, 36.1, 0},
+            {38.0, 38.0, 0},
+            {38.1, 38.1, 1},
+            {39.0, 39.0, 1},
+            {39.1, 39.1, 2},
+            {41.0, 41.0, 2}});
 
   // Rounding: half away from zero to the chart's resolution, then the band.
-  addEdges(out, "RoundSpO2", "SPO2", spo2, {{91.5, 92, 2}, {91.49, 91, 3}, {93.5, 94, 1}, {95.5, 96, 0}, {95.4, 95, 1}});
+  addEdges(out, "RoundSpO2", "SPO2", spo2,
+           {{91.5, 92, 2}, {91.49, 91, 3}, {93.5, 94, 1}, {95.5, 96, 0}, {95.4, 95, 1}});
   addEdges(out, "RoundRR", "RR", rr, {{8.5, 9, 1}, {8.49, 8, 3}, {20.5, 21, 2}, {20.4, 20, 0}, {24.5, 25, 3}});
   addEdges(out, "RoundSBP", "SBP", sbp, {{90.5, 91, 2}, {90.4, 90, 3}, {110.5, 111, 0}, {219.5, 220, 3}});
   addEdges(out, "RoundPulse", "PULSE", pulse, {{40.5, 41, 1}, {50.5, 51, 0}, {130.5, 131, 3}, {130.49, 130, 2}});
   addEdges(out, "RoundTemp", "TEMP", temp,
-           {{36.05, 36.1, 0}, {36.04, 36.0, 1}, {35.05, 35.1, 1}, {35.04, 35.0, 3}, {38.05, 38.1, 1},
-            {38.049, 38.0, 0}, {39.05, 39.1, 2}, {36.95, 37.0, 0}});
+           {{36.05, 36.1, 0},
+            {36.04, 36.0, 1},
+            {35.05, 35.1, 1},
+            {35.04, 35.0, 3},
+            {38.05, 38.1, 1},
+            {38.049, 38.0, 0},
+            {39.05, 39.1, 2},
+            {36.95, 37.0, 0}});
   return out;
 }
 
@@ -275,18 +336,17 @@ std::vector<Total> totals() {
       {"OneIsLow", [](News2Inputs& o) { o.pulse = 91; }, 1, News2Band::Low, false},
       {"FourWithoutAThreeIsLow", [](News2Inputs& o) { o.rr = 21, o.pulse = 111; }, 4, News2Band::Low, false},
       {"ASingleThreeIsLowMedium", [](News2Inputs& o) { o.rr = 25; }, 3, News2Band::LowMedium, true},
-      {"ASingleThreeAtFourIsLowMedium", [](News2Inputs& o) { o.sbp = 90, o.pulse = 91; }, 4,
-       News2Band::LowMedium, true},
-      {"FiveIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.temperature_c = 38.1; }, 5,
-       News2Band::Medium, false},
-      {"FiveWithAThreeIsMedium", [](News2Inputs& o) { o.rr = 25, o.sbp = 91; }, 5, News2Band::Medium, true},
-      {"SixIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true; }, 6,
-       News2Band::Medium, false},
-      {"SevenIsHigh", [](News2Inputs& o) { o.rr = 25, o.sbp = 91, o.on_oxygen = true; }, 7, News2Band::High,
+      {"ASingleThreeAtFourIsLowMedium", [](News2Inputs& o) { o.sbp = 90, o.pulse = 91; }, 4, News2Band::LowMedium,
        true},
+      {"FiveIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.temperature_c = 38.1; }, 5, News2Band::Medium,
+       false},
+      {"FiveWithAThreeIsMedium", [](News2Inputs& o) { o.rr = 25, o.sbp = 91; }, 5, News2Band::Medium, true},
+      {"SixIsMedium", [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true; }, 6, News2Band::Medium,
+       false},
+      {"SevenIsHigh", [](News2Inputs& o) { o.rr = 25, o.sbp = 91, o.on_oxygen = true; }, 7, News2Band::High, true},
       {"SevenWithoutAThreeIsHigh",
-       [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true, o.temperature_c = 38.5; }, 7,
-       News2Band::High, false},
+       [](News2Inputs& o) { o.rr = 21, o.pulse = 111, o.on_oxygen = true, o.temperature_c = 38.5; }, 7, News2Band::High,
+       false},
       {"EverythingWorstIsNineteen",
        [](News2Inputs& o) {
          o.rr = 30, o.spo2 = 80, o.on_oxygen = true, o.sbp = 80, o.pulse = 140, o.consciousness = Acvpu::Unresponsive,
@@ -473,9 +533,11 @@ const std::vector<ChartDefect>& chartDefects() {
        "must list at least one band"},
       {"MissingScale", R"("spo2Scale2OnAir": { "resolution": 1, "bands": [
       { "max": 83, "score": 3 }, { "min": 84, "max": 85, "score": 2 }, { "min": 86, "max": 87, "score": 1 },
-      { "min": 88, "score": 0 } ] },)", "", "news2_chart.spo2_scale_2_on_air.bands", "must list at least one band"},
-      {"MissingConsciousness", R"("consciousness": { "alert": 0, "newConfusion": 3, "voice": 3, "pain": 3, "unresponsive": 3 },)",
-       "", "news2_chart.consciousness", "is required"},
+      { "min": 88, "score": 0 } ] },)",
+       "", "news2_chart.spo2_scale_2_on_air.bands", "must list at least one band"},
+      {"MissingConsciousness",
+       R"("consciousness": { "alert": 0, "newConfusion": 3, "voice": 3, "pain": 3, "unresponsive": 3 },)", "",
+       "news2_chart.consciousness", "is required"},
       {"HighNotAboveMedium", R"("highFromTotal": 7)", R"("highFromTotal": 5)", "news2_chart.risk.high_from_total",
        "must be above medium_from_total"},
       {"MediumZero", R"("mediumFromTotal": 5)", R"("mediumFromTotal": 0)", "news2_chart.risk.medium_from_total",
@@ -497,8 +559,7 @@ TEST_P(News2ChartDefect, IsRefusedNamingTheField) {
   for (const auto& error : load.errors) {
     if (error.field == d.field && error.text().find(d.message) != std::string::npos) found = true;
   }
-  EXPECT_TRUE(found) << "expected field \"" << d.field << "\" with \"" << d.message << "\"; got:\n"
-                     << errorsText(load);
+  EXPECT_TRUE(found) << "expected field \"" << d.field << "\" with \"" << d.message << "\"; got:\n" << errorsText(load);
 }
 
 INSTANTIATE_TEST_SUITE_P(Refusals, News2ChartDefect, ::testing::ValuesIn(chartDefects()),

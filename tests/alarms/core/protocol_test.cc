@@ -103,7 +103,7 @@ TEST(Protocol, TheSmallProtocolLoadsAsWritten) {
   EXPECT_EQ(spo2.priority, Priority::High);
   EXPECT_EQ(spo2.advice, AdviceAction::Pause);
   EXPECT_EQ(spo2.kind, AlarmKind::Physiological);  // absent kind
-  EXPECT_TRUE(spo2.dose_attributable);              // physiological default
+  EXPECT_TRUE(spo2.dose_attributable);             // physiological default
 
   const Rule& bp = p.rules[2];
   EXPECT_EQ(bp.metrics, (std::vector<Metric>{Metric::Sbp, Metric::Map}));
@@ -129,8 +129,8 @@ TEST(Protocol, TheAlarmSystemAndTheNewSectionsLoadAsWritten) {
   EXPECT_EQ(p.alarm_system.escalation, seconds(60));
   EXPECT_EQ(p.alarm_system.realarm, Duration{0});
   EXPECT_EQ(p.alarm_system.latch_from_priority, Priority::High);  // absent: HIGH latches
-  EXPECT_TRUE(p.rules[0].latching);                                // HIGH
-  EXPECT_FALSE(p.rules[2].latching);                               // MEDIUM
+  EXPECT_TRUE(p.rules[0].latching);                               // HIGH
+  EXPECT_FALSE(p.rules[2].latching);                              // MEDIUM
   ASSERT_TRUE(p.technical.has_value());
   EXPECT_EQ(p.technical->monitoring_lost.after, seconds(10));
   EXPECT_EQ(p.technical->monitoring_lost.level.priority, Priority::Medium);
@@ -148,7 +148,8 @@ TEST(Protocol, TheAlarmSystemAndTheNewSectionsLoadAsWritten) {
   EXPECT_EQ(p.event_rules[0].level.advice, AdviceAction::Reduce);
   EXPECT_TRUE(p.event_rules[0].dose_attributable);
   EXPECT_FALSE(p.event_rules[1].isSedation());
-  EXPECT_EQ(p.event_rules[1].kinds, (std::vector<ClinicalEventKind>{ClinicalEventKind::Nausea, ClinicalEventKind::Vomiting}));
+  EXPECT_EQ(p.event_rules[1].kinds,
+            (std::vector<ClinicalEventKind>{ClinicalEventKind::Nausea, ClinicalEventKind::Vomiting}));
   EXPECT_EQ(p.event_rules[1].count, 2u);
   EXPECT_EQ(p.event_rules[1].within, minutes(30));
   EXPECT_EQ(p.event_rules[1].hold, minutes(15));
@@ -175,7 +176,8 @@ TEST(Protocol, TheAlarmSystemAndTheNewSectionsLoadAsWritten) {
 TEST(Protocol, WithoutTheOptionalSectionsTheStandardsDefaultsApply) {
   std::string text(kValidProtocol);
   text = text.substr(0, text.find(R"(,
-  "alarmSystem")")) + "\n}";
+  "alarmSystem")")) +
+         "\n}";
   const auto load = parseProtocol(text);
   ASSERT_TRUE(load.protocol.has_value()) << errorsText(load) << text;
   const Protocol& p = *load.protocol;
@@ -331,8 +333,7 @@ TEST_P(ProtocolDefect, IsRefusedNamingTheField) {
   for (const auto& error : load.errors) {
     if (error.field == d.field && error.text().find(d.message) != std::string::npos) found = true;
   }
-  EXPECT_TRUE(found) << "expected field \"" << d.field << "\" with \"" << d.message << "\"; got:\n"
-                     << errorsText(load);
+  EXPECT_TRUE(found) << "expected field \"" << d.field << "\" with \"" << d.message << "\"; got:\n" << errorsText(load);
   for (const auto& error : load.errors) {
     if (!error.field.empty()) {
       EXPECT_EQ(error.text().rfind(error.field, 0), 0u) << "the text starts with the field";
@@ -372,16 +373,14 @@ const std::vector<Defect>& defects() {
       {"DuplicateRuleId", R"("id": "hr-range")", R"("id": "spo2-low")", "rules[1] (spo2-low).id",
        "duplicates an earlier rule's id"},
       {"EmptyRuleId", R"("id": "hr-range")", R"("id": "")", "rules[1].id", "must be non-empty"},
-      {"RuleIdWithASlash", R"("id": "hr-range")", R"("id": "hr/range")", "rules[1] (hr/range).id",
-       "letters, digits"},
+      {"RuleIdWithASlash", R"("id": "hr-range")", R"("id": "hr/range")", "rules[1] (hr/range).id", "letters, digits"},
       {"EmptyTitle", R"("title": "HR out of range")", R"("title": "")", "rules[1] (hr-range).title",
        "must not be empty"},
       {"EmptyName", R"("name": "test protocol")", R"("name": "")", "name", "must not be empty"},
       // Metrics.
       {"MetricUnspecified", R"("metrics": ["SPO2"])", R"("metrics": ["METRIC_UNSPECIFIED"])",
        "rules[0] (spo2-low).metrics[0]", "must name a metric"},
-      {"NoMetrics", R"("metrics": ["SPO2"])", R"("metrics": [])", "rules[0] (spo2-low).metrics",
-       "at least one metric"},
+      {"NoMetrics", R"("metrics": ["SPO2"])", R"("metrics": [])", "rules[0] (spo2-low).metrics", "at least one metric"},
       {"UnknownMetricName", R"("metrics": ["SPO2"])", R"("metrics": ["SPO3"])", "", "not a valid protocol file"},
       // Priority and advice.
       {"PriorityNone", R"("priority": "PRIORITY_HIGH", "advice": "ADVICE_PAUSE" },
@@ -418,8 +417,9 @@ const std::vector<Defect>& defects() {
       {"ZeroV1", R"("v1LPerKg": 0.063)", R"("v1LPerKg": 0)", "pharmacokinetics.v1_l_per_kg",
        "must be a positive number"},
       // Dose attribution and baseline.
-      {"WindowEndBeforeStart", R"("windowStartS": 0, "windowEndS": 2400)", R"("windowStartS": 3000, "windowEndS": 2400)",
-       "dose_attribution.window_end_s", "must not be before window_start_s"},
+      {"WindowEndBeforeStart", R"("windowStartS": 0, "windowEndS": 2400)",
+       R"("windowStartS": 3000, "windowEndS": 2400)", "dose_attribution.window_end_s",
+       "must not be before window_start_s"},
       {"NegativeWindowStart", R"("windowStartS": 0,)", R"("windowStartS": -60,)", "dose_attribution.window_start_s",
        "must not be negative"},
       {"NegativeRisingFraction", R"("ceRisingFractionPer10Min": 0.05)", R"("ceRisingFractionPer10Min": -0.05)",
@@ -466,12 +466,12 @@ const std::vector<Defect>& defects() {
       {"ZeroSessionDose", R"("maxMg": 100)", R"("maxMg": 0)", "session_dose.max_mg", "must be a positive number"},
       {"PaceWithoutInterval", R"("minIntervalS": 1800)", R"("minIntervalS": 0)", "titration_pace.min_interval_s",
        "must be a positive number"},
-      {"ResumeFractionOverOne", R"("baselineFraction": 0.1)", R"("baselineFraction": 1.5)",
-       "resume.baseline_fraction", "between 0 and 1"},
+      {"ResumeFractionOverOne", R"("baselineFraction": 0.1)", R"("baselineFraction": 1.5)", "resume.baseline_fraction",
+       "between 0 and 1"},
       {"ResumeOnADoseMetric", R"("baselineMetrics": ["HR"])", R"("baselineMetrics": ["DOSE_RATE_MG_PER_H"])",
        "resume.baseline_metrics[0]", "must name a vital sign"},
-      {"News2LevelsNotAscending", R"("totalAtLeast": 7)", R"("totalAtLeast": 5)", "news2_triggers.aggregate[1].total_at_least",
-       "above the previous level"},
+      {"News2LevelsNotAscending", R"("totalAtLeast": 7)", R"("totalAtLeast": 5)",
+       "news2_triggers.aggregate[1].total_at_least", "above the previous level"},
       {"News2AdviceResume", R"("singleThreeAdvice": "ADVICE_HOLD")", R"("singleThreeAdvice": "ADVICE_RESUME_POSSIBLE")",
        "news2_triggers.single_three.advice", "RESUME_POSSIBLE"},
       {"NegativeStatusInterval", R"("statusIntervalS": 2)", R"("statusIntervalS": -2)", "status_interval_s",

@@ -63,24 +63,60 @@ const std::vector<Row>& rules() {
   constexpr auto Pct = Reference::BaselinePercent;
   constexpr auto Advisory = AlarmKind::Advisory;
   static const std::vector<Row> table{
-      // id                           metrics                 ref  low            high           delay n  priority   advice
-      {"spo2-below-90",               {M::SpO2},              Abs, below(90),     none,          15,  0, P::High,   A::Pause},          // 1
-      {"spo2-at-or-below-85",         {M::SpO2},              Abs, atOrBelow(85), none,          10,  0, P::High,   A::StopAndCall},    // 2
-      {"spo2-below-94",               {M::SpO2},              Abs, below(94),     none,          60,  0, P::Medium, A::Hold},           // 3
-      {"rr-below-10",                 {M::RespRate},          Abs, below(10),     none,          30,  0, P::High,   A::Pause},          // 4
-      {"no-breath",                   {M::RespRate},          Abs, atOrBelow(0),  none,          20,  0, P::High,   A::StopAndCall},    // 5
-      {"sbp-above-180",               {M::Sbp},               Abs, none,          above(180),    60,  2, P::High,   A::Pause},          // 6
-      {"sbp-above-160",               {M::Sbp},               Abs, none,          above(160),    60,  2, P::Medium, A::Reduce},         // 7
-      {"sbp-below-90",                {M::Sbp},               Abs, below(90),     none,          60,  2, P::High,   A::Pause},          // 8
-      {"bp-20pct-above-baseline",     {M::Sbp, M::Map},       Pct, none,          atOrAbove(20), 120, 2, P::Medium, A::Hold},           // 9
-      {"bp-30pct-above-baseline",     {M::Sbp, M::Map},       Pct, none,          atOrAbove(30), 120, 2, P::Medium, A::Reduce},         // 10
-      {"hr-out-of-range",             {M::HeartRate, M::Pulse}, Abs, below(50),   above(150),    30,  0, P::High,   A::Pause},          // 11
-      {"hr-above-120",                {M::HeartRate, M::Pulse}, Abs, none,        above(120),    60,  0, P::Medium, A::Hold},           // 12
-      {"hr-30pct-above-baseline",     {M::HeartRate, M::Pulse}, Pct, none,        atOrAbove(30), 120, 0, P::Medium, A::Hold},           // 13
-      {"etco2-above-50",              {M::EtCO2},             Abs, none,          above(50),     60,  0, P::Medium, A::Hold},           // 14
-      {"dose-rate-above-protocol-max", {M::DoseRateMgPerKgPerH}, Abs, none,       above(0.35),   0,   0, P::Medium, A::Hold, Advisory}, // 18
-      {"dose-rate-above-25-mg-per-h", {M::DoseRateMgPerH},    Abs, none,          above(25),     0,   0, P::Medium, A::Hold, Advisory}, // 18
-      {"dose-rate-above-ceiling",     {M::DoseRateMgPerKgPerH}, Abs, none,        above(1.0),    0,   0, P::High,   A::StopAndCall, Advisory}, // 19
+      // id                           metrics                 ref  low            high           delay n  priority
+      // advice
+      {"spo2-below-90", {M::SpO2}, Abs, below(90), none, 15, 0, P::High, A::Pause},                           // 1
+      {"spo2-at-or-below-85", {M::SpO2}, Abs, atOrBelow(85), none, 10, 0, P::High, A::StopAndCall},           // 2
+      {"spo2-below-94", {M::SpO2}, Abs, below(94), none, 60, 0, P::Medium, A::Hold},                          // 3
+      {"rr-below-10", {M::RespRate}, Abs, below(10), none, 30, 0, P::High, A::Pause},                         // 4
+      {"no-breath", {M::RespRate}, Abs, atOrBelow(0), none, 20, 0, P::High, A::StopAndCall},                  // 5
+      {"sbp-above-180", {M::Sbp}, Abs, none, above(180), 60, 2, P::High, A::Pause},                           // 6
+      {"sbp-above-160", {M::Sbp}, Abs, none, above(160), 60, 2, P::Medium, A::Reduce},                        // 7
+      {"sbp-below-90", {M::Sbp}, Abs, below(90), none, 60, 2, P::High, A::Pause},                             // 8
+      {"bp-20pct-above-baseline", {M::Sbp, M::Map}, Pct, none, atOrAbove(20), 120, 2, P::Medium, A::Hold},    // 9
+      {"bp-30pct-above-baseline", {M::Sbp, M::Map}, Pct, none, atOrAbove(30), 120, 2, P::Medium, A::Reduce},  // 10
+      {"hr-out-of-range", {M::HeartRate, M::Pulse}, Abs, below(50), above(150), 30, 0, P::High, A::Pause},    // 11
+      {"hr-above-120", {M::HeartRate, M::Pulse}, Abs, none, above(120), 60, 0, P::Medium, A::Hold},           // 12
+      {"hr-30pct-above-baseline",
+       {M::HeartRate, M::Pulse},
+       Pct,
+       none,
+       atOrAbove(30),
+       120,
+       0,
+       P::Medium,
+       A::Hold},                                                                        // 13
+      {"etco2-above-50", {M::EtCO2}, Abs, none, above(50), 60, 0, P::Medium, A::Hold},  // 14
+      {"dose-rate-above-protocol-max",
+       {M::DoseRateMgPerKgPerH},
+       Abs,
+       none,
+       above(0.35),
+       0,
+       0,
+       P::Medium,
+       A::Hold,
+       Advisory},  // 18
+      {"dose-rate-above-25-mg-per-h",
+       {M::DoseRateMgPerH},
+       Abs,
+       none,
+       above(25),
+       0,
+       0,
+       P::Medium,
+       A::Hold,
+       Advisory},  // 18
+      {"dose-rate-above-ceiling",
+       {M::DoseRateMgPerKgPerH},
+       Abs,
+       none,
+       above(1.0),
+       0,
+       0,
+       P::High,
+       A::StopAndCall,
+       Advisory},  // 19
   };
   return table;
 }
@@ -196,8 +232,8 @@ struct Input {
   Metric metric;
   std::uint32_t code;  // 0: the pump status
   Carrier carrier;
-  double normal;  // the test patient's value, and so its baseline
-  double step;    // "just" inside or outside: finer than the devices resolve
+  double normal;      // the test patient's value, and so its baseline
+  double step;        // "just" inside or outside: finer than the devices resolve
   bool cuff = false;  // NIBP sent under the CUFF alias codes instead of NONINV
 };
 
@@ -287,8 +323,8 @@ std::vector<Case> cases() {
       if (!(low_side ? row.low : row.high)) continue;
       for (const Input& input : inputs()) {
         if (std::find(row.metrics.begin(), row.metrics.end(), input.metric) == row.metrics.end()) continue;
-        for (Probe probe : {Probe::OnLimit, Probe::JustInside, Probe::JustOutside, Probe::DelayShort,
-                            Probe::DelayExact, Probe::ResetByInside}) {
+        for (Probe probe : {Probe::OnLimit, Probe::JustInside, Probe::JustOutside, Probe::DelayShort, Probe::DelayExact,
+                            Probe::ResetByInside}) {
           if (!applies(row, input, low_side, probe)) continue;
           out.push_back({&row, &input, low_side, probe,
                          testName(row.id + "_" + input.name + (low_side ? "_Low_" : "_High_") + probeName(probe))});
@@ -325,7 +361,8 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
     beyond_ = inclusive_ ? threshold_ : outside_;
 
     establishSteadyInfusion();
-    ASSERT_TRUE(session_.events.empty()) << "the test patient alarmed before the probe: " << describe(session_.events[0]);
+    ASSERT_TRUE(session_.events.empty()) << "the test patient alarmed before the probe: "
+                                         << describe(session_.events[0]);
     for (const auto& input : inputs()) {
       if (input.carrier == Carrier::Pump || input.code == mdc::kAbpSys || input.code == mdc::kAbpMean) continue;
       const auto baseline = session_.engine.baseline(kPatient, input.metric);
@@ -377,9 +414,7 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
         if (input_->metric == Metric::Sbp) nibp(t, value, 90, input_->cuff);
         else nibp(t, 120, value, input_->cuff);
         break;
-      case Carrier::Pump:
-        pumpAt(t, input_->metric == Metric::DoseRateMgPerH ? value / kWeightKg : value);
-        break;
+      case Carrier::Pump: pumpAt(t, input_->metric == Metric::DoseRateMgPerH ? value / kWeightKg : value); break;
     }
   }
 
@@ -452,8 +487,8 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
     const auto found = starts();
     ASSERT_EQ(found.size(), 1u) << "rule " << row_->id << ": expected one START";
     const AlarmEvent& e = found[0];
-    EXPECT_EQ(e.start_time, when) << "rule " << row_->id << ": started after "
-                                  << (e.start_time - probeStart()).count() << " ms";
+    EXPECT_EQ(e.start_time, when) << "rule " << row_->id << ": started after " << (e.start_time - probeStart()).count()
+                                  << " ms";
     EXPECT_EQ(e.priority, row_->priority) << "rule " << row_->id << ": priority";
     EXPECT_EQ(e.kind, row_->kind) << "rule " << row_->id << ": kind";
     EXPECT_EQ(e.advice.action, row_->advice) << "rule " << row_->id << ": advice (" << e.advice.reason << ")";
@@ -511,8 +546,8 @@ class RuleProbe : public ::testing::TestWithParam<Case> {
   void holdLong(double value, bool should_alarm) {
     hold(value, delay() + seconds(5), readings() + 1);
     if (!should_alarm) return expectNoAlarm();
-    const TimePoint when = input_->carrier == Carrier::Nibp ? probeStart() + (readings() - 1) * kNibpInterval
-                                                            : probeStart() + delay();
+    const TimePoint when =
+        input_->carrier == Carrier::Nibp ? probeStart() + (readings() - 1) * kNibpInterval : probeStart() + delay();
     expectAlarmAt(when, value);
   }
 
@@ -562,8 +597,8 @@ TEST(RuleRowTable, EveryRowIsProbedOnEveryInputThatCarriesIt) {
       const auto probes = std::count_if(all.begin(), all.end(), [&](const Case& c) {
         return c.row->id == row.id && c.input->metric == metric && c.probe == Probe::DelayExact;
       });
-      const auto carriers = std::count_if(inputs().begin(), inputs().end(),
-                                          [&](const Input& input) { return input.metric == metric; });
+      const auto carriers =
+          std::count_if(inputs().begin(), inputs().end(), [&](const Input& input) { return input.metric == metric; });
       const int sides = (row.low ? 1 : 0) + (row.high ? 1 : 0);
       EXPECT_GE(carriers, 1) << "rule " << row.id << ": no input carries " << metricName(metric);
       EXPECT_EQ(probes, carriers * sides) << "rule " << row.id << " " << metricName(metric);

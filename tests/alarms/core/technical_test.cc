@@ -28,8 +28,7 @@ void runningUntil(Session& s, TimePoint until) {
 }
 
 // Pump statuses every 10 s, and nothing else, from `from` to `to`.
-void pumpOnly(Session& s, TimePoint from, TimePoint to, double rate = 0.2,
-              PumpState state = PumpState::Running) {
+void pumpOnly(Session& s, TimePoint from, TimePoint to, double rate = 0.2, PumpState state = PumpState::Running) {
   for (TimePoint t = from; t <= to; t += seconds(10)) s.infusion(pump(t, rate, state));
 }
 

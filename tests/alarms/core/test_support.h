@@ -22,10 +22,10 @@
 
 namespace vigil::core::test_support {
 
+using std::chrono::hours;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using std::chrono::hours;
 
 inline constexpr const char* kPatient = "bed-7";
 inline constexpr const char* kWard = "day-unit";
@@ -196,11 +196,10 @@ inline std::string describe(const AlarmEvent& e) {
                 "| ack_time=%lld",
                 static_cast<int>(e.kind), static_cast<int>(e.priority), phaseName(e.phase), static_cast<int>(e.state),
                 static_cast<int>(e.inactivation), static_cast<long long>(toMillis(e.event_time)),
-                static_cast<long long>(toMillis(e.start_time)), e.trigger.code, e.trigger.value,
-                e.trigger.limit_value, e.trigger.baseline, e.trigger.provisional_baseline ? 1 : 0,
-                static_cast<int>(e.advice.action), e.advice.target_rate_mg_per_kg_per_h,
-                e.advice.target_rate_ml_per_h, e.dose.infusion_running ? 1 : 0, e.dose.rate_mg_per_kg_per_h,
-                e.dose.previous_rate_mg_per_kg_per_h,
+                static_cast<long long>(toMillis(e.start_time)), e.trigger.code, e.trigger.value, e.trigger.limit_value,
+                e.trigger.baseline, e.trigger.provisional_baseline ? 1 : 0, static_cast<int>(e.advice.action),
+                e.advice.target_rate_mg_per_kg_per_h, e.advice.target_rate_ml_per_h, e.dose.infusion_running ? 1 : 0,
+                e.dose.rate_mg_per_kg_per_h, e.dose.previous_rate_mg_per_kg_per_h,
                 static_cast<long long>(e.dose.last_increase ? toMillis(*e.dose.last_increase) : -1),
                 e.dose.minutes_since_last_increase, e.dose.cp_ug_per_ml, e.dose.ce_ug_per_ml,
                 e.dose.cp_at_increase_ug_per_ml, e.dose.ce_at_increase_ug_per_ml, e.dose.likely_dose_related ? 1 : 0,
@@ -241,9 +240,9 @@ inline std::string describe(const AdviceEvent& a) {
 
 inline std::string describe(const PatientStatus& st) {
   std::string text = st.patient_id + " " + st.unit + " ev=" + std::to_string(toMillis(st.event_time)) +
-                     " alarms=" + std::to_string(st.active_alarms) + " advice=" +
-                     std::to_string(static_cast<int>(st.advice.action)) + " news2=" +
-                     std::to_string(static_cast<int>(st.news2.band));
+                     " alarms=" + std::to_string(st.active_alarms) +
+                     " advice=" + std::to_string(static_cast<int>(st.advice.action)) +
+                     " news2=" + std::to_string(static_cast<int>(st.news2.band));
   char number[64];
   for (const auto& v : st.latest) {
     std::snprintf(number, sizeof number, "%.17g@%lld", v.value, static_cast<long long>(toMillis(v.time)));
@@ -313,8 +312,8 @@ struct Session {
   }
 
   Engine engine;
-  AlarmEvents events;    // every alarm event
-  AdviceEvents advice;   // every advice event
+  AlarmEvents events;   // every alarm event
+  AdviceEvents advice;  // every advice event
   PatientStatuses statuses;
 
  private:

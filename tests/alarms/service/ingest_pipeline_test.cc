@@ -261,8 +261,8 @@ TEST_F(IngestPipelineTest, AnUnknownEnumValueIsRefusedBeforeTheEngineAndCounted)
   EXPECT_NE(refused.error.find("unknown measurement quality 12"), std::string::npos) << refused.error;
   auto status = pumpStatus(1, 0, 0.1);
   status.set_state(static_cast<v1::PumpState>(5));
-  const auto pump = accept(envelope(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, kPatient),
-                                    status.SerializeAsString()));
+  const auto pump =
+      accept(envelope(streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, kPatient), status.SerializeAsString()));
   EXPECT_EQ(pump.outcome, IngestOutcome::Undecodable);
   EXPECT_NE(pump.error.find("unknown pump state 5"), std::string::npos) << pump.error;
   EXPECT_EQ(accept(envelope(vitalsTopic(), "\xff\xff not protobuf")).outcome, IngestOutcome::Undecodable);

@@ -1,8 +1,8 @@
 // The journal: schema, batched writes, the full queue, reading back inputs in order, the
 // log by patient and time, refusing what it cannot trust, and recovery through the
 // service's own ingest and control paths.
-#include <algorithm>
 #include "alarms/service/journal.h"
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
@@ -71,8 +71,8 @@ std::vector<JournalInput> allInputs(const std::string& path) {
 }
 
 void recordNumberedIngest(Journal& journal, int i) {
-  journal.recordIngest("vitals/pacu/bed-" + std::to_string(i % 3), "payload-" + std::to_string(i),
-                       fromMillis(kT0 + i), fromMillis(kT0 + i + 1), 7);
+  journal.recordIngest("vitals/pacu/bed-" + std::to_string(i % 3), "payload-" + std::to_string(i), fromMillis(kT0 + i),
+                       fromMillis(kT0 + i + 1), 7);
 }
 
 // A raw connection to the same file, for what the journal itself never does.
@@ -257,8 +257,8 @@ TEST(Journal, InputsReadBackInApplyOrderAcrossAReopen) {
   const auto path = dir.file("j.db");
   {
     auto journal = openOrFail(path);
-    journal->recordIngest("vitals/pacu/bed-1", std::string("\x08\x01\x00\xff", 4), fromMillis(kT0),
-                          fromMillis(kT0 + 5), 11);
+    journal->recordIngest("vitals/pacu/bed-1", std::string("\x08\x01\x00\xff", 4), fromMillis(kT0), fromMillis(kT0 + 5),
+                          11);
     journal->recordControl("ack-bytes", "station-3", fromMillis(kT0 + 10), fromMillis(kT0 + 12), 11);
     journal->recordTick(fromMillis(kT0 + 20), fromMillis(kT0 + 20), 11);
   }  // closing flushes
@@ -582,8 +582,7 @@ JournalInput spo2Input(const std::string& patient, std::int64_t at, double spo2)
   return ingestInput(streamer::makeTopic(streamer::TopicKind::Vitals, "pacu", patient), streamer::toProto(frame));
 }
 
-JournalInput acknowledgeInput(const std::string& alert_id, const std::string& identity,
-                              std::int64_t engine_time) {
+JournalInput acknowledgeInput(const std::string& alert_id, const std::string& identity, std::int64_t engine_time) {
   v1::ControlRequest request;
   request.mutable_acknowledge()->set_alert_id(alert_id);
   request.mutable_acknowledge()->set_station("what the request claimed");
@@ -623,8 +622,8 @@ TEST(Recovery, ReplayRebuildsAlarmsAcknowledgementsAndDoseHistory) {
   std::vector<JournalInput> scenario{pumpInput("bed-1", kT0, 0.1), pumpInput("bed-1", kT0 + 600'000, 0.2)};
   for (int s = 0; s <= 20; ++s) scenario.push_back(spo2Input("bed-1", kT0 + 660'000 + s * 1000, 87.0));
   // The acknowledgement came after wall-clock ticks moved the engine past the last frame.
-  scenario.push_back(acknowledgeInput("bed-1/spo2-below-90/" + std::to_string(kT0 + 675'000), "station-3",
-                                      kT0 + 690'000));
+  scenario.push_back(
+      acknowledgeInput("bed-1/spo2-below-90/" + std::to_string(kT0 + 675'000), "station-3", kT0 + 690'000));
 
   ServiceUnderTest live;
   for (const auto& input : scenario) live.service.applyJournaled(input);
@@ -726,9 +725,9 @@ TEST(JournalFigures, RowsPerSecondAndRecoveryTime) {
     const auto counters = journal->counters();
     EXPECT_EQ(counters.rows_written, static_cast<std::uint64_t>(kRows));
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << "[ figures  ] journal: " << kRows << " rows in " << seconds * 1000 << " ms = "
-              << static_cast<long>(kRows / seconds) << " rows/s, " << counters.transactions << " transactions, "
-              << counters.queue_full_waits << " queue-full waits" << std::endl;
+    std::cout << "[ figures  ] journal: " << kRows << " rows in " << seconds * 1000
+              << " ms = " << static_cast<long>(kRows / seconds) << " rows/s, " << counters.transactions
+              << " transactions, " << counters.queue_full_waits << " queue-full waits" << std::endl;
     EXPECT_GT(kRows / seconds, 5'000.0);
   }
   ServiceUnderTest restarted;

@@ -222,7 +222,8 @@ class ZapHandlerTest : public ::testing::Test {
   std::unique_ptr<zmq::socket_t> client(const KeyPair& pair) {
     auto socket = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
     socket->set(zmq::sockopt::linger, 0);
-    streamer::ClientSecurity{streamer::ClientCurve{pair.public_z85, pair.secret_z85, engine_.public_z85}}.apply(*socket);
+    streamer::ClientSecurity{streamer::ClientCurve{pair.public_z85, pair.secret_z85, engine_.public_z85}}.apply(
+        *socket);
     socket->connect(endpoint_);
     return socket;
   }
@@ -290,7 +291,8 @@ TEST_F(ZapHandlerTest, AnUnknownKeyIsRefusedCountedAndLoggedByFingerprintOnly) {
   EXPECT_EQ(zap_->counters().rejected_ingest, 0u);
   EXPECT_EQ(zap_->counters().rejected_alerts, 0u);
   const auto log = log_.str();
-  EXPECT_NE(log.find("REJECTED key " + stranger.public_z85.substr(0, 8) + " on vigil-control"), std::string::npos) << log;
+  EXPECT_NE(log.find("REJECTED key " + stranger.public_z85.substr(0, 8) + " on vigil-control"), std::string::npos)
+      << log;
   EXPECT_EQ(log.find(stranger.public_z85), std::string::npos) << "the whole key was logged";
 }
 

@@ -1,4 +1,4 @@
-#include "tools/vigil-console/board.h"
+#include "tools/vigil-console/station_view.h"
 
 #include <algorithm>
 #include <map>
@@ -45,7 +45,8 @@ void StationView::rebuildPatients() {
 }
 
 const Row* StationView::find(const std::string& alert_id) const {
-  const auto it = std::find_if(rows_.begin(), rows_.end(), [&](const Row& row) { return row.alarm.alert_id == alert_id; });
+  const auto it =
+      std::find_if(rows_.begin(), rows_.end(), [&](const Row& row) { return row.alarm.alert_id == alert_id; });
   return it == rows_.end() ? nullptr : &*it;
 }
 

@@ -1,4 +1,4 @@
-#include "tools/vigil-console/board.h"
+#include "tools/vigil-console/station_view.h"
 
 #include <gtest/gtest.h>
 
@@ -223,7 +223,8 @@ TEST(FeedTest, DeliversEveryKindAndCountsTheRest) {
   advice.mutable_advice()->set_action(v1::ADVICE_PAUSE);
   advice.set_engine_epoch(7);
   advice.set_sequence(2);
-  const auto advised = streamer::station::deliver(envelopeOf("advice/pacu/P-a", advice.SerializeAsString()), state, kStart);
+  const auto advised =
+      streamer::station::deliver(envelopeOf("advice/pacu/P-a", advice.SerializeAsString()), state, kStart);
   ASSERT_TRUE(advised.advice.has_value());
   EXPECT_EQ(state.advice().count("P-a"), 1u);
 
@@ -231,12 +232,14 @@ TEST(FeedTest, DeliversEveryKindAndCountsTheRest) {
   status.set_patient_id("P-a");
   status.set_engine_epoch(7);
   status.set_sequence(3);
-  EXPECT_TRUE(streamer::station::deliver(envelopeOf("status/pacu/P-a", status.SerializeAsString()), state, kStart).status);
+  EXPECT_TRUE(
+      streamer::station::deliver(envelopeOf("status/pacu/P-a", status.SerializeAsString()), state, kStart).status);
 
   v1::Heartbeat heartbeat;
   heartbeat.set_engine_epoch(7);
   heartbeat.set_sequence(3);
-  const auto beat = streamer::station::deliver(envelopeOf("heartbeat", heartbeat.SerializeAsString()), state, kStart + 10s);
+  const auto beat =
+      streamer::station::deliver(envelopeOf("heartbeat", heartbeat.SerializeAsString()), state, kStart + 10s);
   EXPECT_TRUE(beat.heartbeat());
   EXPECT_FALSE(beat.changed());
   EXPECT_TRUE(state.link(kStart + 10s).live);
@@ -256,7 +259,8 @@ TEST(FeedTest, ADuplicateIsNotHandedOnForPrinting) {
   StationState state{"", kStart};
   state.applySnapshot(snapshotOf({}, 50));
   const auto event = makeEvent("a", v1::PRIORITY_HIGH, v1::PHASE_START, 1, 49);
-  const auto delivery = streamer::station::deliver(envelopeOf("alert/pacu/P-a", event.SerializeAsString()), state, kStart);
+  const auto delivery =
+      streamer::station::deliver(envelopeOf("alert/pacu/P-a", event.SerializeAsString()), state, kStart);
   EXPECT_FALSE(delivery.alarm.has_value());
   EXPECT_FALSE(delivery.changed());
   EXPECT_EQ(delivery.outcome, Outcome::Duplicate);
