@@ -48,16 +48,16 @@ std::string buildAck(const importers::Hl7MessageResult& result, const AckOptions
   const auto& header = result.header;
   const auto version = header.version.rfind("2.", 0) == 0 ? header.version : std::string("2.6");
   const auto event = header.trigger_event.empty() ? std::string() : escapeField(header.trigger_event);
-  std::string ack = "MSH|^~\\&|" + escapeField(options.sending_application) + "||" + header.sending_application +
-                    "|" + header.sending_facility + "|" + hl7Timestamp(options.time_ms) + "||ACK^" + event +
-                    "^ACK|" + escapeField(options.control_id) + "|P|" + escapeField(version) + "\r";
+  std::string ack = "MSH|^~\\&|" + escapeField(options.sending_application) + "||" + header.sending_application + "|" +
+                    header.sending_facility + "|" + hl7Timestamp(options.time_ms) + "||ACK^" + event + "^ACK|" +
+                    escapeField(options.control_id) + "|P|" + escapeField(version) + "\r";
   ack += "MSA|" + result.acknowledgement + "|" + escapeField(header.control_id);
   if (result.accepted()) return ack + "\r";
   // MSA-3 carries the reason for v2.3-era receivers; ERR-2/3/4/8 for v2.5 and later.
   ack += "|" + escapeField(result.error_text) + "\r";
   // ERR-2 is a composite (segment^sequence^field) that Vigil builds itself.
-  ack += "ERR||" + result.error_location + "|" + std::to_string(static_cast<int>(result.error_code)) +
-         "^" + escapeField(result.error_text) + "^HL70357|E||||" + escapeField(result.error_text) + "\r";
+  ack += "ERR||" + result.error_location + "|" + std::to_string(static_cast<int>(result.error_code)) + "^" +
+         escapeField(result.error_text) + "^HL70357|E||||" + escapeField(result.error_text) + "\r";
   return ack;
 }
 
@@ -79,7 +79,8 @@ importers::Hl7Header readHeaderLeniently(std::string_view first_segment) {
   header.receiving_facility = field(fields, 5);
   const auto type = field(fields, 8);
   header.message_type = firstComponent(type);
-  if (const auto caret = type.find('^'); caret != std::string::npos) header.trigger_event = firstComponent(type.substr(caret + 1));
+  if (const auto caret = type.find('^'); caret != std::string::npos)
+    header.trigger_event = firstComponent(type.substr(caret + 1));
   header.control_id = firstComponent(field(fields, 9));
   header.version = firstComponent(field(fields, 11));
   return header;

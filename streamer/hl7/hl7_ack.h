@@ -19,7 +19,7 @@ std::string hl7Timestamp(std::int64_t epoch_ms);
 
 struct AckOptions {
   std::string sending_application = "VIGIL";
-  std::string control_id;   // MSH-10 of the ACK itself
+  std::string control_id;    // MSH-10 of the ACK itself
   std::int64_t time_ms = 0;  // MSH-7
 };
 

@@ -7,7 +7,9 @@
 namespace vigil::streamer::hl7 {
 
 Hl7Intake::Hl7Intake(Publish publish, WallClock clock, IntakeOptions options)
-    : publish_(std::move(publish)), clock_(std::move(clock)), options_(std::move(options)),
+    : publish_(std::move(publish)),
+      clock_(std::move(clock)),
+      options_(std::move(options)),
       dedupe_(options_.dedupe_capacity) {}
 
 std::string Hl7Intake::handle(std::string_view message) {

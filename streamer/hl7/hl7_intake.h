@@ -17,13 +17,13 @@ namespace vigil::streamer::hl7 {
 
 struct IntakeCounters {
   std::uint64_t messages = 0;
-  std::uint64_t accepted = 0;        // AA, published
-  std::uint64_t duplicates = 0;      // AA again, not published again
-  std::uint64_t errors = 0;          // AE
-  std::uint64_t rejected = 0;        // AR
-  std::uint64_t oversize = 0;        // AR: larger than the limit
-  std::uint64_t published = 0;       // frames and pump statuses sent on
-  std::uint64_t publish_failures = 0;  // AE: the engine's queue was full
+  std::uint64_t accepted = 0;                            // AA, published
+  std::uint64_t duplicates = 0;                          // AA again, not published again
+  std::uint64_t errors = 0;                              // AE
+  std::uint64_t rejected = 0;                            // AR
+  std::uint64_t oversize = 0;                            // AR: larger than the limit
+  std::uint64_t published = 0;                           // frames and pump statuses sent on
+  std::uint64_t publish_failures = 0;                    // AE: the engine's queue was full
   std::map<std::string, std::uint64_t> refusal_reasons;  // "AE 101", "AR 201"...
 };
 

@@ -34,9 +34,7 @@ void MllpFramer::feed(std::string_view bytes, std::vector<MllpFrame>& out) {
           ++counters_.bytes_outside_framing;
         }
         break;
-      case State::Inside:
-        inside(byte, out);
-        break;
+      case State::Inside: inside(byte, out); break;
       case State::AfterEnd:
         if (byte != kMllpTrailer) ++counters_.missing_trailers;
         finishMessage(out);

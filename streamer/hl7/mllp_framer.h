@@ -28,8 +28,8 @@ struct MllpFrame {
 struct MllpFramerCounters {
   std::uint64_t bytes_outside_framing = 0;  // before a <VT>, or a stray <CR>/<LF> between frames
   std::uint64_t oversize_messages = 0;
-  std::uint64_t abandoned_messages = 0;     // a <VT> arrived before the previous message ended
-  std::uint64_t missing_trailers = 0;       // <FS> not followed by <CR>: the message is kept
+  std::uint64_t abandoned_messages = 0;  // a <VT> arrived before the previous message ended
+  std::uint64_t missing_trailers = 0;    // <FS> not followed by <CR>: the message is kept
 };
 
 class MllpFramer {

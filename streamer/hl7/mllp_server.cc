@@ -24,8 +24,12 @@ class MllpServer::Session : public std::enable_shared_from_this<MllpServer::Sess
  public:
   Session(tcp::socket socket, const MllpServerOptions& options, std::shared_ptr<MllpHandlers> handlers,
           std::shared_ptr<MllpServerCounters> counters)
-      : socket_(std::move(socket)), deadline_timer_(socket_.get_executor()), options_(options),
-        handlers_(std::move(handlers)), counters_(std::move(counters)), framer_(options.max_message_bytes) {
+      : socket_(std::move(socket)),
+        deadline_timer_(socket_.get_executor()),
+        options_(options),
+        handlers_(std::move(handlers)),
+        counters_(std::move(counters)),
+        framer_(options.max_message_bytes) {
     ++counters_->connections_open;
   }
   ~Session() {
@@ -56,11 +60,11 @@ class MllpServer::Session : public std::enable_shared_from_this<MllpServer::Sess
   }
 
   void read() {
-    socket_.async_read_some(asio::buffer(buffer_), [self = shared_from_this()](const boost::system::error_code& error,
-                                                                              std::size_t bytes) {
-      if (error) return self->close();
-      self->received(std::string_view(self->buffer_.data(), bytes));
-    });
+    socket_.async_read_some(asio::buffer(buffer_),
+                            [self = shared_from_this()](const boost::system::error_code& error, std::size_t bytes) {
+                              if (error) return self->close();
+                              self->received(std::string_view(self->buffer_.data(), bytes));
+                            });
   }
 
   void received(std::string_view bytes) {
@@ -113,9 +117,13 @@ class MllpServer::Session : public std::enable_shared_from_this<MllpServer::Sess
 
 MllpServer::MllpServer(asio::io_context& io, const tcp::endpoint& endpoint, MllpServerOptions options,
                        MllpHandlers handlers)
-    : io_(io), acceptor_(io, endpoint), accept_retry_(io), options_(options),
+    : io_(io),
+      acceptor_(io, endpoint),
+      accept_retry_(io),
+      options_(options),
       handlers_(std::make_shared<MllpHandlers>(std::move(handlers))),
-      counters_(std::make_shared<MllpServerCounters>()), closed_(std::make_shared<bool>(false)) {
+      counters_(std::make_shared<MllpServerCounters>()),
+      closed_(std::make_shared<bool>(false)) {
   accept();
 }
 

@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio.hpp>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 
 namespace vigil::streamer::hl7 {
 
@@ -31,10 +31,10 @@ struct MllpServerOptions {
 
 struct MllpServerCounters {
   std::uint64_t connections_accepted = 0;
-  std::uint64_t connections_refused = 0;   // over the limit
+  std::uint64_t connections_refused = 0;  // over the limit
   std::uint64_t connections_open = 0;
-  std::uint64_t accept_errors = 0;         // out of file descriptors, say
-  std::uint64_t timeouts = 0;              // idle or too slow: closed
+  std::uint64_t accept_errors = 0;  // out of file descriptors, say
+  std::uint64_t timeouts = 0;       // idle or too slow: closed
   std::uint64_t oversize_closed = 0;
   std::uint64_t bytes_outside_framing = 0;
   std::uint64_t abandoned_messages = 0;

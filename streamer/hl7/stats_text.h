@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 #include <boost/asio.hpp>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 
 #include "streamer/hl7/hl7_intake.h"
 #include "streamer/hl7/mllp_server.h"

@@ -264,7 +264,8 @@ class Hl7Parser {
     // ERR-2 is a composite: only a numeric set id goes into it as it is.
     const bool numeric = !set_id.empty() && set_id.find_first_not_of("0123456789") == std::string_view::npos;
     context.findings.problem_location = "OBX^" + std::string(numeric ? set_id : "1") + "^" + std::to_string(field);
-    context.findings.problem = std::string(reason) + " in OBX " + std::string(set_id) + " (" + obx.component(3, 2) + ")";
+    context.findings.problem =
+        std::string(reason) + " in OBX " + std::string(set_id) + " (" + obx.component(3, 2) + ")";
   }
 
   void order(const Segment& obr, MessageContext& context) {
@@ -449,8 +450,7 @@ void judge(std::string_view message, const MessageFindings& findings, Hl7Message
   }
   if (!singleByteCharacterSet(header.character_set)) {
     if (const auto offset = firstInvalidUtf8(message)) {
-      return refuse("AE", Hl7ErrorCode::DataTypeError, "MSH^1^18",
-                    "invalid UTF-8 at byte " + std::to_string(*offset));
+      return refuse("AE", Hl7ErrorCode::DataTypeError, "MSH^1^18", "invalid UTF-8 at byte " + std::to_string(*offset));
     }
   }
   if (findings.patient.empty()) {
@@ -518,7 +518,8 @@ ImportResult importHl7(const std::filesystem::path& path, const ImportOptions& o
   return result;
 }
 
-Hl7MessageResult importHl7Message(std::string_view message, std::string_view source_name, const ImportOptions& options) {
+Hl7MessageResult importHl7Message(std::string_view message, std::string_view source_name,
+                                  const ImportOptions& options) {
   Hl7MessageResult result;
   result.import.format = "hl7";
   const auto segments = segmentsOf(message);

@@ -96,13 +96,13 @@ struct Hl7Header {
 
 struct Hl7MessageResult {
   Hl7Header header;
-  std::string patient;                    // PID-3.1
-  std::string point_of_care, room, bed;   // PV1-3; the point of care is the topics' unit
-  ImportResult import;                    // what it publishes (nothing unless accepted)
-  std::string acknowledgement = "AA";     // MSA-1: AA, AE (the message is wrong), AR (not for Vigil)
+  std::string patient;                   // PID-3.1
+  std::string point_of_care, room, bed;  // PV1-3; the point of care is the topics' unit
+  ImportResult import;                   // what it publishes (nothing unless accepted)
+  std::string acknowledgement = "AA";    // MSA-1: AA, AE (the message is wrong), AR (not for Vigil)
   Hl7ErrorCode error_code = Hl7ErrorCode::None;
-  std::string error_location;             // ERR-2, "OBX^3^5"
-  std::string error_text;                 // why, for ERR-8 and the log
+  std::string error_location;  // ERR-2, "OBX^3^5"
+  std::string error_text;      // why, for ERR-8 and the log
   bool accepted() const { return acknowledgement == "AA"; }
 };
 

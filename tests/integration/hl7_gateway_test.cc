@@ -41,8 +41,13 @@ class GatewayHarness {
   explicit GatewayHarness(std::vector<std::string> extra_args = {}) : ingest_(context_) {
     const auto endpoint = ingest_.bind("tcp://127.0.0.1:*");
     ingest_.subscribe("");
-    std::vector<std::string> argv{binary("tools/vigil-hl7-gateway"), "--listen", "127.0.0.1:0", "--connect",
-                                  endpoint, "--stats-interval-ms", "0"};
+    std::vector<std::string> argv{binary("tools/vigil-hl7-gateway"),
+                                  "--listen",
+                                  "127.0.0.1:0",
+                                  "--connect",
+                                  endpoint,
+                                  "--stats-interval-ms",
+                                  "0"};
     argv.insert(argv.end(), extra_args.begin(), extra_args.end());
     process_ = std::make_unique<ChildProcess>(argv);
     const auto match = awaitListening(Clock::now() + 15s);
@@ -124,14 +129,17 @@ std::pair<double, std::string> reading(const v1::VitalsFrame& frame, std::uint32
 
 struct SharedMessage {
   std::string file;
-  std::string ack;            // MSA-1
-  std::string reason;         // a part of ERR-8 for AE/AR
+  std::string ack;                  // MSA-1
+  std::string reason;               // a part of ERR-8 for AE/AR
   std::vector<std::string> topics;  // what it publishes, in order
 };
 
 // Every message of ../shared/data/hl7, with what a person reading it expects.
 const std::vector<SharedMessage> kSharedMessages{
-    {"E.1.1_pcd01_philips_physio_monitor.hl7", "AA", "", {"vitals/HO_Surgery/HO2009001", "vitals/HO_Surgery/HO2009001"}},
+    {"E.1.1_pcd01_philips_physio_monitor.hl7",
+     "AA",
+     "",
+     {"vitals/HO_Surgery/HO2009001", "vitals/HO_Surgery/HO2009001"}},
     {"E.1.2_pcd01_acme_gateway_episodic_nibp.hl7", "AA", "", {"vitals/COLWELL/12345"}},
     {"E.3.1_pcd04_ORU_R40_mindray_low_spo2_start.hl7", "AR", "alarm reports go to an alert manager", {}},
     {"E.3.2a_pcd04_ORU_R40_bbraun_occlusion_start.hl7", "AR", "alarm reports go to an alert manager", {}},
@@ -154,7 +162,7 @@ void expectValues(const std::string& file, const std::vector<streamer::Envelope>
     EXPECT_EQ(reading(rest, 150456), std::make_pair(99.0, std::string("%")));
     EXPECT_EQ(reading(rest, 151562), std::make_pair(30.0, std::string("/min")));
     EXPECT_EQ(rest.device_id(), "PAT_DEVICE_PHILIPS_C");
-    EXPECT_EQ(rest.unit(), "HO_Surgery");  // PV1-3 point of care
+    EXPECT_EQ(rest.unit(), "HO_Surgery");             // PV1-3 point of care
     EXPECT_EQ(nibp.sequence() + 1, rest.sequence());  // one count per device
   } else if (file.rfind("E.1.2", 0) == 0) {
     const auto frame = frameOf(out[0]);
@@ -175,7 +183,7 @@ void expectValues(const std::string& file, const std::vector<streamer::Envelope>
     EXPECT_EQ(pump.source_time_ms(), utcMs(2015, 10, 15, 18, 21, 6));  // 13:21:06-0500
   } else if (file == "vendor/bbraun_spacestation_syringe_pcd01.hl7") {
     const auto pump = pumpOf(out[0]);
-    EXPECT_EQ(pump.state(), v1::PUMP_STOPPED);  // pump-status-not-infusing
+    EXPECT_EQ(pump.state(), v1::PUMP_STOPPED);                            // pump-status-not-infusing
     EXPECT_EQ(pump.device_id(), "3107c7c4-59d7-54b7-b500-8d716e5ca2cb");  // MDC_ATTR_SYS_ID
   } else if (file == "vendor/mindray_vs900_pcd01_demo.hl7") {
     const auto cuff = frameOf(out[0]);
@@ -246,9 +254,9 @@ std::string vitalsMessage(const std::string& id, const std::string& patient, std
   char time[32];
   std::snprintf(time, sizeof time, "2024010112%02lld%02lld", static_cast<long long>((second / 60) % 60),
                 static_cast<long long>(second % 60));
-  return "MSH|^~\\&|TEST_GW^1^EUI-64|TEST|||" + std::string(time) + "+0000||ORU^R01^ORU_R01|" + id + "|P|2.6|||AL|NE||" +
-         charset + "\rPID|||" + patient + "^^^H^PI||Doe^" + extra_pid_text + "\rPV1||I|WARD^1^" + patient +
-         "\rOBR|1|||182777000^monitoring of patient^SCT|||" + time +
+  return "MSH|^~\\&|TEST_GW^1^EUI-64|TEST|||" + std::string(time) + "+0000||ORU^R01^ORU_R01|" + id +
+         "|P|2.6|||AL|NE||" + charset + "\rPID|||" + patient + "^^^H^PI||Doe^" + extra_pid_text + "\rPV1||I|WARD^1^" +
+         patient + "\rOBR|1|||182777000^monitoring of patient^SCT|||" + time +
          "+0000\rOBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|/min^/min^UCUM|||||R\r"
          "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.2|97|%^%^UCUM|||||R\r";
 }
@@ -291,7 +299,8 @@ TEST(Hl7Gateway, HostilePeersAreCountedAndClosedWhileAGoodClientIsServed) {
   ASSERT_TRUE(bad_utf8);
   EXPECT_EQ(hl7Field(*bad_utf8, "MSA", 1), "AE");
   EXPECT_NE(hl7Field(*bad_utf8, "ERR", 8).find("invalid UTF-8"), std::string::npos) << *bad_utf8;
-  const auto latin1 = good.exchange(vitalsMessage("latin1-1", "good", 101, "J\xe9r\xf4me", "8859/1"), Clock::now() + 5s);
+  const auto latin1 =
+      good.exchange(vitalsMessage("latin1-1", "good", 101, "J\xe9r\xf4me", "8859/1"), Clock::now() + 5s);
   ASSERT_TRUE(latin1);
   EXPECT_EQ(hl7Field(*latin1, "MSA", 1), "AA");
 
@@ -316,11 +325,10 @@ TEST(Hl7Gateway, HostilePeersAreCountedAndClosedWhileAGoodClientIsServed) {
   EXPECT_GE(stats.at("bytes_outside_framing"), 1000u);
   EXPECT_EQ(stats.at("oversize"), 1u);
   EXPECT_GE(stats.at("connections_refused"), 60u);
-  EXPECT_EQ(stats.at("refused_AE_102"), 1u);  // the invalid UTF-8
+  EXPECT_EQ(stats.at("refused_AE_102"), 1u);                              // the invalid UTF-8
   EXPECT_EQ(stats.at("accepted"), static_cast<std::uint64_t>(sent) + 3);  // + noisy, latin1, late
   EXPECT_EQ(gateway.process().stop(), 0) << "the gateway did not stop cleanly after the hostile peers";
 }
-
 
 // With CURVE the gateway publishes under its own gateway key; a key the engine does not
 // admit never gets a subscription, so the gateway refuses to listen rather than ACK into
@@ -343,10 +351,19 @@ TEST(Hl7Gateway, PublishesWithAGatewayKeyAndRefusesToListenWithAnUnknownOne) {
   fs::copy_file(root / "clients/desk.pub", root / "keys/stations/desk.pub");
   auto engine = startEngine({"--keys", (root / "keys").string(), "--clock", "stream"});
   const auto gateway_args = [&](const std::string& name) {
-    return std::vector<std::string>{binary("tools/vigil-hl7-gateway"), "--listen", "127.0.0.1:0", "--connect",
-                                    engine.ingest, "--key", (root / "clients" / (name + ".key")).string(),
-                                    "--server-key", (root / "keys/engine.pub").string(), "--engine-wait-ms", "1500",
-                                    "--stats-interval-ms", "0"};
+    return std::vector<std::string>{binary("tools/vigil-hl7-gateway"),
+                                    "--listen",
+                                    "127.0.0.1:0",
+                                    "--connect",
+                                    engine.ingest,
+                                    "--key",
+                                    (root / "clients" / (name + ".key")).string(),
+                                    "--server-key",
+                                    (root / "keys/engine.pub").string(),
+                                    "--engine-wait-ms",
+                                    "1500",
+                                    "--stats-interval-ms",
+                                    "0"};
   };
   {
     ChildProcess gateway(gateway_args("hl7-gw"));

@@ -23,7 +23,8 @@ std::string pcd01(const std::string& sender, const std::string& patient, int sec
   std::snprintf(time, sizeof time, "20240101%02d%02d%02d", 12 + second / 3600, (second / 60) % 60, second % 60);
   return "MSH|^~\\&|" + sender + "||||" + time + "+0000||ORU^R01^ORU_R01|" + sender + "-" + std::to_string(second) +
          "|P|2.6\rPID|||" + patient + "^^^H^PI\rPV1||I|BENCH^1^1\rOBR|1|||182777000^monitoring of patient^SCT|||" +
-         time + "+0000\rOBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|/min^/min^UCUM|||||R\r"
+         time +
+         "+0000\rOBX|1|NM|147842^MDC_ECG_HEART_RATE^MDC|1.1.1.1|72|/min^/min^UCUM|||||R\r"
          "OBX|2|NM|150456^MDC_PULS_OXIM_SAT_O2^MDC|1.1.1.2|97|%^%^UCUM|||||R\r";
 }
 
@@ -46,9 +47,7 @@ std::uint64_t engineAccepted(const std::string& control) {
   return line ? std::stoull((*line)[1]) : 0;
 }
 
-double perSecond(int messages, Clock::duration took) {
-  return messages / std::chrono::duration<double>(took).count();
-}
+double perSecond(int messages, Clock::duration took) { return messages / std::chrono::duration<double>(took).count(); }
 
 TEST(Hl7Throughput, OneAndTenConnectionsIntoARealEngine) {
   // Stream clock, and tolerances wide enough that ten senders advancing at their own pace

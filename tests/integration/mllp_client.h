@@ -35,7 +35,8 @@ class MllpClient {
   }
   MllpClient(const MllpClient&) = delete;
   MllpClient& operator=(const MllpClient&) = delete;
-  MllpClient(MllpClient&& other) noexcept : fd_(other.fd_), connected_(other.connected_), buffer_(std::move(other.buffer_)) {
+  MllpClient(MllpClient&& other) noexcept
+      : fd_(other.fd_), connected_(other.connected_), buffer_(std::move(other.buffer_)) {
     other.fd_ = -1;
   }
   ~MllpClient() {
@@ -92,7 +93,8 @@ class MllpClient {
 
  private:
   bool readMore(std::chrono::steady_clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || fd_ < 0) return false;
     pollfd item{fd_, POLLIN, 0};
     if (poll(&item, 1, static_cast<int>(left.count())) <= 0) return false;

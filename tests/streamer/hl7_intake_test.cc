@@ -177,7 +177,7 @@ TEST(MllpFramer, WhatDoesNotFitTheFramingIsCounted) {
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[1].kind, MllpFrame::Kind::Oversize);
   EXPECT_EQ(out[1].text, "MSH|first-segmen");  // the head, cut at the limit
-  EXPECT_EQ(out[2].text, "MSH|ok");  // the stream recovers after the oversize message
+  EXPECT_EQ(out[2].text, "MSH|ok");            // the stream recovers after the oversize message
   EXPECT_EQ(framer.counters().oversize_messages, 1u);
 }
 

@@ -108,7 +108,7 @@ TEST(OruR40, LowSpo2StartHasTheObxLayoutOfIheExampleE31) {
     EXPECT_EQ(field(mine, 2), field(theirs, 2));  // value type
     EXPECT_EQ(field(mine, 3).substr(0, field(mine, 3).find("^MDC")),
               field(theirs, 3).substr(0, field(theirs, 3).find("^MDC")));  // code and reference id
-    EXPECT_EQ(field(mine, 8), field(theirs, 8));    // L~PM~SP
+    EXPECT_EQ(field(mine, 8), field(theirs, 8));                           // L~PM~SP
     // E.3.1's last OBX is one field short (its OBX-3 lacks "^MDC"): compare where it has F.
     if (!field(theirs, 11).empty()) {
       EXPECT_EQ(field(mine, 11), field(theirs, 11));
@@ -156,7 +156,7 @@ TEST(OruR40, ATechnicalAlarmEndsUnderTheSameIdentityLikeE32) {
     ASSERT_TRUE(ours.count(facet));
     EXPECT_EQ(field(ours.at(facet), 5), field(example.at(facet), 5));  // end, inactive, enabled
   }
-  EXPECT_EQ(field(ours.at("196616"), 8), "PM~ST");  // generic alarm, technical source
+  EXPECT_EQ(field(ours.at("196616"), 8), "PM~ST");                       // generic alarm, technical source
   EXPECT_EQ(field(ours.at("68480"), 2), field(example.at("68480"), 2));  // alert source as CWE
 }
 

@@ -98,7 +98,9 @@ std::string adviceInWords(const vigil::v1::Advice& advice) {
   switch (advice.action()) {
     case vigil::v1::ADVICE_NONE: return "no titration advice";
     case vigil::v1::ADVICE_HOLD: words = "HOLD: do not increase the dose"; break;
-    case vigil::v1::ADVICE_REDUCE: words = "REDUCE the dose to " + number(advice.target_rate_mg_per_kg_per_h()) + " mg/kg/h"; break;
+    case vigil::v1::ADVICE_REDUCE:
+      words = "REDUCE the dose to " + number(advice.target_rate_mg_per_kg_per_h()) + " mg/kg/h";
+      break;
     case vigil::v1::ADVICE_PAUSE: words = "PAUSE the infusion"; break;
     case vigil::v1::ADVICE_STOP_AND_CALL: words = "STOP the infusion and call the responsible clinician"; break;
     case vigil::v1::ADVICE_RESUME_POSSIBLE:
@@ -126,8 +128,8 @@ std::string buildOruR40(const vigil::v1::AlarmEvent& event, const OruR40Options&
   message += "PV1||I|" + escapeField(event.unit()) + "\r";
   message += "OBR|1|" + id + "^VIGIL|" + alert + "^VIGIL|196616^MDC_EVT_ALARM^MDC|||" + time + "\r";
   message += "OBX|1|ST|" + std::to_string(event_code) + "^" + event_name + "^MDC|1.0.0.0.1|" +
-             escapeField(event.title()) + "|||" + interpretation(event, event_code) + "|||F|||" + time +
-             "||||" + escapeField(event.condition()) + "^VIGIL\r";
+             escapeField(event.title()) + "|||" + interpretation(event, event_code) + "|||F|||" + time + "||||" +
+             escapeField(event.condition()) + "^VIGIL\r";
   if (trigger.code() != 0) {
     message += "OBX|2|NM|" + std::to_string(trigger.code()) + "^" + escapeField(trigger.metric()) + "^MDC|1.0.0.0.2|" +
                number(trigger.value()) + "|" + escapeField(trigger.unit()) + "^" + escapeField(trigger.unit()) +
@@ -136,14 +138,14 @@ std::string buildOruR40(const vigil::v1::AlarmEvent& event, const OruR40Options&
     message += "OBX|2|NM|0^" + escapeField(trigger.metric()) + "^99VIGIL|1.0.0.0.2|||||||F\r";
   }
   const auto source = trigger.code() != 0 ? std::to_string(trigger.code()) + "^" + trigger.metric() + "^MDC" : "";
-  message += "OBX|3|CWE|" + std::to_string(kAttrAlertSource) + "^MDC_ATTR_ALERT_SOURCE^MDC|1.0.0.0.3|" + source +
-             "||||||F\r";
+  message +=
+      "OBX|3|CWE|" + std::to_string(kAttrAlertSource) + "^MDC_ATTR_ALERT_SOURCE^MDC|1.0.0.0.3|" + source + "||||||F\r";
   message += facet(4, kAttrEventPhase, "MDC_ATTR_EVENT_PHASE", eventPhaseName(event.phase()), "1.0.0.0.4");
   message += facet(5, kAttrAlarmState, "MDC_ATTR_ALARM_STATE", alarmStateName(event.state()), "1.0.0.0.5");
   message += facet(6, kAttrInactivationState, "MDC_ATTR_ALARM_INACTIVATION_STATE",
                    inactivationStateName(event.inactivation()), "1.0.0.0.6");
-  message += "OBX|7|ST|0^VIGIL_TITRATION_ADVICE^99VIGIL|1.0.0.0.7|" + escapeField(adviceInWords(event.advice())) +
-             "||||||F\r";
+  message +=
+      "OBX|7|ST|0^VIGIL_TITRATION_ADVICE^99VIGIL|1.0.0.0.7|" + escapeField(adviceInWords(event.advice())) + "||||||F\r";
   return message;
 }
 

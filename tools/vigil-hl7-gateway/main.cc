@@ -52,20 +52,23 @@ po::options_description describeOptions() {
       "An MLLP server for HL7 v2 ORU^R01 (PCD-01) and ORU^R42 (PCD-10); publishes to the engine's ingest.\n"
       "Prints \"vigil-hl7-gateway listening mllp=HOST:PORT\" once it accepts connections.\n"
       "Options");
-  options.add_options()
-      ("help", "show this help")
-      ("listen", po::value<std::string>(), "address to listen on, HOST:PORT (port 0: any free port; default 127.0.0.1:2575)")
-      ("connect", po::value<std::string>(), "the engine's ingest endpoint (default tcp://127.0.0.1:7401)")
-      ("unit", po::value<std::string>(), "care unit of the topics when PV1-3 names no point of care (default hl7)")
-      ("max-message-bytes", po::value<std::size_t>(), "larger messages get AR and the connection is closed (default 1048576)")
-      ("max-connections", po::value<std::size_t>(), "connections beyond this are closed at once (default 256)")
-      ("message-timeout-ms", po::value<std::int64_t>(), "a connection must complete a message within this time of the last (default 60000)")
-      ("engine-wait-ms", po::value<std::int64_t>(), "how long to wait for the engine before listening (default 10000)")
-      ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
-      ("stats-listen", po::value<std::string>(), "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")
-      ("stats", po::value<std::string>(), "print the counters of the gateway whose stats address is HOST:PORT, exit")
-      ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
-      ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
+  options.add_options()("help", "show this help")(
+      "listen", po::value<std::string>(),
+      "address to listen on, HOST:PORT (port 0: any free port; default 127.0.0.1:2575)")(
+      "connect", po::value<std::string>(), "the engine's ingest endpoint (default tcp://127.0.0.1:7401)")(
+      "unit", po::value<std::string>(), "care unit of the topics when PV1-3 names no point of care (default hl7)")(
+      "max-message-bytes", po::value<std::size_t>(),
+      "larger messages get AR and the connection is closed (default 1048576)")(
+      "max-connections", po::value<std::size_t>(), "connections beyond this are closed at once (default 256)")(
+      "message-timeout-ms", po::value<std::int64_t>(),
+      "a connection must complete a message within this time of the last (default 60000)")(
+      "engine-wait-ms", po::value<std::int64_t>(), "how long to wait for the engine before listening (default 10000)")(
+      "stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")(
+      "stats-listen", po::value<std::string>(),
+      "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")(
+      "stats", po::value<std::string>(), "print the counters of the gateway whose stats address is HOST:PORT, exit")(
+      "key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)("server-key", po::value<std::string>(),
+                                                                        vigil::streamer::kServerKeyOptionHelp);
   return options;
 }
 
@@ -83,7 +86,8 @@ Arguments readArguments(const po::variables_map& values) {
     arguments.stats_query = values["stats"].as<std::string>();
     return arguments;
   }
-  const auto listen = hl7::parseHostPort(values.count("listen") ? values["listen"].as<std::string>() : "127.0.0.1:2575");
+  const auto listen =
+      hl7::parseHostPort(values.count("listen") ? values["listen"].as<std::string>() : "127.0.0.1:2575");
   if (!listen) throw po::error("--listen must be HOST:PORT with a numeric IPv4 or IPv6 address");
   arguments.listen = *listen;
   if (values.count("stats-listen")) {
@@ -93,12 +97,15 @@ Arguments readArguments(const po::variables_map& values) {
   }
   if (values.count("connect")) arguments.engine = values["connect"].as<std::string>();
   if (values.count("unit")) arguments.unit = values["unit"].as<std::string>();
-  if (arguments.unit.empty() || arguments.unit.find('/') != std::string::npos) throw po::error("--unit must be non-empty, without '/'");
-  if (values.count("max-message-bytes")) arguments.server.max_message_bytes = values["max-message-bytes"].as<std::size_t>();
+  if (arguments.unit.empty() || arguments.unit.find('/') != std::string::npos)
+    throw po::error("--unit must be non-empty, without '/'");
+  if (values.count("max-message-bytes"))
+    arguments.server.max_message_bytes = values["max-message-bytes"].as<std::size_t>();
   if (values.count("max-connections")) arguments.server.max_connections = values["max-connections"].as<std::size_t>();
   if (arguments.server.max_message_bytes < 64) throw po::error("--max-message-bytes must be at least 64");
   if (arguments.server.max_connections < 1) throw po::error("--max-connections must be at least 1");
-  arguments.server.message_timeout = millisecondsOption(values, "message-timeout-ms", arguments.server.message_timeout, false);
+  arguments.server.message_timeout =
+      millisecondsOption(values, "message-timeout-ms", arguments.server.message_timeout, false);
   arguments.engine_wait = millisecondsOption(values, "engine-wait-ms", arguments.engine_wait, false);
   arguments.stats_interval = millisecondsOption(values, "stats-interval-ms", arguments.stats_interval, true);
   vigil::streamer::ClientKeyOptions keys;
@@ -160,7 +167,9 @@ int run(const Arguments& arguments) {
   asio::io_context io;
   hl7::MllpHandlers handlers;
   handlers.on_message = [&intake](std::string_view message) { return intake.handle(message); };
-  handlers.on_oversize = [&intake](std::string_view head, std::size_t limit) { return intake.refuseOversize(head, limit); };
+  handlers.on_oversize = [&intake](std::string_view head, std::size_t limit) {
+    return intake.refuseOversize(head, limit);
+  };
   hl7::MllpServer server(io, arguments.listen, arguments.server, handlers);
   const auto table = [&] { return hl7::statsText(intake.counters(), server.counters()); };
   hl7::StatsResponder responder(io, arguments.stats_listen, table);
@@ -175,8 +184,9 @@ int run(const Arguments& arguments) {
     io.stop();
   });
   const auto bound = server.localEndpoint();
-  std::cout << "vigil-hl7-gateway listening mllp=" << hl7::formatHostPort(bound) << " stats=" << hl7::formatHostPort(responder.localEndpoint())
-            << " engine=" << arguments.engine << std::endl;
+  std::cout << "vigil-hl7-gateway listening mllp=" << hl7::formatHostPort(bound)
+            << " stats=" << hl7::formatHostPort(responder.localEndpoint()) << " engine=" << arguments.engine
+            << std::endl;
   io.run();
   std::cout << "stats " << table() << std::endl;
   return 0;
