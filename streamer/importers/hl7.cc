@@ -1,6 +1,8 @@
 // HL7 v2 device messages (IHE PCD): ORU^R01 observations become vital-sign frames, pump
 // observations (in ORU^R42 or ORU^R01) a PumpStatus, ORU^R40 alarm reports are counted as
 // skipped. Segments may end in CR, LF or CRLF; MLLP framing bytes are dropped. See README.md.
+// One parser serves both the file importer (importHl7Text) and the MLLP listener
+// (importHl7Message), which also needs the header and the verdict an ACK carries.
 #include <cmath>
 #include <optional>
 #include <string>
@@ -151,7 +153,19 @@ std::optional<double> doseRateMgPerKgPerH(double value, std::string_view unit) {
   return std::nullopt;
 }
 
+// What the listener's ACK needs beyond the readings: the header, whether a patient was
+// named, the location, and the first observation that could not be read.
+struct MessageFindings {
+  bool header_read = false;
+  Hl7Header header;
+  std::string patient;  // PID-3.1, "" when absent
+  std::string point_of_care, room, bed;
+  std::string problem_location;  // ERR-2 of the first unreadable observation, "OBX^3^5"
+  std::string problem;
+};
+
 struct MessageContext {
+  MessageFindings findings;
   Encoding encoding;
   std::string event;  // "R01"
   std::string patient;
@@ -167,17 +181,22 @@ class Hl7Parser {
  public:
   Hl7Parser(std::string_view source_name, MessageCollector& collector) : source_(source_name), collector_(collector) {}
 
-  void message(const std::vector<std::string_view>& segments, std::size_t first_segment_number) {
+  MessageFindings message(const std::vector<std::string_view>& segments, std::size_t first_segment_number) {
     MessageContext context;
-    if (!header(segments.front(), context, first_segment_number)) return;
-    if (context.event == "R40") return collector_.skip("ORU^R40 alarm report (alarms are not imported)");
+    if (!header(segments.front(), context, first_segment_number)) return context.findings;
+    if (context.event == "R40") {
+      collector_.skip("ORU^R40 alarm report (alarms are not imported)");
+      return context.findings;
+    }
     for (std::size_t i = 1; i < segments.size(); ++i) {
       const Segment segment(segments[i], context.encoding);
       if (segment.name() == "PID") patient(segment, context);
+      else if (segment.name() == "PV1") visit(segment, context);
       else if (segment.name() == "OBR") order(segment, context);
       else if (segment.name() == "OBX") observation(segment, context);
     }
     if (context.pump.any()) collector_.addPump(pumpStatus(context));
+    return context.findings;
   }
 
  private:
@@ -194,6 +213,7 @@ class Hl7Parser {
     const Segment msh(text, context.encoding);
     const auto type = msh.component(9, 1);
     context.event = msh.component(9, 2);
+    readHeader(msh, text, context.findings);
     if (type != "ORU") {
       collector_.skip("message type " + type + "^" + context.event + " (not an observation report)");
       return false;
@@ -206,9 +226,46 @@ class Hl7Parser {
     return true;
   }
 
+  static void readHeader(const Segment& msh, std::string_view text, MessageFindings& findings) {
+    auto& header = findings.header;
+    header.field_separator = std::string(1, text[3]);
+    header.encoding_characters = std::string(msh.raw(2));
+    header.sending_application = std::string(msh.raw(3));
+    header.sending_facility = std::string(msh.raw(4));
+    header.receiving_application = std::string(msh.raw(5));
+    header.receiving_facility = std::string(msh.raw(6));
+    header.message_type = msh.component(9, 1);
+    header.trigger_event = msh.component(9, 2);
+    header.control_id = msh.component(10, 1);
+    header.processing_id = msh.component(11, 1);
+    header.version = msh.component(12, 1);
+    header.character_set = msh.component(18, 1);
+    findings.header_read = true;
+  }
+
   void patient(const Segment& pid, MessageContext& context) {
     const auto id = pid.component(3, 1);
     if (!id.empty()) context.patient = id;
+    context.findings.patient = id;
+  }
+
+  // PV1-3, the assigned location: point of care, room, bed.
+  static void visit(const Segment& pv1, MessageContext& context) {
+    context.findings.point_of_care = pv1.component(3, 1);
+    context.findings.room = pv1.component(3, 2);
+    context.findings.bed = pv1.component(3, 3);
+  }
+
+  // The first unreadable observation is what an ACK's ERR segment names.
+  void unreadable(const Segment& obx, std::size_t field, std::string_view reason, MessageContext& context) {
+    collector_.skip(reason);
+    if (!context.findings.problem.empty()) return;
+    const auto set_id = trim(obx.raw(1));
+    // ERR-2 is a composite: only a numeric set id goes into it as it is.
+    const bool numeric = !set_id.empty() && set_id.find_first_not_of("0123456789") == std::string_view::npos;
+    context.findings.problem_location = "OBX^" + std::string(numeric ? set_id : "1") + "^" + std::to_string(field);
+    context.findings.problem =
+        std::string(reason) + " in OBX " + std::string(set_id) + " (" + obx.component(3, 2) + ")";
   }
 
   void order(const Segment& obr, MessageContext& context) {
@@ -232,9 +289,9 @@ class Hl7Parser {
     const auto status = toUpper(trim(obx.raw(11)));
     if (status == "W" || status == "D") return collector_.skip("observation withdrawn (OBX-11 " + status + ")");
     const auto value = parseDouble(value_text);
-    if (!value) return collector_.skip("unreadable numeric value");
+    if (!value) return unreadable(obx, 5, "unreadable numeric value", context);
     const auto time_ms = timeOf(obx, context);
-    if (!time_ms) return collector_.skip("unreadable observation time");
+    if (!time_ms) return unreadable(obx, 14, "unreadable observation time", context);
     collector_.addReading(context.patient, context.device, *time_ms, *code, *value, unitOf(obx));
   }
 
@@ -330,6 +387,95 @@ std::vector<std::string_view> segmentsOf(std::string_view text) {
   return segments;
 }
 
+// The byte offset of the first invalid UTF-8 sequence (overlong forms, surrogates and
+// code points above U+10FFFF included), or nullopt when the text is valid.
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    std::uint32_t code_point = 0;
+    if (lead < 0x80) length = 1, code_point = lead;
+    else if ((lead & 0xE0) == 0xC0) length = 2, code_point = lead & 0x1F;
+    else if ((lead & 0xF0) == 0xE0) length = 3, code_point = lead & 0x0F;
+    else if ((lead & 0xF8) == 0xF0) length = 4, code_point = lead & 0x07;
+    else return i;
+    if (i + length > text.size()) return i;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      if ((next & 0xC0) != 0x80) return i;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    static constexpr std::uint32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (code_point < kSmallest[length] || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+      return i;
+    }
+    i += length;
+  }
+  return std::nullopt;
+}
+
+// MSH-18 names a single-byte character set (ISO 8859): any byte is a character.
+bool singleByteCharacterSet(std::string_view character_set) {
+  return toUpper(character_set).find("8859") != std::string::npos;
+}
+
+// Why a message is refused (AR: not for this receiver) or in error (AE), in the order an
+// interface engineer would look: version, type, character set, patient, observations.
+void judge(std::string_view message, const MessageFindings& findings, Hl7MessageResult& result) {
+  const auto refuse = [&result](const char* code, Hl7ErrorCode error, std::string location, std::string text) {
+    result.acknowledgement = code;
+    result.error_code = error;
+    result.error_location = std::move(location);
+    result.error_text = std::move(text);
+  };
+  const auto& header = findings.header;
+  if (header.version.rfind("2.", 0) != 0) {
+    return refuse("AR", Hl7ErrorCode::UnsupportedVersion, "MSH^1^12",
+                  "unsupported HL7 version '" + header.version + "' (v2.x only)");
+  }
+  if (trim(header.control_id).empty()) {
+    return refuse("AR", Hl7ErrorCode::RequiredFieldMissing, "MSH^1^10", "no message id: MSH-10 is empty");
+  }
+  const auto type = header.message_type + "^" + header.trigger_event;
+  if (header.message_type != "ORU") {
+    return refuse("AR", Hl7ErrorCode::UnsupportedMessageType, "MSH^1^9",
+                  "unsupported message type " + type + " (only ORU^R01 vitals and ORU^R42 infusion events)");
+  }
+  if (header.trigger_event != "R01" && header.trigger_event != "R42") {
+    return refuse("AR", Hl7ErrorCode::UnsupportedEventCode, "MSH^1^9",
+                  "unsupported event " + type +
+                      (header.trigger_event == "R40" ? " (alarm reports go to an alert manager, not to Vigil)"
+                                                     : " (only ORU^R01 vitals and ORU^R42 infusion events)"));
+  }
+  if (!singleByteCharacterSet(header.character_set)) {
+    if (const auto offset = firstInvalidUtf8(message)) {
+      return refuse("AE", Hl7ErrorCode::DataTypeError, "MSH^1^18", "invalid UTF-8 at byte " + std::to_string(*offset));
+    }
+  }
+  if (findings.patient.empty()) {
+    return refuse("AE", Hl7ErrorCode::RequiredFieldMissing, "PID^1^3", "no patient: PID-3 is missing or empty");
+  }
+  if (!findings.problem.empty()) {
+    return refuse("AE", Hl7ErrorCode::DataTypeError, findings.problem_location, findings.problem);
+  }
+}
+
+// The care unit of the topics: PV1-3's point of care when the message names one.
+ImportOptions withLocationUnit(const std::vector<std::string_view>& segments, ImportOptions options) {
+  for (const auto segment : segments) {
+    if (segment.substr(0, 4) != "PV1|" || segments.front().size() < 8) continue;
+    Encoding encoding;
+    encoding.field = segments.front()[3];
+    encoding.component = segments.front()[4];
+    encoding.repetition = segments.front()[5];
+    encoding.escape = segments.front()[6];
+    const auto point_of_care = Segment(segment, encoding).component(3, 1);
+    if (!trim(point_of_care).empty()) options.unit = topicSafe(point_of_care);
+  }
+  return options;
+}
+
 }  // namespace
 
 ImportResult importHl7Text(std::string_view text, std::string_view source_name, const ImportOptions& options) {
@@ -369,6 +515,33 @@ ImportResult importHl7(const std::filesystem::path& path, const ImportOptions& o
   }
   auto result = importHl7Text(*text, path.stem().string(), options);
   if (!result.ok()) result.error = path.string() + ": " + result.error;
+  return result;
+}
+
+Hl7MessageResult importHl7Message(std::string_view message, std::string_view source_name,
+                                  const ImportOptions& options) {
+  Hl7MessageResult result;
+  result.import.format = "hl7";
+  const auto segments = segmentsOf(message);
+  if (segments.empty() || segments.front().substr(0, 3) != "MSH" || segments.front().size() < 8) {
+    result.acknowledgement = "AR";
+    result.error_code = Hl7ErrorCode::SegmentSequence;
+    result.error_location = "MSH^1";
+    result.error_text = "the message does not start with a readable MSH segment";
+    return result;
+  }
+  const auto message_options = withLocationUnit(segments, options);
+  MessageCollector collector(message_options, result.import.stats);
+  Hl7Parser parser(source_name, collector);
+  const auto findings = parser.message(segments, 1);
+  result.header = findings.header;
+  result.patient = findings.patient;
+  result.point_of_care = findings.point_of_care;
+  result.room = findings.room;
+  result.bed = findings.bed;
+  judge(message, findings, result);
+  // A message in error publishes nothing: the sender corrects it and sends it again.
+  if (result.accepted()) result.import.messages = collector.finish();
   return result;
 }
 

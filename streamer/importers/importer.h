@@ -72,4 +72,43 @@ ImportResult importGenericCsvText(std::string_view text, std::string_view source
 ImportResult importVitalDbBytes(std::string_view gzip_bytes, std::string_view source_name,
                                 const ImportOptions& options);
 
+// ---- one HL7 v2 message from a live connection (the MLLP listener) -------------------
+
+// HL7 table 0357, the ERR-3 codes an ACK gives.
+enum class Hl7ErrorCode {
+  None = 0,
+  SegmentSequence = 100,
+  RequiredFieldMissing = 101,
+  DataTypeError = 102,
+  UnsupportedMessageType = 200,
+  UnsupportedEventCode = 201,
+  UnsupportedVersion = 203,
+  ApplicationError = 207,
+};
+
+// MSH as received; composite fields (MSH-3..6) are kept raw so an ACK can echo them.
+struct Hl7Header {
+  std::string field_separator = "|";
+  std::string encoding_characters = "^~\\&";
+  std::string sending_application, sending_facility, receiving_application, receiving_facility;
+  std::string message_type, trigger_event, control_id, processing_id, version, character_set;
+};
+
+struct Hl7MessageResult {
+  Hl7Header header;
+  std::string patient;                   // PID-3.1
+  std::string point_of_care, room, bed;  // PV1-3; the point of care is the topics' unit
+  ImportResult import;                   // what it publishes (nothing unless accepted)
+  std::string acknowledgement = "AA";    // MSA-1: AA, AE (the message is wrong), AR (not for Vigil)
+  Hl7ErrorCode error_code = Hl7ErrorCode::None;
+  std::string error_location;  // ERR-2, "OBX^3^5"
+  std::string error_text;      // why, for ERR-8 and the log
+  bool accepted() const { return acknowledgement == "AA"; }
+};
+
+// One message (MLLP framing already removed). Accepts ORU^R01 and ORU^R42 of HL7 v2.x
+// with a patient; refuses (AR) other types, events and versions; AE for invalid UTF-8 (unless
+// MSH-18 names ISO 8859), no PID-3, or an unreadable numeric observation or time.
+Hl7MessageResult importHl7Message(std::string_view message, std::string_view source_name, const ImportOptions& options);
+
 }  // namespace vigil::streamer::importers
