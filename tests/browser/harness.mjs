@@ -52,8 +52,33 @@ export class Child {
   }
 }
 
+const browsers = new Set();
+
 export async function stopAll() {
+  await Promise.all([...browsers].map((browser) => browser.close().catch(() => {})));
   await Promise.all([...running].map((child) => child.kill('SIGKILL')));
+}
+
+// Runs `main(check)`. Each `await check(name, body)` prints "ok - name (ms)"; the first
+// failure stops the run with the processes' logs; the run ends with "N passed, M failed".
+export async function runChecks(main) {
+  let passed = 0;
+  const check = async (name, body) => {
+    const started = Date.now();
+    await body();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  };
+  try {
+    await main(check);
+    console.log(`${passed} passed, 0 failed`);
+  } catch (error) {
+    console.error(`not ok - ${error.stack || error}`);
+    console.log(`${passed} passed, 1 failed`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
 }
 
 const bin = (relative) => path.join(binaryDir, relative);
@@ -82,12 +107,14 @@ export async function startStation(engine, listen = '127.0.0.1:0', extra = []) {
 }
 
 export async function launchBrowser(extraArgs = []) {
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
            '--disable-sync', '--no-first-run', ...extraArgs],
   });
+  browsers.add(browser);
+  return browser;
 }
 
 export async function stats(station) {

@@ -9,7 +9,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
-import { binaryDir, launchBrowser, startEngine, startGateway, startStation, stopAll, until,
+import { binaryDir, launchBrowser, startEngine, startGateway, startStation, runChecks, until,
          workDir } from './harness.mjs';
 
 const SPEED = 30;
@@ -21,14 +21,6 @@ const PER_ADDRESS = 20;
 const journal = path.join(workDir, 'vigil.db');
 const bin = (relative) => path.join(binaryDir, relative);
 
-let passed = 0;
-let browser = null;
-async function check(name, body) {
-  const started = Date.now();
-  await body();
-  passed += 1;
-  console.log(`ok - ${name} (${Date.now() - started} ms)`);
-}
 
 function run(argv, input = undefined) {
   const result = spawnSync(argv[0], argv.slice(1), { input, encoding: 'utf8', timeout: 30000 });
@@ -106,7 +98,7 @@ function plainExchange(port, text) {
   });
 }
 
-async function main() {
+async function main(check) {
   const keys = makeKeys();
   const certificate = makeCertificate();
   const users = path.join(workDir, 'users');
@@ -121,7 +113,7 @@ async function main() {
   assert.match(station.url, /^https:/);
   const wardStart = Date.now();
 
-  browser = await launchBrowser(['--ignore-certificate-errors']);
+  const browser = await launchBrowser(['--ignore-certificate-errors']);
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
   const page = await context.newPage();
   page.errors = [];
@@ -223,11 +215,26 @@ async function main() {
     const other = await request(port, 'POST', '/signin', { content: signInForm('RN Kim', 'kim-secret') });
     assert.equal(status(other), 303);
     const kimCookie = other.match(/Set-Cookie: vigil_session=([0-9a-f]{64});/i)[1];
+    // A second ward page of the same session, still open when the first signs out.
+    const still = await context.newPage();
+    await still.goto(station.url);
+    await still.locator('#link-state', { hasText: 'LIVE' }).waitFor({ timeout: 15000 });
     await Promise.all([page.waitForURL(`${station.url}signin`, { timeout: 10000 }), page.click('#signout button')]);
     assert.equal(status(await request(port, 'GET', '/stats', { cookie })), 401);
+    const reply = await still.evaluate(() => new Promise((resolve) => {
+      const socket = window.vigil.ward.socket;
+      socket.addEventListener('message', (event) => {
+        const message = JSON.parse(event.data);
+        if (message.type === 'reply' && message.id === 9999) resolve(message);
+      });
+      socket.send(JSON.stringify({ type: 'pause', id: 9999, patientId: 'bed-06', unit: 'pacu' }));
+      setTimeout(() => resolve(null), 5000);
+    }));
+    assert.ok(reply && !reply.ok && /signed out/.test(reply.error), `an ended session still acted: ${JSON.stringify(reply)}`);
+    await still.close();
     cookie = kimCookie;
     const stats = JSON.parse(body(await request(port, 'GET', '/stats', { cookie })));
-    assert.ok(stats.signouts === 1 && stats.sessions === 1, JSON.stringify(stats));
+    assert.ok(stats.signouts === 1 && stats.sessions === 1 && stats.session_signed_out === 1, JSON.stringify(stats));
   });
 
   await check(`${PER_NURSE} failures lock a nurse out, even with the right password; ${PER_ADDRESS} lock the address out`, async () => {
@@ -255,14 +262,4 @@ async function main() {
   assert.equal(station.exited, false, 'the station is still up');
 }
 
-try {
-  await main();
-  console.log(`${passed} passed, 0 failed`);
-} catch (error) {
-  console.error(`not ok - ${error.stack || error}`);
-  console.log(`${passed} passed, 1 failed`);
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  await stopAll();
-}
+await runChecks(main);
