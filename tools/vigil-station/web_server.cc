@@ -305,9 +305,11 @@ http::response<http::string_body> plainResponse(http::status status, unsigned ve
   response.set(http::field::content_type, content_type);
   response.set(http::field::cache_control, "no-store");
   response.set("X-Content-Type-Options", "nosniff");
-  // The page loads only its own scripts and talks only to its own station.
+  // The page loads only its own scripts and talks only to its own station; no other site
+  // may frame it (a nurse's click on a hidden sign-in or acknowledge) or receive its forms.
   response.set("Content-Security-Policy",
-               "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+               "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+               "form-action 'self'; frame-ancestors 'none'");
   response.keep_alive(keep_alive);
   response.body() = std::move(body);
   response.prepare_payload();

@@ -2,8 +2,9 @@
 // HTTP serves the page and its scripts from memory (loaded once at start, so no request
 // can name a file outside them) and /stats; a WebSocket upgrade from the same origin
 // becomes a BrowserSession. With TLS (tls.h) every connection is TLS; with sign-in
-// (signin.h) everything but the sign-in page needs a live session cookie. Every session writes one message at a time
-// from its own bounded SendQueue; the hub (hub.h) decides what goes in.
+// (signin.h) everything but the sign-in page needs a live session cookie. Every session
+// writes one message at a time from its own bounded SendQueue; the hub (hub.h) decides
+// what goes in.
 #pragma once
 
 #include <chrono>
