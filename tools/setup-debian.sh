@@ -9,6 +9,7 @@ packages=(
   libprotobuf-dev protobuf-compiler
   libboost1.74-dev libboost-program-options1.74-dev
   libsqlite3-dev zlib1g-dev
+  libssl-dev openssl  # vigil-station: TLS and PBKDF2 password hashes; its test makes a certificate
   clang libclang-rt-14-dev  # libFuzzer targets and the sanitizer runtime
   clang-format-14 clang-tidy-14  # make format / format-check, .clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev

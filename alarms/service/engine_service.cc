@@ -261,7 +261,7 @@ v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
   const auto& ack = request.acknowledge();
   // Recorded under who the key says, not who the request says. A replayed journal row
   // comes back with the name recorded live as its identity.
-  const auto station = acknowledgerName(authenticated, ack.station());
+  const auto station = acknowledgerName(authenticated, ack.station(), ack.nurse());
   const auto before = engine_.now();
   const auto result = engine_.acknowledge(ack.alert_id(), station);
   return applyControl(request, station, before, result.ok, result.error, result.outputs);
@@ -270,7 +270,7 @@ v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
 v1::ControlReply EngineService::audioPause(const v1::ControlRequest& request,
                                            const std::optional<std::string>& authenticated) {
   const auto& pause = request.audio_pause();
-  const auto station = acknowledgerName(authenticated, pause.station());
+  const auto station = acknowledgerName(authenticated, pause.station(), pause.nurse());
   const auto before = engine_.now();
   const auto result = engine_.audioPause(pause.patient_id(), station);
   return applyControl(request, station, before, result.ok, result.error, result.outputs);

@@ -114,6 +114,14 @@ std::string acknowledgerName(const std::optional<std::string>& authenticated, st
   return name + " (unauthenticated)";
 }
 
+std::string acknowledgerName(const std::optional<std::string>& authenticated, std::string_view claimed,
+                             std::string_view nurse) {
+  if (nurse.empty()) return acknowledgerName(authenticated, claimed);
+  const std::string with_nurse = " (" + std::string(nurse) + ")";
+  if (authenticated && !authenticated->empty()) return *authenticated + with_nurse;
+  return acknowledgerName(authenticated, (claimed.empty() ? "unnamed station" : std::string(claimed)) + with_nurse);
+}
+
 ZapHandler::ZapHandler(zmq::context_t& context, Keyring keyring, std::ostream& log)
     : socket_(context, zmq::socket_type::router), keyring_(std::move(keyring)), log_(log) {
   socket_.set(zmq::sockopt::linger, 0);

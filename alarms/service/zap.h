@@ -78,6 +78,10 @@ ZapDecision decideZap(const ZapRequest& request, const Keyring& keyring);
 // The name an acknowledgement is recorded under: the authenticated identity (ZAP
 // User-Id) when there is one, otherwise the name the station claims, marked as such.
 std::string acknowledgerName(const std::optional<std::string>& authenticated, std::string_view claimed);
+// The same with the nurse the station signed in: "station-7 (RN Lee)". The nurse is the
+// station's word; the station part is still the key's name when there is one.
+std::string acknowledgerName(const std::optional<std::string>& authenticated, std::string_view claimed,
+                             std::string_view nurse);
 
 struct ZapCounters {
   std::uint64_t admitted = 0;

@@ -52,16 +52,41 @@ export class Child {
   }
 }
 
+const browsers = new Set();
+
 export async function stopAll() {
+  await Promise.all([...browsers].map((browser) => browser.close().catch(() => {})));
   await Promise.all([...running].map((child) => child.kill('SIGKILL')));
+}
+
+// Runs `main(check)`. Each `await check(name, body)` prints "ok - name (ms)"; the first
+// failure stops the run with the processes' logs; the run ends with "N passed, M failed".
+export async function runChecks(main) {
+  let passed = 0;
+  const check = async (name, body) => {
+    const started = Date.now();
+    await body();
+    passed += 1;
+    console.log(`ok - ${name} (${Date.now() - started} ms)`);
+  };
+  try {
+    await main(check);
+    console.log(`${passed} passed, 0 failed`);
+  } catch (error) {
+    console.error(`not ok - ${error.stack || error}`);
+    console.log(`${passed} passed, 1 failed`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
 }
 
 const bin = (relative) => path.join(binaryDir, relative);
 
-export async function startEngine(journal, endpoints = null) {
+export async function startEngine(journal, endpoints = null, extra = []) {
   const ep = endpoints || { ingest: 'tcp://127.0.0.1:*', alerts: 'tcp://127.0.0.1:*', control: 'tcp://127.0.0.1:*' };
   const engine = new Child('engine', [bin('alarms/vigil-engine'), '--ingest', ep.ingest, '--alerts', ep.alerts,
-    '--control', ep.control, '--clock', 'stream', '--journal', journal]);
+    '--control', ep.control, '--clock', 'stream', '--journal', journal, ...extra]);
   const match = await engine.line(/listening ingest=(\S+) alerts=(\S+) control=(\S+)/, 15000);
   engine.endpoints = { ingest: match[1], alerts: match[2], control: match[3] };
   return engine;
@@ -75,19 +100,21 @@ export function startGateway(ingest, beds, speed, extra = []) {
 export async function startStation(engine, listen = '127.0.0.1:0', extra = []) {
   const station = new Child('station', [bin('tools/vigil-station'), '--alerts', engine.endpoints.alerts,
     '--control', engine.endpoints.control, '--listen', listen, '--station', 'station-test', ...extra]);
-  const match = await station.line(/vigil-station listening (http:\/\/\S+)/, 15000);
+  const match = await station.line(/vigil-station listening (https?:\/\/\S+)/, 15000);
   station.url = match[1];
   station.port = Number(new URL(station.url).port);
   return station;
 }
 
-export async function launchBrowser() {
-  return chromium.launch({
+export async function launchBrowser(extraArgs = []) {
+  const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-           '--disable-sync', '--no-first-run'],
+           '--disable-sync', '--no-first-run', ...extraArgs],
   });
+  browsers.add(browser);
+  return browser;
 }
 
 export async function stats(station) {

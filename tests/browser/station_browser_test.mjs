@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { binaryDir, launchBrowser, percentile, shotDir, startEngine, startGateway, startStation, stats,
-         stopAll, until, workDir } from './harness.mjs';
+         runChecks, until, workDir } from './harness.mjs';
 
 // The simulator at 30x: bed-01 and bed-06 desaturate 5 simulated minutes into the
 // infusion, SpO2 under 90 % about a minute later, and the HIGH rule waits 15 s: about
@@ -16,14 +16,6 @@ const BEDS = 6;
 const DESATURATION_DEADLINE_MS = 45000;
 const journal = path.join(workDir, 'vigil.db');
 
-let passed = 0;
-let browser = null;
-async function check(name, body) {
-  const started = Date.now();
-  await body();
-  passed += 1;
-  console.log(`ok - ${name} (${Date.now() - started} ms)`);
-}
 
 const tile = (page, bed) => page.locator(`section.tile[data-bed="${bed}"]`);
 
@@ -61,11 +53,11 @@ function stalledClient(port) {
   return socket;
 }
 
-async function main() {
+async function main(check) {
   let engine = await startEngine(journal);
   startGateway(engine.endpoints.ingest, BEDS, SPEED);
   let station = await startStation(engine);
-  browser = await launchBrowser();
+  const browser = await launchBrowser();
   const wardStart = Date.now();
   const page = await openWard(browser, station.url);
   const second = await openWard(browser, station.url);
@@ -217,14 +209,4 @@ async function main() {
   await browser.close();
 }
 
-try {
-  await main();
-  console.log(`${passed} passed, 0 failed`);
-} catch (error) {
-  console.error(`not ok - ${error.stack || error}`);
-  console.log(`${passed} passed, 1 failed`);
-  process.exitCode = 1;
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  await stopAll();
-}
+await runChecks(main);

@@ -1,4 +1,4 @@
-// --listen: loopback only until TLS and sign-in exist, and a clear reason otherwise.
+// --listen: loopback unless TLS and sign-in both protect the station, and a clear reason otherwise.
 #include "tools/vigil-station/listen_address.h"
 
 #include <gtest/gtest.h>
@@ -40,6 +40,17 @@ TEST(StationListenAddress, AcceptsLoopbackAndRefusesTheRestWithAReason) {
       EXPECT_NE(parsed.error.find(c.error_mentions), std::string::npos) << parsed.error;
     }
   }
+}
+
+TEST(StationListenAddress, AnotherAddressNeedsTlsAndSignInBoth) {
+  EXPECT_FALSE(parseListenAddress("0.0.0.0:8443", {true, false}).ok());
+  EXPECT_FALSE(parseListenAddress("0.0.0.0:8443", {false, true}).ok());
+  const auto refused = parseListenAddress("192.168.1.5:8443", {false, true});
+  EXPECT_NE(refused.error.find("--tls-cert"), std::string::npos) << refused.error;
+  const auto served = parseListenAddress("0.0.0.0:8443", {true, true});
+  ASSERT_TRUE(served.ok()) << served.error;
+  EXPECT_EQ(served.endpoint->port(), 8443);
+  EXPECT_TRUE(parseListenAddress("127.0.0.1:0", {false, true}).ok()) << "sign-in on loopback needs no TLS";
 }
 
 }  // namespace

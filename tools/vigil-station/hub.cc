@@ -163,8 +163,12 @@ void WardHub::onPageMessage(BrowserSession& session, const std::string& text) {
   }
   const auto type = stringField(*object, "type");
   const auto id = idField(*object);
-  auto nurse = stringField(*object, "nurse").substr(0, kMaxNurseName);
-  const auto station = nurse.empty() ? station_name_ : station_name_ + " (" + nurse + ")";
+  if (!session.mayAct()) {
+    replyError(session, id, "signed out: sign in again to act");
+    return;
+  }
+  // A signed-in nurse acts as herself, whatever the page typed.
+  const auto nurse = session.nurse().empty() ? stringField(*object, "nurse").substr(0, kMaxNurseName) : session.nurse();
   v1::ControlRequest request;
   if (type == "ack") {
     const auto alert_id = stringField(*object, "alertId");
@@ -174,12 +178,14 @@ void WardHub::onPageMessage(BrowserSession& session, const std::string& text) {
       return;
     }
     request.mutable_acknowledge()->set_alert_id(alert_id);
-    request.mutable_acknowledge()->set_station(station);
+    request.mutable_acknowledge()->set_station(station_name_);
+    request.mutable_acknowledge()->set_nurse(nurse);
   } else if (type == "pause") {
     auto* pause = request.mutable_audio_pause();
     pause->set_patient_id(stringField(*object, "patientId"));
     pause->set_unit(stringField(*object, "unit"));
-    pause->set_station(station);
+    pause->set_station(station_name_);
+    pause->set_nurse(nurse);
     if (pause->patient_id().empty()) {
       ++counters_.page_malformed;
       replyError(session, id, "audio pause needs a patientId");

@@ -7,8 +7,9 @@
 //   {"type":"pause","id":N,"patientId":"...","unit":"...","nurse":"..."}
 //   {"type":"entry","id":N,"nurse":"...","event":{ClinicalEvent in protobuf JSON}}
 // each answered by {"type":"reply","id":N,"ok":bool,"error":"...","tookMs":T}. The
-// station's own name goes with every request; a nurse's name typed on the page is added
-// to it ("station (nurse)") but is not authenticated (no sign-in yet: loopback only).
+// station's own name goes with every request, and the nurse's: the signed-in nurse when
+// sign-in is on (the page's "nurse" is then ignored), else the name typed on the page.
+// The engine records "station (nurse)", the station part from its CURVE key if it has one.
 #pragma once
 
 #include <chrono>

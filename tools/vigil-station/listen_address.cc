@@ -4,7 +4,7 @@
 
 namespace vigil::station {
 
-ListenAddress parseListenAddress(const std::string& host_and_port) {
+ListenAddress parseListenAddress(const std::string& host_and_port, ListenSecurity security) {
   ListenAddress result;
   const auto colon = host_and_port.rfind(':');
   if (colon == std::string::npos || colon == 0) {
@@ -27,10 +27,10 @@ ListenAddress parseListenAddress(const std::string& host_and_port) {
     result.error = "--listen host must be an IP address or localhost, not '" + host + "'";
     return result;
   }
-  if (!address.is_loopback()) {
+  if (!address.is_loopback() && !(security.tls && security.signin)) {
     result.error = "--listen " + host_and_port +
-                   ": only loopback addresses are served; another address needs TLS and nurse sign-in, which "
-                   "vigil-station does not have yet";
+                   " is not a loopback address: serving the unit's network needs TLS (--tls-cert FILE --tls-key "
+                   "FILE) and nurse sign-in (--users FILE), and is refused without both";
     return result;
   }
   result.endpoint = boost::asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));

@@ -1,6 +1,6 @@
-// --listen HOST:PORT, and the rule that keeps the station on loopback: any other address
-// would need TLS and nurse sign-in (issue 11, item 6), which are not built yet, so it is
-// refused with that reason rather than served in the clear.
+// --listen HOST:PORT, and the rule that keeps the station on loopback unless it is
+// protected: any other address needs TLS and nurse sign-in both (issue 11, item 6), and is
+// refused with that reason rather than served in the clear or to anyone.
 #pragma once
 
 #include <optional>
@@ -16,6 +16,12 @@ struct ListenAddress {
   bool ok() const { return endpoint.has_value(); }
 };
 
-ListenAddress parseListenAddress(const std::string& host_and_port);
+// What protects the station; loopback needs neither.
+struct ListenSecurity {
+  bool tls = false;
+  bool signin = false;
+};
+
+ListenAddress parseListenAddress(const std::string& host_and_port, ListenSecurity security = {});
 
 }  // namespace vigil::station

@@ -1,8 +1,10 @@
 // The web side of vigil-station: Boost.Beast HTTP and WebSocket on the one io_context.
 // HTTP serves the page and its scripts from memory (loaded once at start, so no request
 // can name a file outside them) and /stats; a WebSocket upgrade from the same origin
-// becomes a BrowserSession. Every session writes one message at a time from its own
-// bounded SendQueue; the hub (hub.h) decides what goes in.
+// becomes a BrowserSession. With TLS (tls.h) every connection is TLS; with sign-in
+// (signin.h) everything but the sign-in page needs a live session cookie. Every session
+// writes one message at a time from its own bounded SendQueue; the hub (hub.h) decides
+// what goes in.
 #pragma once
 
 #include <chrono>
@@ -13,6 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
@@ -22,6 +25,7 @@
 namespace vigil::station {
 
 class WardHub;
+class SignIn;
 
 // Bounds on what a browser may send or leave waiting (issue 11: bad requests get a
 // clear error, are counted, and none stops the station).
@@ -46,48 +50,67 @@ struct LoadedFiles {
 };
 LoadedFiles loadStaticFiles(const std::string& web_root);
 
+// Every answer of the station's, with its security headers.
+boost::beast::http::response<boost::beast::http::string_body> plainResponse(boost::beast::http::status status,
+                                                                            unsigned version, bool keep_alive,
+                                                                            std::string body,
+                                                                            const std::string& content_type);
+
+// Who is behind a browser connection: the signed-in nurse and the session, when sign-in
+// is on (signin.h); empty otherwise.
+struct BrowserIdentity {
+  std::string nurse;
+  std::string session_id;
+  SignIn* signin = nullptr;
+};
+
+// One browser's WebSocket, over plain TCP or TLS (web_server.cc has the two).
 class BrowserSession : public std::enable_shared_from_this<BrowserSession> {
  public:
-  BrowserSession(boost::asio::ip::tcp::socket socket, WardHub& hub, const WebLimits& limits, std::uint64_t id);
+  virtual ~BrowserSession() = default;
 
-  void accept(boost::beast::http::request<boost::beast::http::string_body> upgrade);
   // Queues a message; a browser that cannot keep up even so is dropped (counted).
-  void send(Outgoing message);
+  virtual void send(Outgoing message) = 0;
   // Replaces whatever waits with the whole picture.
-  void sendFull(std::string full_picture);
+  virtual void sendFull(std::string full_picture) = 0;
   // Closes the connection; pending operations end with an error and nothing more is sent.
-  void drop();
-  bool writeStuck(std::chrono::steady_clock::time_point now) const;
+  virtual void drop() = 0;
+  virtual bool writeStuck(std::chrono::steady_clock::time_point now) const = 0;
+  virtual std::size_t superseded() const = 0;
   std::uint64_t id() const { return id_; }
-  std::size_t superseded() const { return queue_.superseded(); }
+  // The signed-in nurse, "" when sign-in is off.
+  const std::string& nurse() const { return identity_.nurse; }
+  // False once the nurse's session has ended (signed out, expired): the ward stays on
+  // screen, but nobody acts in that nurse's name any more.
+  bool mayAct() const;
+
+ protected:
+  BrowserSession(std::uint64_t id, BrowserIdentity identity) : id_(id), identity_(std::move(identity)) {}
 
  private:
-  void readNext();
-  void onRead(boost::beast::error_code error, std::size_t bytes);
-  void writeNext();
-  void onWrite(boost::beast::error_code error, std::size_t bytes);
-
-  boost::beast::websocket::stream<boost::beast::tcp_stream> socket_;
-  boost::beast::flat_buffer incoming_;
-  WardHub& hub_;
-  const WebLimits& limits_;
   std::uint64_t id_;
-  SendQueue queue_;
-  std::string writing_text_;
-  bool writing_ = false;
-  bool closed_ = false;
-  std::chrono::steady_clock::time_point write_started_;
+  BrowserIdentity identity_;
+};
+
+// TLS and sign-in, each off when null. Sign-in without TLS is for loopback only (main.cc).
+struct WebSecurity {
+  boost::asio::ssl::context* tls = nullptr;
+  SignIn* signin = nullptr;
 };
 
 class WebServer {
  public:
-  WebServer(boost::asio::io_context& io, WardHub& hub, StaticFiles files, WebLimits limits);
+  WebServer(boost::asio::io_context& io, WardHub& hub, StaticFiles files, WebLimits limits, WebSecurity security = {});
   // Binds and starts accepting; returns the endpoint actually bound (port 0 resolved).
   boost::asio::ip::tcp::endpoint listen(const boost::asio::ip::tcp::endpoint& endpoint);
   const StaticFiles& files() const { return files_; }
   const WebLimits& limits() const { return limits_; }
   WardHub& hub() { return hub_; }
+  const WebSecurity& security() const { return security_; }
+  // The hub's counters and sign-in's, as one JSON object.
+  std::string statsJson() const;
   std::uint64_t nextSessionId() { return ++session_ids_; }
+  void countTlsFailure() { ++tls_failures_; }
 
  private:
   void acceptNext();
@@ -97,7 +120,9 @@ class WebServer {
   WardHub& hub_;
   StaticFiles files_;
   WebLimits limits_;
+  WebSecurity security_;
   std::uint64_t session_ids_ = 0;
+  std::uint64_t tls_failures_ = 0;  // handshakes that failed or timed out
 };
 
 }  // namespace vigil::station

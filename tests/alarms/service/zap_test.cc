@@ -206,6 +206,13 @@ TEST(Acknowledger, TheAuthenticatedIdentityWinsOverTheClaimedName) {
   EXPECT_EQ(acknowledgerName(std::string(), "bed-station"), "bed-station (unauthenticated)");
 }
 
+TEST(Acknowledger, TheSignedInNurseGoesWithTheKeysName) {
+  EXPECT_EQ(acknowledgerName(std::string("station-3"), "impostor", "RN Lee"), "station-3 (RN Lee)");
+  EXPECT_EQ(acknowledgerName(std::nullopt, "bed-station", "RN Lee"), "bed-station (RN Lee) (unauthenticated)");
+  EXPECT_EQ(acknowledgerName(std::nullopt, "", "RN Lee"), "unnamed station (RN Lee) (unauthenticated)");
+  EXPECT_EQ(acknowledgerName(std::string("station-3"), "impostor", ""), "station-3");
+}
+
 // ---- the handler on real sockets
 
 // A CURVE ROUTER in the control domain with its ZAP handler, both driven by this thread.

@@ -73,6 +73,7 @@ function connect() {
     ward.open = false;
     failPending('the connection to the station closed');
     showLinkState();
+    checkSignedIn();
     setTimeout(connect, ward.reconnectDelay);
     ward.reconnectDelay = Math.min(ward.reconnectDelay * 2, 4000);
   };
@@ -536,6 +537,20 @@ function soundTick() {
   sound.nextBurstAt = now + SOUND[rank].every;
 }
 
+// ---- nurse sign-in (when the station has it on) ---------------------------------------
+// A signed-in nurse acts under her own name: the field shows it and cannot be changed. A
+// session that has ended (signed out, idle, station restarted) goes back to sign-in.
+async function checkSignedIn() {
+  const response = await fetch('/whoami', { cache: 'no-store' }).catch(() => null);
+  if (!response) return;
+  if (response.status === 401) { location.assign('/signin'); return; }
+  const who = await response.json().catch(() => ({}));
+  if (!who.signin) return;
+  $('nurse').value = who.nurse;
+  $('nurse').readOnly = true;
+  $('signout').hidden = false;
+}
+
 // ---- start ----------------------------------------------------------------------------
 
 $('sound').addEventListener('click', enableSound);
@@ -544,3 +559,4 @@ $('entry-dialog').addEventListener('close', onEntryClosed);
 setInterval(() => { showLinkState(); soundTick(); }, 500);
 setInterval(() => queueRender(null), 2000);  // ages move on even when no value changes
 connect();
+checkSignedIn();
