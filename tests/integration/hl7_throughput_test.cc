@@ -53,7 +53,7 @@ TEST(Hl7Throughput, OneAndTenConnectionsIntoARealEngine) {
   // Stream clock, and tolerances wide enough that ten senders advancing at their own pace
   // never look like clock trouble: this measures transport, not the ingest guard.
   auto engine = startEngine({"--clock", "stream", "--backwards-tolerance-ms", "36000000", "--future-tolerance-ms",
-                             "36000000", "--stream-jump-ms", "36000000"});
+                             "36000000", "--stream-jump-ms", "36000000", "--stale-tolerance-ms", "36000000"});
   ChildProcess gateway({binary("tools/vigil-hl7-gateway"), "--listen", "127.0.0.1:0", "--connect", engine.ingest,
                         "--stats-interval-ms", "0"});
   const auto listening = gateway.waitForLine(std::regex(R"(listening mllp=127\.0\.0\.1:(\d+))"), Clock::now() + 15s);
