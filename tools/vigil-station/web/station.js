@@ -587,7 +587,7 @@ function vitalsPlot(times, trend, width, marks) {
   const options = {
     width, height: 340, plugins: [marksPlugin(marks)], cursor: { sync: { key: 'detail' } },
     scales: { x: { time: true } },
-    axes: [{ ...AXIS }, { ...AXIS }, RIGHT_SPACER],
+    axes: [{ ...AXIS }, { ...AXIS, label: '/min · mmHg · %' }, { ...RIGHT_SPACER, label: ' ' }],
     series: [{}, series('HR /min', '#2ecc40'), series('SBP mmHg', '#ff6b6b'), series('DBP mmHg', '#c0392b'),
              series('SpO₂ %', '#00e5ff'), series('RR /min', '#f5f5f5'), series('EtCO₂ mmHg', '#ffd400')],
   };
