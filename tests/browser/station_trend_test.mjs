@@ -24,7 +24,8 @@ async function openPage(browser, url) {
 const engineTimeMs = (page) => page.evaluate(() => Number(window.vigil.ward.link?.engineTimeMs || 0));
 
 async function main(check) {
-  const engine = await startEngine(path.join(workDir, 'vigil.db'));
+  const journal = path.join(workDir, 'vigil.db');
+  let engine = await startEngine(journal);
   startGateway(engine.endpoints.ingest, BEDS, SPEED);
   const browser = await launchBrowser();
 
@@ -105,6 +106,23 @@ async function main(check) {
     assert.equal(unknown.ok, true);
     assert.equal(unknown.trend.patientId, 'no-such-bed');
     assert.equal((unknown.trend.timeMs || []).length, 0);
+  });
+
+  await check('after the engine is killed and restarted, journal recovery rebuilds the whole 4 h', async () => {
+    const endpoints = engine.endpoints;
+    await engine.kill('SIGKILL');
+    engine = await startEngine(journal, endpoints);
+    await page.locator('#link-state', { hasText: 'LIVE' }).waitFor({ timeout: 30000 });
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'hidden', timeout: 5000 });
+    await page.evaluate(() => { window.vigil.detail.trend = null; });
+    await page.locator('section.tile[data-bed="bed-01"] .tile-head').click();
+    const spanS = await until('bed-01\'s trend from the restarted engine', 15000, () => page.evaluate(() => {
+      const { trend } = window.vigil.detail;
+      if (trend?.patientId !== 'bed-01' || !trend.timeMs?.length) return null;
+      return (Number(trend.timeMs[trend.timeMs.length - 1]) - Number(trend.timeMs[0])) / 1000;
+    }));
+    assert.ok(spanS >= FOUR_HOURS_S - 120, `the recovered trend spans only ${spanS} s`);
   });
 }
 
