@@ -127,6 +127,7 @@ void EngineService::logPumpChange(Journal& journal, const streamer::Envelope& en
 }
 
 void EngineService::publish(const core::Outputs& outputs) {
+  trend_.record(outputs);  // recovery too: the trend is rebuilt from the replayed inputs
   if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
   if (journal_) {
     journal_->logAlarms(outputs.alarms, epoch_);
@@ -222,6 +223,9 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     reply = enterClinicalEvent(request, authenticated);
   } else if (request.has_snapshot()) {
     reply = snapshot(request.snapshot());
+  } else if (request.has_trend()) {
+    *reply.mutable_trend() = trend_.trend(request.trend().patient_id(), request.trend().since_ms());
+    reply.set_ok(true);
   } else if (request.has_stats()) {
     ++counters_.stats_requests;
     *reply.mutable_stats() = stats();

@@ -19,6 +19,7 @@
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
+#include "alarms/service/trend_store.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
@@ -183,6 +184,7 @@ class EngineService {
   boost::asio::steady_timer heartbeat_timer_;
   Journal* journal_ = nullptr;
   bool replaying_ = false;
+  TrendStore trend_;  // every patient's last hours, fed by publish() live and in recovery
   CommitGate<Outgoing> gate_;
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled

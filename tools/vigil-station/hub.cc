@@ -201,6 +201,14 @@ void WardHub::onPageMessage(BrowserSession& session, const std::string& text) {
     // Stamped with the engine's time: in a replay or simulation the data's time is not the wall's.
     const auto now = feed_.engine_time_ms > 0 ? core::fromMillis(feed_.engine_time_ms) : core::fromMillis(wallMillis());
     request = console::clinicalEventRequest(std::move(*event), station_name_, nurse, now, ++clinical_event_sequence_);
+  } else if (type == "trend") {
+    // Read-only: the engine's last hours of one bed, for the detail view.
+    request.mutable_trend()->set_patient_id(stringField(*object, "patientId"));
+    if (request.trend().patient_id().empty()) {
+      ++counters_.page_malformed;
+      replyError(session, id, "a trend request needs a patientId");
+      return;
+    }
   } else {
     ++counters_.page_unknown_type;
     replyError(session, id, "unknown message type '" + type.substr(0, 40) + "'");
@@ -229,6 +237,7 @@ void WardHub::reply(BrowserSession& session, std::int64_t id, const ControlOutco
   const auto error = outcome.reply ? outcome.reply->error() : outcome.error;
   session.send({"", "{\"type\":\"reply\",\"id\":" + std::to_string(id) + ",\"ok\":" + (ok ? "true" : "false") +
                         ",\"error\":" + jsonString(error) + ",\"tookMs\":" + std::to_string(outcome.took.count()) +
+                        (ok && outcome.reply->has_trend() ? ",\"trend\":" + toJson(outcome.reply->trend()) : "") +
                         "}"});
 }
 

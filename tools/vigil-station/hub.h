@@ -6,6 +6,7 @@
 //   {"type":"ack","id":N,"alertId":"...","nurse":"..."}
 //   {"type":"pause","id":N,"patientId":"...","unit":"...","nurse":"..."}
 //   {"type":"entry","id":N,"nurse":"...","event":{ClinicalEvent in protobuf JSON}}
+//   {"type":"trend","id":N,"patientId":"..."}  (the reply carries "trend": a Trend in protobuf JSON)
 // each answered by {"type":"reply","id":N,"ok":bool,"error":"...","tookMs":T}. The
 // station's own name goes with every request, and the nurse's: the signed-in nurse when
 // sign-in is on (the page's "nurse" is then ignored), else the name typed on the page.

@@ -11,15 +11,6 @@ using streamer::station::StationState;
 
 namespace {
 
-std::string toJson(const google::protobuf::Message& message) {
-  std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.preserve_proto_field_names = false;
-  // Our own messages always print; a failure would be a bug in the schema, shown as null.
-  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "null";
-  return out;
-}
-
 WardUpdate alarmUpdate(const std::string& alert_id, const StationState& state) {
   const auto held = state.alarms().find(alert_id);
   if (held == state.alarms().end()) return {UpdateKind::Alarm, alert_id, true, ""};
@@ -71,6 +62,15 @@ std::string linkObject(const LinkReport& link) {
 }
 
 }  // namespace
+
+std::string toJson(const google::protobuf::Message& message) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = false;
+  // Our own messages always print; a failure would be a bug in the schema, shown as null.
+  if (!google::protobuf::util::MessageToJsonString(message, &out, options).ok()) return "null";
+  return out;
+}
 
 std::optional<WardUpdate> updateFrom(const Delivery& delivery, const StationState& state) {
   if (!delivery.changed()) return std::nullopt;

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <google/protobuf/message.h>
+
 #include "streamer/station/station_client.h"
 
 namespace vigil::station {
@@ -77,5 +79,7 @@ std::string linkMessage(const LinkReport& link);
 std::string supersedeKey(const WardUpdate& update);
 
 std::string jsonString(const std::string& text);  // quoted and escaped
+// In protobuf's JSON mapping (camelCase names, 64-bit integers and NaN as strings).
+std::string toJson(const google::protobuf::Message& message);
 
 }  // namespace vigil::station

@@ -119,7 +119,10 @@ function sendRequest(payload, what, button) {
   notice(`sending: ${what}`, false);
 }
 
-function takeReply(message) { finishRequest(message.id, message.ok, message.error, message.tookMs); }
+function takeReply(message) {
+  if (message.trend) showTrend(message.trend);
+  finishRequest(message.id, message.ok, message.error, message.tookMs);
+}
 
 function finishRequest(id, ok, error, tookMs) {
   const pending = ward.pending.get(id);
@@ -286,7 +289,7 @@ function fillTile(tile, bed) {
   setPart(tile, 'advice', adviceHtml(bed.advice));
   tile.advice.className = `advice${bed.advice ? ` a-${(bed.advice.advice?.action || '').replace('ADVICE_', '')}` : ''}`;
   tile.advice.hidden = !bed.advice;
-  setPart(tile, 'actions', `<button data-action="pause" ${bed.alarms.length ? '' : 'disabled'}>Audio pause 2:00</button><button data-action="entry">Nurse entry</button>`);
+  setPart(tile, 'actions', `<button data-action="pause" ${bed.alarms.length ? '' : 'disabled'}>Audio pause 2:00</button><button data-action="entry">Nurse entry</button><button data-action="detail">Trend 4 h</button>`);
 }
 
 function metricLabel(metric) { return METRIC_LABEL[metric] || metric; }
@@ -440,8 +443,9 @@ function updateCountdowns() {
 
 function onTileClick(event, tile) {
   const button = event.target.closest('button');
-  if (!button || !tile.bed) return;
+  if (!tile.bed) return;
   const bed = tile.bed;
+  if (!button) { openDetail(bed.id); return; }  // anywhere else on the tile: the bed's detail
   if (button.dataset.action === 'ack') {
     const alarm = ward.alarms.get(button.dataset.alert);
     sendRequest({ type: 'ack', alertId: button.dataset.alert }, `acknowledge ${bed.id} ${alarm ? alarm.title : ''}`, button);
@@ -449,6 +453,8 @@ function onTileClick(event, tile) {
     sendRequest({ type: 'pause', patientId: bed.id, unit: bed.unit }, `audio pause ${bed.id}`, button);
   } else if (button.dataset.action === 'entry') {
     openEntry(bed);
+  } else if (button.dataset.action === 'detail') {
+    openDetail(bed.id);
   }
 }
 
@@ -481,6 +487,133 @@ function onEntryClosed() {
   if ($('entry-dialog').returnValue !== 'send' || !entryBed) return;
   const kind = $('entry-kind').value;
   sendRequest({ type: 'entry', event: entryEvent(kind) }, `${kind.toLowerCase().replace(/_/g, ' ')} for ${entryBed.id}`, null);
+}
+
+// ---- a bed's detail: the engine's last 4 h, so a station opened late shows them too ----
+
+const TREND_REFRESH_MS = 15000;
+const detail = { bed: null, plots: [], trend: null, doseSteps: [], timer: null };
+window.vigil.detail = detail;
+
+function openDetail(bedId) {
+  detail.bed = bedId;
+  $('detail-title').textContent = `${bedId} — last 4 h`;
+  $('detail-span').textContent = 'asking the engine…';
+  if (!$('detail-dialog').open) $('detail-dialog').showModal();
+  requestTrend();
+  clearInterval(detail.timer);
+  detail.timer = setInterval(requestTrend, TREND_REFRESH_MS);
+}
+
+function requestTrend() {
+  if (detail.bed) sendRequest({ type: 'trend', patientId: detail.bed }, `trend of ${detail.bed}`, null);
+}
+
+function onDetailClosed() {
+  clearInterval(detail.timer);
+  detail.bed = null;
+}
+
+// Protobuf's JSON: 64-bit integers and NaN come as strings; an empty column is left out.
+const column = (values) => (values || []).map((v) => (v === 'NaN' || v === null ? null : Number(v)));
+
+function showTrend(trend) {
+  if (!detail.bed || trend.patientId !== detail.bed) return;  // a late answer for a bed no longer shown
+  const times = column(trend.timeMs).map((ms) => ms / 1000);
+  const rate = column(trend.rateMgPerKgPerH);
+  detail.trend = trend;
+  detail.doseSteps = doseSteps(times, rate);
+  const alarms = trend.alarms || [];
+  const marks = [...detail.doseSteps.map((step) => ({ t: step.t, colour: '#ffffff', dash: [12, 8] })),
+                 ...alarms.map((a) => ({ t: num(a.startTimeMs) / 1000, colour: PRIORITY_COLOUR[a.priority] || '#ff2020', dash: [] }))];
+  const width = Math.min(1800, window.innerWidth - 80);
+  for (const plot of detail.plots) plot.destroy();
+  detail.plots = [
+    vitalsPlot(times, trend, width, marks),
+    dosePlot(times, rate, column(trend.ceUgPerMl), width, marks),
+  ];
+  const span = times.length ? (times[times.length - 1] - times[0]) / 60 : 0;
+  $('detail-span').textContent = times.length
+    ? `${formatClock(times[0] * 1000)} – ${formatClock(times[times.length - 1] * 1000)} (${Math.round(span)} min), ${detail.doseSteps.length} dose steps, ${alarms.length} alarms`
+    : 'no trend yet';
+  fillAlarmHistory(alarms);
+}
+
+const PRIORITY_COLOUR = { PRIORITY_HIGH: '#ff2020', PRIORITY_MEDIUM: '#ffd400', PRIORITY_LOW: '#00e5ff', PRIORITY_NONE: '#8a8a8a' };
+
+// A dose step: the rate differs from the last known rate.
+function doseSteps(times, rate) {
+  const steps = [];
+  let last = null;
+  rate.forEach((value, i) => {
+    if (value === null) return;
+    if (last !== null && Math.abs(value - last) > 1e-6) steps.push({ t: times[i], from: last, to: value });
+    last = value;
+  });
+  return steps;
+}
+
+// Vertical lines across a chart: dose steps (white, dashed) and alarm starts (their colour).
+function marksPlugin(marks) {
+  return {
+    hooks: {
+      draw: (u) => {
+        const { ctx, bbox } = u;
+        ctx.save();
+        ctx.lineWidth = 3;
+        for (const mark of marks) {
+          const x = u.valToPos(mark.t, 'x', true);
+          if (x < bbox.left || x > bbox.left + bbox.width) continue;
+          ctx.strokeStyle = mark.colour;
+          ctx.setLineDash(mark.dash);
+          ctx.beginPath();
+          ctx.moveTo(x, bbox.top);
+          ctx.lineTo(x, bbox.top + bbox.height);
+          ctx.stroke();
+        }
+        ctx.restore();
+      },
+    },
+  };
+}
+
+const AXIS = { stroke: '#f2f2f2', grid: { stroke: '#333' }, ticks: { stroke: '#555' }, font: '20px DejaVu Sans, sans-serif',
+               labelFont: 'bold 20px DejaVu Sans, sans-serif', size: 70 };
+// The same right margin on both charts, so that their time axes line up.
+const RIGHT_SPACER = { ...AXIS, side: 1, values: () => [], grid: { show: false }, ticks: { show: false } };
+const series = (label, colour, scale = 'y') => ({ label, stroke: colour, width: 3, scale, spanGaps: true });
+
+function vitalsPlot(times, trend, width, marks) {
+  const options = {
+    width, height: 340, plugins: [marksPlugin(marks)], cursor: { sync: { key: 'detail' } },
+    scales: { x: { time: true } },
+    axes: [{ ...AXIS }, { ...AXIS, label: '/min · mmHg · %' }, { ...RIGHT_SPACER, label: ' ' }],
+    series: [{}, series('HR /min', '#2ecc40'), series('SBP mmHg', '#ff6b6b'), series('DBP mmHg', '#c0392b'),
+             series('SpO₂ %', '#00e5ff'), series('RR /min', '#f5f5f5'), series('EtCO₂ mmHg', '#ffd400')],
+  };
+  const data = [times, column(trend.hr), column(trend.sbp), column(trend.dbp), column(trend.spo2), column(trend.rr), column(trend.etco2)];
+  return new uPlot(options, data, $('detail-vitals'));
+}
+
+function dosePlot(times, rate, ce, width, marks) {
+  const options = {
+    width, height: 240, plugins: [marksPlugin(marks)], cursor: { sync: { key: 'detail' } },
+    scales: { x: { time: true } },
+    axes: [{ ...AXIS }, { ...AXIS, scale: 'rate', label: 'mg/kg/h' }, { ...AXIS, scale: 'ce', side: 1, label: 'µg/mL', grid: { show: false } }],
+    series: [{}, { ...series('rate mg/kg/h', '#ff9f1a', 'rate'), paths: uPlot.paths.stepped({ align: 1 }) }, series('Ce µg/mL', '#b57bff', 'ce')],
+  };
+  return new uPlot(options, [times, rate, ce], $('detail-dose'));
+}
+
+function fillAlarmHistory(alarms) {
+  const rows = [...alarms].reverse().map((a) => {
+    const word = (a.priority || 'PRIORITY_NONE').replace('PRIORITY_', '');
+    const ended = num(a.endTimeMs) ? formatClock(num(a.endTimeMs)) : 'active';
+    const acked = num(a.acknowledgedTimeMs) ? `${escapeHtml(a.acknowledgedBy)} at ${formatClock(num(a.acknowledgedTimeMs))}` : '—';
+    return `<tr class="p-${word}"><td>${formatClock(num(a.startTimeMs))}</td><td>${MARKER[PRIORITY_RANK[a.priority] ?? 0]} ${escapeHtml(a.title)}</td>` +
+           `<td>${ended}</td><td>${acked}</td></tr>`;
+  });
+  $('detail-alarms').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="4">no alarm in the last 4 h</td></tr>';
 }
 
 // ---- sound: IEC 60601-1-8 style bursts from WebAudio, nothing downloaded ---------------
@@ -556,6 +689,7 @@ async function checkSignedIn() {
 $('sound').addEventListener('click', enableSound);
 $('entry-kind').addEventListener('change', showEntryFields);
 $('entry-dialog').addEventListener('close', onEntryClosed);
+$('detail-dialog').addEventListener('close', onDetailClosed);
 setInterval(() => { showLinkState(); soundTick(); }, 500);
 setInterval(() => queueRender(null), 2000);  // ages move on even when no value changes
 connect();
