@@ -227,6 +227,16 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
 
   killHard(*exporter);
   exporter = startExporter(manager.port(), 0);
+  // The engine goes down once the first part of the ward is in its log (bed 2's alarm
+  // started), while vigil-acm is still delivering it.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const auto outbox = wholeOutbox(context_, control_);
+        return std::any_of(outbox.begin(), outbox.end(), [](const v1::OutboxEntry& e) {
+          return e.event().patient_id() == "bed-2" && e.event().phase() == v1::PHASE_START;
+        });
+      },
+      20s));
   killHard(*running.process);
   running = engine();
   sendWard(context_, ingest_, 96, 180);
