@@ -5,21 +5,17 @@
 // with kill -9 once and restarted on its state file; the engine is killed once and
 // restarted on its journal. Every transition in the journal's alarm log must be accepted
 // exactly once per message id, in order per alarm, with the IHE fields.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
 
+#include "../test_alert_manager.h"
 #include "alarms/core/metrics.h"
 #include "streamer/control_client.h"
-#include "streamer/hl7/mllp_framer.h"
 #include "support.h"
 
 namespace vigil::testing {
@@ -33,42 +29,14 @@ constexpr std::int64_t kT0 = 1'700'000'000'000;
 constexpr std::size_t kRefusedFirst = 3;
 
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
-  const auto at = message.find(segment + "|");
-  if (at == std::string::npos) return {};
-  auto text = message.substr(at, message.find('\r', at) - at);
-  for (std::size_t i = 0; i < index; ++i) text = text.substr(std::min(text.size(), text.find('|') + 1));
-  return text.substr(0, text.find('|'));
+  return hl7Field(message, segment, index);
 }
 
-std::string messageIdOf(const std::string& message) { return field(message, "MSH", 9); }
-
-// The alert manager: bound at once, listening when told. Refuses the first kRefusedFirst
-// messages with AE; acknowledges the rest AA and, like a real receiver, discards a message
-// id it accepted before (acknowledged again, counted as a duplicate).
-class TestAlertManager {
+// What the alert manager made of the messages: refuses the first kRefusedFirst with AE,
+// acknowledges the rest AA and, like a real receiver, discards a message id it accepted
+// before (acknowledged again, counted as a duplicate).
+class Receiver {
  public:
-  TestAlertManager() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~TestAlertManager() {
-    stopping_ = true;
-    ::shutdown(fd_, SHUT_RDWR);
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  void startListening() {
-    ASSERT_EQ(::listen(fd_, 8), 0);
-    thread_ = std::thread([this] { serve(); });
-  }
-  std::uint16_t port() const { return port_; }
-
   struct Record {
     std::vector<std::string> accepted;  // first acceptance of each id, in arrival order
     std::map<std::string, std::string> message_of;
@@ -76,23 +44,9 @@ class TestAlertManager {
     std::size_t refused = 0;
     std::size_t duplicates = 0;
   };
-  Record record() {
-    std::lock_guard lock(mutex_);
-    return record_;
-  }
-
- private:
-  void serve() {
-    while (!stopping_) {
-      const int connection = ::accept(fd_, nullptr, nullptr);
-      if (connection < 0) return;
-      serveConnection(connection);
-      ::close(connection);
-    }
-  }
   std::string answer(const std::string& message) {
     std::lock_guard lock(mutex_);
-    const auto id = messageIdOf(message);
+    const auto id = hl7MessageId(message);
     if (record_.received++ < kRefusedFirst) {
       ++record_.refused;
       return "AE";
@@ -105,28 +59,12 @@ class TestAlertManager {
     }
     return "AA";
   }
-  void serveConnection(int connection) {
-    streamer::hl7::MllpFramer framer(1 << 20);
-    std::vector<streamer::hl7::MllpFrame> frames;
-    char buffer[4096];
-    for (;;) {
-      const auto n = ::recv(connection, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      framer.feed(std::string_view(buffer, static_cast<std::size_t>(n)), frames);
-      for (const auto& frame : frames) {
-        const auto ack = "MSH|^~\\&|AM||VIGIL||20261203||ACK^R40^ACK|" + messageIdOf(frame.text) + "-ACK|P|2.6\rMSA|" +
-                         answer(frame.text) + "|" + messageIdOf(frame.text) + "\r";
-        const auto framed = streamer::hl7::mllpFrame(ack);
-        if (::send(connection, framed.data(), framed.size(), MSG_NOSIGNAL) <= 0) return;
-      }
-      frames.clear();
-    }
+  Record record() {
+    std::lock_guard lock(mutex_);
+    return record_;
   }
 
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
+ private:
   std::mutex mutex_;
   Record record_;
 };
@@ -215,7 +153,8 @@ void killHard(ChildProcess& process) {
 }
 
 TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills) {
-  TestAlertManager manager;
+  Receiver receiver;
+  TestAlertManager manager([&receiver](std::size_t, const std::string& message) { return receiver.answer(message); });
   auto running = engine();
   auto exporter = startExporter(manager.port(), 20);
   sendWard(context_, ingest_, 0, 95);
@@ -223,7 +162,7 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
   // The alert manager is not there: vigil-acm counts the refused connections and waits.
   ASSERT_TRUE(exporter->waitForLine(std::regex("connect_failures=[1-9]"), Clock::now() + 10s));
   manager.startListening();
-  ASSERT_TRUE(waitUntil([&] { return manager.record().accepted.size() >= 2; }, 20s));
+  ASSERT_TRUE(waitUntil([&] { return receiver.record().accepted.size() >= 2; }, 20s));
 
   killHard(*exporter);
   exporter = startExporter(manager.port(), 0);
@@ -245,11 +184,11 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
   ASSERT_TRUE(waitUntil(
       [&] {
         outbox = wholeOutbox(context_, control_);
-        return outbox.size() >= 6 && manager.record().accepted.size() == outbox.size();
+        return outbox.size() >= 6 && receiver.record().accepted.size() == outbox.size();
       },
       30s));
   exporter->stop();
-  const auto record = manager.record();
+  const auto record = receiver.record();
 
   // Every transition of the alarm log accepted exactly once, under its position's id, in
   // the log's order (so in order per alarm too).

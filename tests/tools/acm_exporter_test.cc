@@ -16,7 +16,7 @@
 #include <mutex>
 #include <thread>
 
-#include "streamer/hl7/mllp_framer.h"
+#include "../test_alert_manager.h"
 #include "tools/vigil-acm/acm_state.h"
 
 namespace vigil::acm {
@@ -24,89 +24,13 @@ namespace {
 
 using namespace std::chrono_literals;
 
+using testing::TestAlertManager;
+
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
-  const auto at = message.find(segment + "|");
-  if (at == std::string::npos) return {};
-  auto text = message.substr(at, message.find('\r', at) - at);
-  for (std::size_t i = 0; i < index; ++i) text = text.substr(std::min(text.size(), text.find('|') + 1));
-  return text.substr(0, text.find('|'));
+  return testing::hl7Field(message, segment, index);
 }
 
-// MSH-10 (MSH-1 is the separator itself, so its text field 9).
-std::string messageIdOf(const std::string& message) { return field(message, "MSH", 9); }
-
-// An alert manager on 127.0.0.1: bound at once (port known), listening only when told, so
-// "not there yet" is a refused connection. `answer` gives the MSA-1 for the n-th message
-// received (0-based), or "" to stay silent.
-class TestAlertManager {
- public:
-  explicit TestAlertManager(std::function<std::string(std::size_t)> answer) : answer_(std::move(answer)) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    socklen_t length = sizeof address;
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-  }
-  ~TestAlertManager() {
-    ::shutdown(fd_, SHUT_RDWR);  // wakes the accept
-    if (thread_.joinable()) thread_.join();
-    ::close(fd_);
-  }
-  void startListening() {
-    ASSERT_EQ(::listen(fd_, 4), 0);
-    thread_ = std::thread([this] { serve(); });
-  }
-  std::uint16_t port() const { return port_; }
-  std::vector<std::string> received() {
-    std::lock_guard lock(mutex_);
-    return received_;
-  }
-
- private:
-  void serve() {
-    for (;;) {
-      const int connection = ::accept(fd_, nullptr, nullptr);
-      if (connection < 0) return;
-      serveConnection(connection);
-      ::close(connection);
-    }
-  }
-  void serveConnection(int connection) {
-    streamer::hl7::MllpFramer framer(1 << 20);
-    std::vector<streamer::hl7::MllpFrame> frames;
-    char buffer[4096];
-    for (;;) {
-      const auto n = ::recv(connection, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      framer.feed(std::string_view(buffer, static_cast<std::size_t>(n)), frames);
-      for (const auto& frame : frames) {
-        std::size_t index = 0;
-        {
-          std::lock_guard lock(mutex_);
-          index = received_.size();
-          received_.push_back(frame.text);
-        }
-        const auto code = answer_(index);
-        if (code.empty()) continue;
-        const auto ack = "MSH|^~\\&|AM||VIGIL||20261203||ACK^R40^ACK|A" + std::to_string(index) + "|P|2.6\rMSA|" +
-                         code + "|" + messageIdOf(frame.text) + "\r";
-        const auto framed = streamer::hl7::mllpFrame(ack);
-        if (::send(connection, framed.data(), framed.size(), MSG_NOSIGNAL) <= 0) return;
-      }
-      frames.clear();
-    }
-  }
-
-  std::function<std::string(std::size_t)> answer_;
-  int fd_ = -1;
-  std::uint16_t port_ = 0;
-  std::thread thread_;
-  std::mutex mutex_;
-  std::vector<std::string> received_;
-};
+std::string messageIdOf(const std::string& message) { return testing::hl7MessageId(message); }
 
 v1::OutboxEntry entry(std::uint64_t position, const std::string& alert, v1::AlarmPhase phase) {
   v1::OutboxEntry entry;
@@ -163,7 +87,7 @@ ExporterOptions quickOptions() {
 }
 
 TEST(AcmExporter, DeliversInOrderThroughAnAbsentThenRefusingAlertManager) {
-  TestAlertManager manager([](std::size_t n) { return n < 2 ? "AE" : "AA"; });
+  TestAlertManager manager([](std::size_t n, const std::string&) { return n < 2 ? "AE" : "AA"; });
   Harness harness;
   harness.outbox = {entry(3, "a1", v1::PHASE_START), entry(5, "a2", v1::PHASE_START),
                     entry(8, "a1", v1::PHASE_ESCALATE), entry(9, "a1", v1::PHASE_END)};
@@ -200,7 +124,7 @@ TEST(AcmExporter, DeliversInOrderThroughAnAbsentThenRefusingAlertManager) {
 }
 
 TEST(AcmExporter, RetriesAfterTheAckTimeoutAndResumesAfterTheGivenPosition) {
-  TestAlertManager manager([](std::size_t n) { return n == 0 ? "" : "AA"; });
+  TestAlertManager manager([](std::size_t n, const std::string&) { return n == 0 ? "" : "AA"; });
   manager.startListening();
   Harness harness;
   harness.outbox = {entry(1, "a1", v1::PHASE_START), entry(2, "a1", v1::PHASE_END), entry(4, "a2", v1::PHASE_START)};
@@ -221,7 +145,7 @@ TEST(AcmExporter, RetriesAfterTheAckTimeoutAndResumesAfterTheGivenPosition) {
 }
 
 TEST(AcmExporter, AStopDuringBackoffLeavesThePositionWhereItWas) {
-  TestAlertManager manager([](std::size_t) { return "AR"; });
+  TestAlertManager manager([](std::size_t, const std::string&) { return "AR"; });
   manager.startListening();
   Harness harness;
   harness.outbox = {entry(7, "a1", v1::PHASE_START)};
