@@ -22,7 +22,7 @@
 namespace vigil::testing {
 
 // Field `index` of the first `segment` (MSH counted as text: MSH-10 is index 9).
-inline std::string hl7Field(const std::string& message, const std::string& segment, std::size_t index) {
+inline std::string acmSegmentField(const std::string& message, const std::string& segment, std::size_t index) {
   const auto at = message.find(segment + "|");
   if (at == std::string::npos) return {};
   auto text = message.substr(at, message.find('\r', at) - at);
@@ -30,7 +30,7 @@ inline std::string hl7Field(const std::string& message, const std::string& segme
   return text.substr(0, text.find('|'));
 }
 
-inline std::string hl7MessageId(const std::string& message) { return hl7Field(message, "MSH", 9); }
+inline std::string acmMessageId(const std::string& message) { return acmSegmentField(message, "MSH", 9); }
 
 class TestAlertManager {
  public:
@@ -90,7 +90,7 @@ class TestAlertManager {
         }
         const auto code = answer_(index, frame.text);
         if (code.empty()) continue;
-        const auto id = hl7MessageId(frame.text);
+        const auto id = acmMessageId(frame.text);
         const auto ack =
             "MSH|^~\\&|AM||VIGIL||20261203||ACK^R40^ACK|" + id + "-ACK|P|2.6\rMSA|" + code + "|" + id + "\r";
         const auto framed = streamer::hl7::mllpFrame(ack);

@@ -29,7 +29,7 @@ constexpr std::int64_t kT0 = 1'700'000'000'000;
 constexpr std::size_t kRefusedFirst = 3;
 
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
-  return hl7Field(message, segment, index);
+  return acmSegmentField(message, segment, index);
 }
 
 // What the alert manager made of the messages: refuses the first kRefusedFirst with AE,
@@ -46,7 +46,7 @@ class Receiver {
   };
   std::string answer(const std::string& message) {
     std::lock_guard lock(mutex_);
-    const auto id = hl7MessageId(message);
+    const auto id = acmMessageId(message);
     if (record_.received++ < kRefusedFirst) {
       ++record_.refused;
       return "AE";

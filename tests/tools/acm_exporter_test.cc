@@ -27,10 +27,10 @@ using namespace std::chrono_literals;
 using testing::TestAlertManager;
 
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
-  return testing::hl7Field(message, segment, index);
+  return testing::acmSegmentField(message, segment, index);
 }
 
-std::string messageIdOf(const std::string& message) { return testing::hl7MessageId(message); }
+std::string messageIdOf(const std::string& message) { return testing::acmMessageId(message); }
 
 v1::OutboxEntry entry(std::uint64_t position, const std::string& alert, v1::AlarmPhase phase) {
   v1::OutboxEntry entry;
