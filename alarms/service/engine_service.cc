@@ -4,6 +4,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "alarms/service/journal_outbox.h"
 #include "alarms/service/stats.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
@@ -230,6 +231,9 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     ++counters_.stats_requests;
     *reply.mutable_stats() = stats();
     reply.set_ok(true);
+  } else if (request.has_outbox()) {
+    // Committed rows only, read on their own connection (journal_outbox.h).
+    reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
   } else {
     reply.set_ok(false);
     reply.set_error("empty control request");

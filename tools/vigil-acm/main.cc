@@ -1,0 +1,185 @@
+// vigil-acm: IHE ACM out (issue 12). Follows the engine's journal outbox through control
+// requests and sends every alarm transition as a PCD-04 ORU^R40 over MLLP to an alert
+// manager, one in flight, retried with backoff until it is acknowledged AA. The position
+// of the last acknowledged transition lives in --state, so a restart (after kill -9 too)
+// resumes where the alert manager left off. Thin: flags and the loop; the work is in
+// exporter.h, mllp_client.h, acm_state.h and oru_r40.h.
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include <boost/program_options.hpp>
+#include <zmq.hpp>
+
+#include "streamer/control_client.h"
+#include "streamer/security.h"
+#include "streamer/stop_signal.h"
+#include "tools/vigil-acm/acm_state.h"
+#include "tools/vigil-acm/exporter.h"
+
+namespace po = boost::program_options;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+// The longest a stop waits for a backoff or poll to notice it.
+constexpr auto kStopCheck = 20ms;
+
+struct Arguments {
+  std::string control = "tcp://127.0.0.1:7403";
+  std::string host;
+  std::uint16_t port = 0;
+  std::string state;
+  std::uint32_t batch = 100;
+  std::chrono::milliseconds poll{200};
+  std::chrono::milliseconds control_timeout{2'000};
+  std::chrono::milliseconds stats_interval{5'000};
+  vigil::acm::ExporterOptions exporter;
+  vigil::streamer::ClientSecurity security;
+};
+
+po::options_description describeOptions() {
+  po::options_description options(
+      "Usage: vigil-acm --control EP --to HOST:PORT --state FILE [options]\n"
+      "Sends every alarm transition of the engine's journal outbox as IHE PCD-04 ORU^R40 over MLLP.\n"
+      "Prints \"vigil-acm running position=N\" once started, \"stats ...\" every interval and at exit.\n"
+      "Options");
+  options.add_options()("help", "show this help")("control", po::value<std::string>(),
+                                                  "the engine's control endpoint (default tcp://127.0.0.1:7403)")(
+      "to", po::value<std::string>(), "the alert manager, HOST:PORT (required)")(
+      "state", po::value<std::string>(), "file keeping the last acknowledged outbox position (required)")(
+      "facility", po::value<std::string>(), "MSH-6, the receiving facility")(
+      "receiving-application", po::value<std::string>(), "MSH-5 (default AM)")(
+      "batch", po::value<std::uint32_t>(), "transitions per outbox request (default 100, at most 1000)")(
+      "poll-ms", po::value<std::int64_t>(), "how often to look for new transitions (default 200)")(
+      "ack-timeout-ms", po::value<std::int64_t>(), "wait this long for the ACK before retrying (default 5000)")(
+      "first-backoff-ms", po::value<std::int64_t>(), "first retry delay, doubled each retry (default 100)")(
+      "max-backoff-ms", po::value<std::int64_t>(), "retry delay cap (default 5000)")(
+      "control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000)")(
+      "stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")(
+      "key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)("server-key", po::value<std::string>(),
+                                                                        vigil::streamer::kServerKeyOptionHelp);
+  return options;
+}
+
+std::chrono::milliseconds millisecondsOption(const po::variables_map& values, const char* name,
+                                             std::chrono::milliseconds fallback, bool zero_allowed) {
+  if (!values.count(name)) return fallback;
+  const auto value = values[name].as<std::int64_t>();
+  if (value < 0 || (value == 0 && !zero_allowed)) throw po::error(std::string("--") + name + " must be > 0");
+  return std::chrono::milliseconds(value);
+}
+
+Arguments readArguments(const po::variables_map& values) {
+  Arguments arguments;
+  if (!values.count("to") || !vigil::acm::splitHostPort(values["to"].as<std::string>(), arguments.host, arguments.port))
+    throw po::error("--to HOST:PORT is required");
+  if (!values.count("state")) throw po::error("--state FILE is required");
+  arguments.state = values["state"].as<std::string>();
+  if (values.count("control")) arguments.control = values["control"].as<std::string>();
+  if (values.count("facility")) arguments.exporter.message.receiving_facility = values["facility"].as<std::string>();
+  if (values.count("receiving-application"))
+    arguments.exporter.message.receiving_application = values["receiving-application"].as<std::string>();
+  if (values.count("batch")) arguments.batch = values["batch"].as<std::uint32_t>();
+  if (arguments.batch < 1 || arguments.batch > 1000) throw po::error("--batch must be 1..1000");
+  arguments.poll = millisecondsOption(values, "poll-ms", arguments.poll, false);
+  arguments.control_timeout = millisecondsOption(values, "control-timeout-ms", arguments.control_timeout, false);
+  arguments.stats_interval = millisecondsOption(values, "stats-interval-ms", arguments.stats_interval, true);
+  auto& exporter = arguments.exporter;
+  exporter.ack_timeout = millisecondsOption(values, "ack-timeout-ms", exporter.ack_timeout, false);
+  exporter.first_backoff = millisecondsOption(values, "first-backoff-ms", exporter.first_backoff, false);
+  exporter.max_backoff = millisecondsOption(values, "max-backoff-ms", exporter.max_backoff, false);
+  if (exporter.max_backoff < exporter.first_backoff) throw po::error("--max-backoff-ms must be >= --first-backoff-ms");
+  vigil::streamer::ClientKeyOptions keys;
+  if (values.count("key")) keys.key_file = values["key"].as<std::string>();
+  if (values.count("server-key")) keys.server_key_file = values["server-key"].as<std::string>();
+  auto security = vigil::streamer::loadClientSecurity(keys);
+  if (!security.ok()) throw po::error(security.error);
+  arguments.security = std::move(*security.value);
+  return arguments;
+}
+
+int run(const Arguments& arguments) {
+  std::string error;
+  const auto start = vigil::acm::loadPosition(arguments.state, error);
+  if (!start) {
+    std::cerr << "vigil-acm: " << error << "\n";
+    return 1;
+  }
+  const auto& stop = vigil::streamer::installStopSignals();
+  zmq::context_t context(1);
+  vigil::streamer::ControlClient control(context, arguments.control, arguments.security);
+  auto last_stats = Clock::now();
+  vigil::acm::Exporter* running = nullptr;
+  const auto printStatsIfDue = [&] {
+    if (arguments.stats_interval.count() == 0 || Clock::now() - last_stats < arguments.stats_interval) return;
+    last_stats = Clock::now();
+    std::cout << "stats " << running->countersText() << std::endl;
+  };
+  // Sleeps in short slices so a stop is noticed at once and the counters keep coming.
+  const auto wait = [&](std::chrono::milliseconds delay) {
+    const auto until = Clock::now() + delay;
+    while (!stop.load() && Clock::now() < until) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(kStopCheck, until - Clock::now()));
+      printStatsIfDue();
+    }
+    return !stop.load();
+  };
+  const auto fetch = [&](std::uint64_t after) -> std::optional<std::vector<vigil::v1::OutboxEntry>> {
+    vigil::v1::ControlRequest request;
+    request.mutable_outbox()->set_after_position(after);
+    request.mutable_outbox()->set_max_events(arguments.batch);
+    const auto reply = control.request(request, arguments.control_timeout);
+    if (!reply) return std::nullopt;
+    if (!reply->ok()) {
+      std::cerr << "vigil-acm: the engine refused the outbox request: " << reply->error() << "\n";
+      return std::nullopt;
+    }
+    return std::vector<vigil::v1::OutboxEntry>(reply->outbox().entries().begin(), reply->outbox().entries().end());
+  };
+  const auto persist = [&](std::uint64_t position) {
+    std::string problem;
+    if (vigil::acm::savePosition(arguments.state, position, problem)) return true;
+    std::cerr << "vigil-acm: " << problem << "\n";
+    return false;
+  };
+  vigil::acm::MllpClient client(arguments.host, arguments.port);
+  vigil::acm::Exporter exporter(fetch, persist, wait, client, *start, arguments.exporter);
+  running = &exporter;
+  std::cout << "vigil-acm running position=" << *start << " to=" << arguments.host << ":" << arguments.port
+            << " control=" << arguments.control << std::endl;
+  while (!stop.load()) {
+    const auto delivered = exporter.drainOnce();
+    // Nothing new (or no engine): look again after the poll interval.
+    if (!delivered || *delivered == 0) wait(arguments.poll);
+  }
+  std::cout << "stats " << exporter.countersText() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const auto options = describeOptions();
+  try {
+    po::variables_map values;
+    po::store(po::parse_command_line(argc, argv, options), values);
+    po::notify(values);
+    if (values.count("help")) {
+      std::cout << options << "\n";
+      return 0;
+    }
+    return run(readArguments(values));
+  } catch (const po::error& error) {
+    std::cerr << "vigil-acm: " << error.what() << "\n" << options << "\n";
+    return kExitUsage;
+  } catch (const std::exception& error) {
+    std::cerr << "vigil-acm: " << error.what() << "\n";
+    return 1;
+  }
+}
