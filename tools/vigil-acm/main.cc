@@ -15,12 +15,14 @@
 #include <zmq.hpp>
 
 #include "streamer/control_client.h"
+#include "streamer/duration_option.h"
 #include "streamer/security.h"
 #include "streamer/stop_signal.h"
 #include "tools/vigil-acm/acm_state.h"
 #include "tools/vigil-acm/exporter.h"
 
 namespace po = boost::program_options;
+using vigil::streamer::millisecondsOption;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
@@ -49,30 +51,26 @@ po::options_description describeOptions() {
       "Sends every alarm transition of the engine's journal outbox as IHE PCD-04 ORU^R40 over MLLP.\n"
       "Prints \"vigil-acm running position=N\" once started, \"stats ...\" every interval and at exit.\n"
       "Options");
-  options.add_options()("help", "show this help")("control", po::value<std::string>(),
-                                                  "the engine's control endpoint (default tcp://127.0.0.1:7403)")(
-      "to", po::value<std::string>(), "the alert manager, HOST:PORT (required)")(
-      "state", po::value<std::string>(), "file keeping the last acknowledged outbox position (required)")(
-      "facility", po::value<std::string>(), "MSH-6, the receiving facility")(
-      "receiving-application", po::value<std::string>(), "MSH-5 (default AM)")(
-      "batch", po::value<std::uint32_t>(), "transitions per outbox request (default 100, at most 1000)")(
-      "poll-ms", po::value<std::int64_t>(), "how often to look for new transitions (default 200)")(
-      "ack-timeout-ms", po::value<std::int64_t>(), "wait this long for the ACK before retrying (default 5000)")(
-      "first-backoff-ms", po::value<std::int64_t>(), "first retry delay, doubled each retry (default 100)")(
-      "max-backoff-ms", po::value<std::int64_t>(), "retry delay cap (default 5000)")(
-      "control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000)")(
-      "stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")(
-      "key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)("server-key", po::value<std::string>(),
-                                                                        vigil::streamer::kServerKeyOptionHelp);
+  // One option per line reads as the table it is.
+  // clang-format off
+  options.add_options()
+      ("help", "show this help")
+      ("control", po::value<std::string>(), "the engine's control endpoint (default tcp://127.0.0.1:7403)")
+      ("to", po::value<std::string>(), "the alert manager, HOST:PORT (required)")
+      ("state", po::value<std::string>(), "file keeping the last acknowledged outbox position (required)")
+      ("facility", po::value<std::string>(), "MSH-6, the receiving facility")
+      ("receiving-application", po::value<std::string>(), "MSH-5 (default AM)")
+      ("batch", po::value<std::uint32_t>(), "transitions per outbox request (default 100, at most 1000)")
+      ("poll-ms", po::value<std::int64_t>(), "how often to look for new transitions (default 200)")
+      ("ack-timeout-ms", po::value<std::int64_t>(), "wait this long for the ACK before retrying (default 5000)")
+      ("first-backoff-ms", po::value<std::int64_t>(), "first retry delay, doubled each retry (default 100)")
+      ("max-backoff-ms", po::value<std::int64_t>(), "retry delay cap (default 5000)")
+      ("control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000)")
+      ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
+      ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
+  // clang-format on
   return options;
-}
-
-std::chrono::milliseconds millisecondsOption(const po::variables_map& values, const char* name,
-                                             std::chrono::milliseconds fallback, bool zero_allowed) {
-  if (!values.count(name)) return fallback;
-  const auto value = values[name].as<std::int64_t>();
-  if (value < 0 || (value == 0 && !zero_allowed)) throw po::error(std::string("--") + name + " must be > 0");
-  return std::chrono::milliseconds(value);
 }
 
 Arguments readArguments(const po::variables_map& values) {

@@ -15,6 +15,7 @@
 #include <boost/asio.hpp>
 #include <boost/program_options.hpp>
 
+#include "streamer/duration_option.h"
 #include "streamer/hl7/hl7_intake.h"
 #include "streamer/hl7/mllp_server.h"
 #include "streamer/hl7/stats_text.h"
@@ -23,6 +24,7 @@
 
 namespace asio = boost::asio;
 namespace po = boost::program_options;
+using vigil::streamer::millisecondsOption;
 namespace hl7 = vigil::streamer::hl7;
 using namespace std::chrono_literals;
 
@@ -52,32 +54,24 @@ po::options_description describeOptions() {
       "An MLLP server for HL7 v2 ORU^R01 (PCD-01) and ORU^R42 (PCD-10); publishes to the engine's ingest.\n"
       "Prints \"vigil-hl7-gateway listening mllp=HOST:PORT\" once it accepts connections.\n"
       "Options");
-  options.add_options()("help", "show this help")(
-      "listen", po::value<std::string>(),
-      "address to listen on, HOST:PORT (port 0: any free port; default 127.0.0.1:2575)")(
-      "connect", po::value<std::string>(), "the engine's ingest endpoint (default tcp://127.0.0.1:7401)")(
-      "unit", po::value<std::string>(), "care unit of the topics when PV1-3 names no point of care (default hl7)")(
-      "max-message-bytes", po::value<std::size_t>(),
-      "larger messages get AR and the connection is closed (default 1048576)")(
-      "max-connections", po::value<std::size_t>(), "connections beyond this are closed at once (default 256)")(
-      "message-timeout-ms", po::value<std::int64_t>(),
-      "a connection must complete a message within this time of the last (default 60000)")(
-      "engine-wait-ms", po::value<std::int64_t>(), "how long to wait for the engine before listening (default 10000)")(
-      "stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")(
-      "stats-listen", po::value<std::string>(),
-      "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")(
-      "stats", po::value<std::string>(), "print the counters of the gateway whose stats address is HOST:PORT, exit")(
-      "key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)("server-key", po::value<std::string>(),
-                                                                        vigil::streamer::kServerKeyOptionHelp);
+  // One option per line reads as the table it is.
+  // clang-format off
+  options.add_options()
+      ("help", "show this help")
+      ("listen", po::value<std::string>(), "address to listen on, HOST:PORT (port 0: any free port; default 127.0.0.1:2575)")
+      ("connect", po::value<std::string>(), "the engine's ingest endpoint (default tcp://127.0.0.1:7401)")
+      ("unit", po::value<std::string>(), "care unit of the topics when PV1-3 names no point of care (default hl7)")
+      ("max-message-bytes", po::value<std::size_t>(), "larger messages get AR and the connection is closed (default 1048576)")
+      ("max-connections", po::value<std::size_t>(), "connections beyond this are closed at once (default 256)")
+      ("message-timeout-ms", po::value<std::int64_t>(), "a connection must complete a message within this time of the last (default 60000)")
+      ("engine-wait-ms", po::value<std::int64_t>(), "how long to wait for the engine before listening (default 10000)")
+      ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
+      ("stats-listen", po::value<std::string>(), "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")
+      ("stats", po::value<std::string>(), "print the counters of the gateway whose stats address is HOST:PORT, exit")
+      ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
+  // clang-format on
   return options;
-}
-
-std::chrono::milliseconds millisecondsOption(const po::variables_map& values, const char* name,
-                                             std::chrono::milliseconds fallback, bool zero_allowed) {
-  if (!values.count(name)) return fallback;
-  const auto value = values[name].as<std::int64_t>();
-  if (value < 0 || (value == 0 && !zero_allowed)) throw po::error(std::string("--") + name + " must be > 0");
-  return std::chrono::milliseconds(value);
 }
 
 Arguments readArguments(const po::variables_map& values) {

@@ -51,26 +51,25 @@ po::options_description describeOptions() {
       "Serves the ward page at http://LISTEN/ on loopback. Any other address needs TLS (--tls-cert,\n"
       "--tls-key) and nurse sign-in (--users); --users turns sign-in on for loopback too.\n"
       "Options");
-  options.add_options()("help", "show this help")(
-      "alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB)")(
-      "control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"),
-      "the engine's control endpoint (ROUTER)")("unit", po::value<std::string>()->default_value(""),
-                                                "only this care unit (default: all)")(
-      "listen", po::value<std::string>()->default_value("127.0.0.1:8080"),
-      "HOST:PORT to serve on; port 0 picks a free one")(
-      "station", po::value<std::string>()->default_value(""),
-      "this station's name in acknowledgements (default station@<hostname>)")(
-      "web-root", po::value<std::string>()->default_value(VIGIL_STATION_WEB_DIR),
-      "the page's files, as the build lays them out")("request-timeout-ms", po::value<int>()->default_value(2000),
-                                                      "how long a nurse's request waits for the engine")(
-      "key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)(
-      "server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp)(
-      "tls-cert", po::value<std::string>()->default_value(""), "PEM certificate chain: serve https and wss")(
-      "tls-key", po::value<std::string>()->default_value(""), "PEM private key of --tls-cert")(
-      "users", po::value<std::string>()->default_value(""),
-      "the nurses' users file (PBKDF2 hashes): turns nurse sign-in on")(
-      "session-idle-minutes", po::value<int>()->default_value(30), "a signed-in session ends after this long unused")(
-      "add-user", po::value<std::string>(), "add NAME to --users, or change its password, and exit");
+  // One option per line reads as the table it is.
+  // clang-format off
+  options.add_options()
+      ("help", "show this help")
+      ("alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB)")
+      ("control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"), "the engine's control endpoint (ROUTER)")
+      ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
+      ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT to serve on; port 0 picks a free one")
+      ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default station@<hostname>)")
+      ("web-root", po::value<std::string>()->default_value(VIGIL_STATION_WEB_DIR), "the page's files, as the build lays them out")
+      ("request-timeout-ms", po::value<int>()->default_value(2000), "how long a nurse's request waits for the engine")
+      ("key", po::value<std::string>()->default_value(""), vigil::streamer::kKeyOptionHelp)
+      ("server-key", po::value<std::string>()->default_value(""), vigil::streamer::kServerKeyOptionHelp)
+      ("tls-cert", po::value<std::string>()->default_value(""), "PEM certificate chain: serve https and wss")
+      ("tls-key", po::value<std::string>()->default_value(""), "PEM private key of --tls-cert")
+      ("users", po::value<std::string>()->default_value(""), "the nurses' users file (PBKDF2 hashes): turns nurse sign-in on")
+      ("session-idle-minutes", po::value<int>()->default_value(30), "a signed-in session ends after this long unused")
+      ("add-user", po::value<std::string>(), "add NAME to --users, or change its password, and exit");
+  // clang-format on
   return options;
 }
 
