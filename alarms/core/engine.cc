@@ -189,7 +189,7 @@ bool Engine::reactToMeasurement(Patient& p, const Measurement& measurement, Time
   const Sample sample{source->metric, measurement.code, measurement.value, measurement.unit, source->episodic, time};
   p.facts.baseline.addSample(sample.metric, sample.time, sample.value);
   p.latest[static_cast<std::size_t>(sample.metric)] = latestOf(sample);
-  const bool news2_input = parts_->news2.noteSample(p.news2, sample);
+  const bool news2_input = parts_->news2.noteSample(p.news2, p.facts, sample);
   parts_->limit_rules.onSample(p.rules, p.facts, sample, out);
   parts_->advice.onSample(p.advice, p.facts, sample);
   return news2_input;

@@ -103,6 +103,22 @@ bool isRequired(const News2SubScore& sub) {
 
 }  // namespace
 
+std::optional<int> measuredScore(News2Parameter parameter, double value, const News2Inputs& context,
+                                 const News2Chart& chart) {
+  if (!chart.configured) return std::nullopt;
+  const News2Scale* scale = nullptr;
+  switch (parameter) {
+    case News2Parameter::Rr: scale = &chart.respiration_rate; break;
+    case News2Parameter::SpO2: scale = &spo2Scale(context, chart); break;
+    case News2Parameter::Sbp: scale = &chart.systolic_bp; break;
+    case News2Parameter::Pulse: scale = &chart.pulse; break;
+    case News2Parameter::Temperature: scale = &chart.temperature; break;
+  }
+  const auto sub = scoreMeasured("", value, *scale);
+  if (!sub.known) return std::nullopt;
+  return sub.score;
+}
+
 double roundToResolution(double value, double resolution) {
   if (!std::isfinite(value) || !(resolution > 0)) return value;
   return valueOfSteps(stepsOf(value, resolution), resolution);

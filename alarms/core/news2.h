@@ -93,6 +93,11 @@ struct News2Chart {
 // The engine keeps `observations` (news2_inputs.h) up to date per patient.
 News2 computeNews2(const News2Inputs& observations, const News2Chart& chart);
 
+// The sub-score one value of a measured parameter gets with the chart and the SpO2 scale
+// and oxygen of `context`; nullopt for a value no band covers (or no chart).
+std::optional<int> measuredScore(News2Parameter parameter, double value, const News2Inputs& context,
+                                 const News2Chart& chart);
+
 // `value` rounded to a multiple of `resolution`, half away from zero (see above).
 double roundToResolution(double value, double resolution);
 

@@ -3,9 +3,11 @@
 // scoring itself lives in news2.h.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 
 #include "alarms/core/domain.h"
+#include "alarms/core/metrics.h"
 
 namespace vigil::core {
 
@@ -19,5 +21,23 @@ struct News2Inputs {
   bool on_oxygen = false;                    // supplemental oxygen, from the nurse's entry
   bool spo2_scale_2 = false;                 // SpO2 scale 2 prescribed (hypercapnic failure)
 };
+
+// The measured NEWS2 parameters, in the order of their persistence state.
+enum class News2Parameter { Rr = 0, SpO2 = 1, Sbp = 2, Pulse = 3, Temperature = 4 };
+inline constexpr std::size_t kNews2MeasuredParameters = 5;
+
+// The NEWS2 parameter a metric feeds (HR and the oximeter's pulse both feed PULSE);
+// nullopt for the metrics NEWS2 does not score.
+inline std::optional<News2Parameter> news2ParameterOf(Metric metric) {
+  switch (metric) {
+    case Metric::RespRate: return News2Parameter::Rr;
+    case Metric::SpO2: return News2Parameter::SpO2;
+    case Metric::Sbp: return News2Parameter::Sbp;
+    case Metric::HeartRate:
+    case Metric::Pulse: return News2Parameter::Pulse;
+    case Metric::Temperature: return News2Parameter::Temperature;
+    default: return std::nullopt;
+  }
+}
 
 }  // namespace vigil::core

@@ -1,6 +1,8 @@
 // The NEWS2 inputs and triggers (row 22).
 #include "alarms/core/news2_triggers.h"
 
+#include <algorithm>
+
 #include "alarms/core/news2.h"
 
 namespace vigil::core::engine_detail {
@@ -15,17 +17,70 @@ Trigger scoreTrigger(const News2& score) {
 
 }  // namespace
 
-bool News2Triggers::noteSample(State& state, const Sample& sample) const {
+bool News2Triggers::noteSample(State& state, const PatientFacts& patient, const Sample& sample) const {
+  const auto parameter = news2ParameterOf(sample.metric);
+  if (!parameter) return false;
+  auto& run = state.runs[static_cast<std::size_t>(*parameter)];
+  const auto value = persistedValue(run, *parameter, state, patient, sample);
+  // Until a value has persisted the parameter keeps the one that did before (as a chart
+  // keeps the last observation set): a transient neither enters nor erases the score.
+  if (!value) return true;
   auto& inputs = state.inputs;
-  switch (sample.metric) {
-    case Metric::RespRate: inputs.rr = sample.value; return true;
-    case Metric::SpO2: inputs.spo2 = sample.value; return true;
-    case Metric::Sbp: inputs.sbp = sample.value; return true;
-    case Metric::HeartRate:
-    case Metric::Pulse: inputs.pulse = sample.value; return true;
-    case Metric::Temperature: inputs.temperature_c = sample.value; return true;
-    default: return false;
+  switch (*parameter) {
+    case News2Parameter::Rr: inputs.rr = value; break;
+    case News2Parameter::SpO2: inputs.spo2 = value; break;
+    case News2Parameter::Sbp: inputs.sbp = value; break;
+    case News2Parameter::Pulse: inputs.pulse = value; break;
+    case News2Parameter::Temperature: inputs.temperature_c = value; break;
   }
+  return true;
+}
+
+// Why persistence and not a median. NEWS2 (RCP 2017) scores observation sets a nurse charts
+// after watching the patient, not single 1 Hz readings: a motion dip of SpO2 or a
+// double-counted ECG beat is never charted. The monitor's own answer to the same problem
+// is the alarm condition delay (IEC 60601-1-8), and the protocol already gives every
+// parameter one, in its limit rules (SpO2 < 90 for 15 s, RR < 10 for 30 s, HR for 30 s,
+// SBP over 2 NIBP readings). A parameter's sub-score of k therefore counts once every
+// reading over that delay scored k or more, exactly as a limit rule's condition must hold:
+// a transient shorter than the limit rule's delay changes neither, and a sustained change
+// reaches the score no later than the limit rule on the same parameter alarms. The score
+// kept is the lowest of the window, so a value hovering across a band edge (SpO2 91/92)
+// still scores the band it never left. A running median would also ignore single spikes,
+// but it would hold a patient's real 30 s desaturation out of the score for half its
+// window, and it needs the window's samples in the state.
+std::optional<double> News2Triggers::persistedValue(ParameterRun& run, News2Parameter parameter, const State& state,
+                                                    const PatientFacts& patient, const Sample& sample) const {
+  const auto score = measuredScore(parameter, sample.value, state.inputs, protocol_.news2_chart);
+  if (!score) return std::nullopt;
+  // Missing data is not persistence: after a gap the runs start again from this sample.
+  const Duration gap_limit = sample.episodic ? patient.vitals.episodic_gap_limit
+                                             : (protocol_.technical ? protocol_.technical->max_sample_gap : kNever);
+  if (run.last_sample && sample.time - *run.last_sample > gap_limit) run = {};
+  run.last_sample = sample.time;
+  const std::size_t scored = std::min<std::size_t>(static_cast<std::size_t>(std::max(*score, 0)), kTopScore);
+  for (std::size_t k = 0; k <= kTopScore; ++k) {
+    if (k > scored) {
+      run.at_least_since[k].reset();
+      run.at_least_readings[k] = 0;
+      continue;
+    }
+    if (!run.at_least_since[k]) run.at_least_since[k] = sample.time;
+    ++run.at_least_readings[k];
+  }
+  run.latest_scoring[scored] = sample.value;
+  const News2ParameterPersistence persistence =
+      protocol_.news2_triggers ? protocol_.news2_triggers->persistence[static_cast<std::size_t>(parameter)]
+                               : News2ParameterPersistence{};
+  for (std::size_t k = kTopScore + 1; k-- > 0;) {
+    if (!run.at_least_since[k]) continue;
+    const bool persisted = sample.episodic ? run.at_least_readings[k] >= std::max(1u, persistence.readings)
+                                           : sample.time - *run.at_least_since[k] >= persistence.delay;
+    // The latest value that scored exactly k is in the run: the run of k + 1 or more
+    // began after it (or k would not be the highest that persisted).
+    if (persisted) return run.latest_scoring[k];
+  }
+  return std::nullopt;
 }
 
 bool News2Triggers::noteEntry(State& state, const ClinicalEvent& event) const {

@@ -247,6 +247,19 @@ void checkNews2(const v1::News2Triggers& news2, Checker& check) {
   checkPriorityAndAdvice(news2.single_three_priority(), news2.single_three_advice(), "news2_triggers.single_three",
                          check,
                          /*priority_required=*/false);
+  std::array<bool, kNews2MeasuredParameters> seen{};
+  for (int p = 0; p < news2.persistence_size(); ++p) {
+    const auto& persistence = news2.persistence(p);
+    const auto at = "news2_triggers.persistence[" + std::to_string(p) + "]";
+    const auto parameter = news2ParameterOf(static_cast<Metric>(persistence.metric()));
+    check.require(parameter.has_value(), at + ".metric", "must be RR, SPO2, SBP, HR or TEMP");
+    if (parameter) {
+      auto& once = seen[static_cast<std::size_t>(*parameter)];
+      check.require(!once, at + ".metric", "is listed twice (HR and PULSE are one parameter)");
+      once = true;
+    }
+    check.requireNonNegative(persistence.delay_s(), at + ".delay_s");
+  }
 }
 
 std::vector<ProtocolError> validate(const v1::Protocol& message) {
@@ -377,6 +390,12 @@ News2Settings toNews2(const v1::News2Triggers& in, const AlarmSystemSettings& sy
   }
   news2.single_three =
       toLevel(in.single_three_title(), in.single_three_priority(), in.single_three_advice(), false, false, system);
+  for (const auto& persistence : in.persistence()) {
+    const auto parameter = news2ParameterOf(static_cast<Metric>(persistence.metric()));
+    if (!parameter) continue;  // refused by checkNews2
+    news2.persistence[static_cast<std::size_t>(*parameter)] = {seconds(persistence.delay_s()),
+                                                               persistence.consecutive_readings()};
+  }
   return news2;
 }
 

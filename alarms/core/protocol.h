@@ -2,6 +2,7 @@
 // once, and turned into plain values. Every clinical number lives in the protocol file.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -117,9 +118,18 @@ struct News2Level {
   ConditionLevel level;
 };
 
+// How long a measured NEWS2 parameter must hold a sub-score before the score uses it
+// (protocol.proto News2Persistence). Zero: the latest sample counts, as a chart would if
+// every 1 Hz sample were an observation set.
+struct News2ParameterPersistence {
+  Duration delay{0};            // continuous sources
+  unsigned readings = 0;        // episodic sources (NIBP); 0 or 1: the first reading
+};
+
 struct News2Settings {
   std::vector<News2Level> aggregate;  // ascending
   ConditionLevel single_three;        // priority None: off
+  std::array<News2ParameterPersistence, kNews2MeasuredParameters> persistence{};  // by News2Parameter
 };
 
 struct Protocol {
