@@ -341,8 +341,10 @@ std::vector<Measurement> news2Frame(double rr, double spo2, double hr) {
           measurement(mdc::kAbpSys, 125)};
 }
 
+// Every sample scored (no persistence): this is about the chart and the triggers; how
+// long a value must last before it is scored is news2_persistence_test.cc.
 TEST(News2Triggers, TheEngineScoresEveryChangeOfInputsWithTheShippedChart) {
-  Session s(shippedProtocol());
+  Session s(withoutNews2Persistence(shippedProtocol()));
   s.vitals(atSecond(0), news2Frame(14, 97, 75));  // every parameter scores 0
   EXPECT_TRUE(select(s.events, "news2-aggregate").empty());
   ASSERT_FALSE(s.statuses.empty());
@@ -371,8 +373,9 @@ TEST(News2Triggers, TheEngineScoresEveryChangeOfInputsWithTheShippedChart) {
   EXPECT_EQ(s.statuses.back().news2.band, News2Band::Zero);
 }
 
+// Which source feeds which input, every sample scored (persistence: news2_persistence_test.cc).
 TEST(News2Inputs, TheEngineKeepsTheLatestValueOfEveryParameter) {
-  Session s;
+  Session s(withoutNews2Persistence(shippedProtocol()));
   s.vitals(atSecond(1),
            {measurement(mdc::kRespRate, 18), measurement(mdc::kSpO2, 95), measurement(mdc::kTempBody, 37.2),
             measurement(mdc::kEcgHeartRate, 88), measurement(mdc::kAbpSys, 131)});

@@ -66,6 +66,13 @@ inline Protocol withoutNews2Alarms(Protocol protocol) {
   return protocol;
 }
 
+// The shipped protocol with NEWS2 scored from every sample, as before issue 14: for tests
+// of which source feeds which NEWS2 input, not of how long a value must last.
+inline Protocol withoutNews2Persistence(Protocol protocol) {
+  if (protocol.news2_triggers) protocol.news2_triggers->persistence = {};
+  return protocol;
+}
+
 inline const Rule* findRule(const Protocol& protocol, std::string_view id) {
   for (const auto& rule : protocol.rules) {
     if (rule.id == id) return &rule;
