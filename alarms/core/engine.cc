@@ -315,7 +315,7 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
     if (latest) status.latest.push_back(*latest);
   }
   // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
-  // are all known.
+  // have all persisted once (news2_triggers.h).
   status.news2 = p.news2.score;
   addBaselines(p.facts.baseline, status);
   status.dose = p.facts.dose.contextAt(time);

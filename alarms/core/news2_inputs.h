@@ -1,6 +1,7 @@
-// What NEWS2 (CLINICAL.md section 5) is scored from: the latest valid value of each
-// parameter the engine holds for a patient. The engine keeps these up to date; the
-// scoring itself lives in news2.h.
+// What NEWS2 (CLINICAL.md section 5) is scored from: for each parameter the latest valid
+// value whose sub-score has persisted for the protocol's news2_triggers.persistence
+// (news2_triggers.cc says why), which is the latest value when the protocol sets none.
+// The engine keeps these up to date; the scoring itself lives in news2.h.
 #pragma once
 
 #include <cstddef>
@@ -14,8 +15,8 @@ namespace vigil::core {
 struct News2Inputs {
   std::optional<double> rr;                  // /min
   std::optional<double> spo2;                // %
-  std::optional<double> sbp;                 // mmHg, NIBP or arterial, whichever came last
-  std::optional<double> pulse;               // /min, ECG heart rate or oximeter pulse, whichever came last
+  std::optional<double> sbp;                 // mmHg, NIBP or arterial, whichever persisted last
+  std::optional<double> pulse;               // /min, ECG heart rate or oximeter pulse, whichever persisted last
   std::optional<double> temperature_c;       // Cel
   Acvpu consciousness = Acvpu::Unspecified;  // Unspecified: nobody has entered ACVPU yet
   bool on_oxygen = false;                    // supplemental oxygen, from the nurse's entry

@@ -5,7 +5,7 @@
 // (and to docs/report.png with VIGIL_DOCS_SCREENSHOT=1).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { binaryDir, launchBrowser, runChecks, shotDir, sourceDir, workDir } from './harness.mjs';
 
@@ -23,6 +23,21 @@ await runChecks(async (check) => {
     run('vigil-scenario', ['--out', ward, '--labels', labels, '--patients', '12', '--hours', '2']);
     const text = run('vigil-report', [ward, '--labels', labels, '--html', html]);
     assert.match(text, /true events alarmed 24\/24/);
+  });
+
+  await check('bad input is refused with a reason and exit code 2', async () => {
+    const notJson = path.join(workDir, 'not-labels.json');
+    writeFileSync(notJson, '{"labels": [{"patient": 1}]');
+    const bin = path.join(binaryDir, 'tools', 'vigil-report');
+    const labelsRefused = spawnSync(bin, [ward, '--labels', notJson], { encoding: 'utf8' });
+    assert.equal(labelsRefused.status, 2);
+    assert.match(labelsRefused.stderr, /--labels .*not JSON/);
+    const both = spawnSync(bin, [ward, '--journal', ward], { encoding: 'utf8' });
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /exactly one of INPUT or --journal/);
+    const notAJournal = spawnSync(bin, ['--journal', labels], { encoding: 'utf8' });
+    assert.equal(notAJournal.status, 1);
+    assert.match(notAJournal.stderr, /vigil-report: .*ward\.json: /);
   });
 
   const browser = await launchBrowser();

@@ -168,7 +168,9 @@ TEST(LabelledWard, WithoutNews2PersistenceMotionDipsAlarm) {
   const auto score = scoreLabels(ward().labels, run, protocol);
   EXPECT_GT(score.nuisance_alarmed * 10, score.nuisance_episodes);
   for (const auto& kind : score.nuisance) {
-    if (kind.kind == "motion-dip") EXPECT_GT(kind.alarmed * 2, kind.episodes);
+    if (kind.kind == "motion-dip") {
+      EXPECT_GT(kind.alarmed * 2, kind.episodes);
+    }
   }
 }
 
@@ -244,6 +246,20 @@ TEST(ReportOutputs, TheCsvHasOneRowPerRunAndCondition) {
             "run,condition,priority,kind,alarms,per_patient_hour,minutes_in_alarm,ended_within_30s");
   EXPECT_NE(csv.find("protocol,spo2-below-90,MEDIUM,physiological,2,1.0000,3.50,1\n"), std::string::npos) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
+}
+
+TEST(ReportOutputs, CompareListsTheConditionsThatDisappearAndAppear) {
+  auto report = reportOf(twoPatientsTwoHours());
+  AlarmRun other = twoPatientsTwoHours();
+  other.alarms.erase(other.alarms.begin());                          // one spo2-below-90 fewer
+  other.alarms.push_back(episode("b", "rr-below-10", 5000, 5100));  // and a new condition
+  report.runs.push_back({"compare other", other, figuresOf(other), std::nullopt});
+  report.runs.push_back({"naive monitor", twoPatientsTwoHours(), figuresOf(twoPatientsTwoHours()), std::nullopt});
+  const auto text = textReport(report);
+  EXPECT_NE(text.find("spo2-below-90: 2 -> 1 (disappear)"), std::string::npos) << text;
+  EXPECT_NE(text.find("rr-below-10: 0 -> 1 (appear)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("hr-above-120: 1 -> 1"), std::string::npos) << "unchanged conditions are not listed";
+  EXPECT_NE(htmlReport(report).find("<td>rr-below-10</td><td>0</td><td>1</td>"), std::string::npos);
 }
 
 TEST(ReportOutputs, TheProgressBarFillsWithTheShare) {

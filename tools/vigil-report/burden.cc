@@ -11,13 +11,6 @@
 namespace vigil::tools::report {
 namespace {
 
-double median(std::vector<double> values) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 // Folds the engine's alarm and advice events into episodes and spells as they come.
 class Folder {
  public:
@@ -81,6 +74,13 @@ class Folder {
 };
 
 }  // namespace
+
+double medianOf(std::vector<double> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  const std::size_t mid = values.size() / 2;
+  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
 
 double AlarmRun::patientHours() const {
   double hours = 0.0;
@@ -177,7 +177,7 @@ Figures figuresOf(const AlarmRun& run) {
     advice[spell.action].push_back(static_cast<double>(spell.end_ms - spell.start_ms) / 60'000.0);
   }
   for (const auto& [action, durations] : advice) {
-    figures.advice.push_back({action, durations.size(), median(durations)});
+    figures.advice.push_back({action, durations.size(), medianOf(durations)});
   }
   return figures;
 }

@@ -110,6 +110,9 @@ inline constexpr std::int64_t kSelfEndedMs = 30'000;
 
 Figures figuresOf(const AlarmRun& run);
 
+// The median; 0 for none.
+double medianOf(std::vector<double> values);
+
 // Alarms per patient-hour and per hour of data, for the plot: counts per clock hour since
 // the first message.
 std::vector<std::uint64_t> alarmsPerHour(const AlarmRun& run);

@@ -10,13 +10,6 @@
 namespace vigil::tools::report {
 namespace {
 
-double medianOf(std::vector<double> values) {
-  if (values.empty()) return 0.0;
-  std::sort(values.begin(), values.end());
-  const std::size_t mid = values.size() / 2;
-  return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 // HIGH and MEDIUM alarms are the ones IEC 60601-1-8 logs and a nurse is asked to answer.
 bool mustBeAnswered(const std::string& priority) { return priority == "HIGH" || priority == "MEDIUM"; }
 

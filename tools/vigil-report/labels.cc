@@ -7,6 +7,8 @@
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 
+#include "tools/vigil-replay/replay.h"
+
 namespace vigil::tools::report {
 namespace {
 
@@ -67,14 +69,6 @@ std::optional<Label> readLabel(const Struct& object, std::string& error) {
     return std::nullopt;
   }
   return label;
-}
-
-std::string offsetText(std::int64_t ms) {
-  const std::int64_t s = ms / 1000;
-  char out[32];
-  std::snprintf(out, sizeof out, "+%02lld:%02lld:%02lld", static_cast<long long>(s / 3600),
-                static_cast<long long>(s / 60 % 60), static_cast<long long>(s % 60));
-  return out;
 }
 
 bool physiologicalStartIn(const AlarmRun& run, const std::string& patient, std::int64_t from, std::int64_t to) {
@@ -150,7 +144,7 @@ LabelScore scoreLabels(const std::vector<Label>& labels, const AlarmRun& run, co
         ++score.true_alarmed;
         row.worst_latency_ms = std::max(row.worst_latency_ms, *latency);
       } else {
-        score.missed.push_back(label.patient + " " + label.rule + " at " + offsetText(label.start_ms - first));
+        score.missed.push_back(label.patient + " " + label.rule + " at " + "+" + replay::formatSpan(label.start_ms - first));
       }
       continue;
     }

@@ -77,6 +77,28 @@ std::map<std::string, std::uint64_t> countsByCondition(const AlarmRun& run) {
   return counts;
 }
 
+struct ConditionChange {
+  std::string condition;
+  std::uint64_t here = 0;
+  std::uint64_t there = 0;
+};
+
+// Conditions whose alarm count differs between the protocol under study and --compare's.
+std::vector<ConditionChange> conditionChanges(const Report& report) {
+  std::vector<ConditionChange> changes;
+  if (report.runs.size() < 3) return changes;  // no --compare: [0] and the naive monitor
+  const auto here = countsByCondition(report.runs[0].run);
+  const auto there = countsByCondition(report.runs[1].run);
+  std::set<std::string> conditions;
+  for (const auto& [c, n] : here) conditions.insert(c);
+  for (const auto& [c, n] : there) conditions.insert(c);
+  for (const auto& c : conditions) {
+    const auto a = here.count(c) ? here.at(c) : 0, b = there.count(c) ? there.at(c) : 0;
+    if (a != b) changes.push_back({c, a, b});
+  }
+  return changes;
+}
+
 void summaryLine(std::ostringstream& out, const NamedRun& r) {
   const auto& f = r.figures;
   out << "  " << r.name << ": " << f.alarms << " alarms (" << fixed(f.per_patient_hour) << " per patient-hour), "
@@ -259,14 +281,9 @@ std::string textReport(const Report& report) {
   }
   if (report.runs.size() > 2) {
     out << "\nCompared with " << report.runs[1].name << " (condition: alarms here -> there)\n";
-    const auto here = countsByCondition(main.run);
-    const auto there = countsByCondition(report.runs[1].run);
-    std::set<std::string> conditions;
-    for (const auto& [c, n] : here) conditions.insert(c);
-    for (const auto& [c, n] : there) conditions.insert(c);
-    for (const auto& c : conditions) {
-      const auto a = here.count(c) ? here.at(c) : 0, b = there.count(c) ? there.at(c) : 0;
-      if (a != b) out << "  " << c << ": " << a << " -> " << b << (b > a ? " (appear)" : " (disappear)") << "\n";
+    for (const auto& c : conditionChanges(report)) {
+      out << "  " << c.condition << ": " << c.here << " -> " << c.there
+          << (c.there > c.here ? " (appear)" : " (disappear)") << "\n";
     }
   }
   if (report.acknowledgements) {
@@ -306,6 +323,14 @@ std::string htmlReport(const Report& report) {
     const auto& a = *report.acknowledgements;
     html << "<p>Acknowledged (journal): " << a.acknowledged << " of " << a.alarms << " HIGH and MEDIUM alarms, median "
          << fixed(a.median_seconds, 1) << " s.</p>";
+  }
+  if (report.runs.size() > 2) {
+    html << "<h2>Compared with " << escapeHtml(report.runs[1].name)
+         << "</h2><table><tr><th>condition</th><th>alarms here</th><th>there</th></tr>";
+    for (const auto& c : conditionChanges(report)) {
+      html << "<tr><td>" << escapeHtml(c.condition) << "</td><td>" << c.here << "</td><td>" << c.there << "</td></tr>";
+    }
+    html << "</table>";
   }
   html << "<h2>Alarms per hour</h2>" << perHourChart(report);
   std::vector<Bar> bars;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <sstream>
+#include <type_traits>
 
 #include "alarms/core/metrics.h"
 #include "streamer/simulator/random.h"
@@ -179,15 +180,20 @@ class PatientWriter {
     }
   }
 
-  core::VitalsFrame frame(int s) {
-    core::VitalsFrame f;
-    f.patient_id = id_;
-    f.unit = "lw";
-    f.device_id = id_ + "-monitor";
-    f.sequence = ++monitor_sequence_;
-    f.time = core::fromMillis(spec_.start_ms + 1000LL * s);
-    return f;
+  // Who sent it, its number and its time: the same for frames, pump statuses and entries.
+  template <typename Message>
+  Message stamped(const char* device, std::uint64_t& sequence, int s) const {
+    Message message;
+    message.patient_id = id_;
+    message.unit = "lw";
+    message.sequence = ++sequence;
+    message.time = core::fromMillis(spec_.start_ms + 1000LL * s);
+    if constexpr (std::is_same_v<Message, core::ClinicalEvent>) message.source_id = id_ + device;
+    else message.device_id = id_ + device;
+    return message;
   }
+
+  core::VitalsFrame frame(int s) { return stamped<core::VitalsFrame>("-monitor", monitor_sequence_, s); }
 
   core::VitalsFrame monitorFrame(const Reading& r, int s) {
     auto f = frame(s);
@@ -241,12 +247,7 @@ class PatientWriter {
   }
 
   v1::RecordedMessage pump(int s, double rate) {
-    core::PumpStatus status;
-    status.patient_id = id_;
-    status.unit = "lw";
-    status.device_id = id_ + "-pump";
-    status.sequence = ++pump_sequence_;
-    status.time = core::fromMillis(spec_.start_ms + 1000LL * s);
+    auto status = stamped<core::PumpStatus>("-pump", pump_sequence_, s);
     status.drug = "ketamine";
     status.concentration_mg_per_ml = kConcentrationMgPerMl;
     status.dose_rate_mg_per_kg_per_h = rate;
@@ -259,12 +260,7 @@ class PatientWriter {
   }
 
   v1::RecordedMessage entry(int s, core::ClinicalEventKind kind, int rass) {
-    core::ClinicalEvent event;
-    event.patient_id = id_;
-    event.unit = "lw";
-    event.source_id = id_ + "-nurse";
-    event.sequence = ++entry_sequence_;
-    event.time = core::fromMillis(spec_.start_ms + 1000LL * s);
+    auto event = stamped<core::ClinicalEvent>("-nurse", entry_sequence_, s);
     event.kind = kind;
     event.rass_score = rass;
     event.severity = kind == core::ClinicalEventKind::Hallucination ? core::Severity::Severe : core::Severity::Mild;
