@@ -17,13 +17,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+fs::path testDir() { return fs::temp_directory_path() / ("vigil-report-test-" + std::to_string(::getpid())); }
+
 fs::path freshPath(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("vigil-report-test-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const auto path = dir / name;
+  fs::create_directories(testDir());
+  const auto path = testDir() / name;
   fs::remove(path);
   return path;
 }
+
+// Each test leaves nothing behind in the temporary folder.
+class ReportJournal : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    std::error_code ignored;
+    fs::remove_all(testDir(), ignored);
+  }
+};
 
 core::Protocol shipped() {
   auto load = service::loadProtocolFile(VIGIL_DEFAULT_PROTOCOL);
@@ -81,7 +91,7 @@ WrittenJournal writeJournal(const fs::path& path) {
   return written;
 }
 
-TEST(ReportJournal, ReplaysTheInputsAndCountsTheAcknowledgements) {
+TEST_F(ReportJournal, ReplaysTheInputsAndCountsTheAcknowledgements) {
   const auto path = freshPath("vigil.db");
   const auto written = writeJournal(path);
   ASSERT_GE(written.answerable, 2u) << "the ward must raise some HIGH or MEDIUM alarms";
@@ -97,7 +107,7 @@ TEST(ReportJournal, ReplaysTheInputsAndCountsTheAcknowledgements) {
   EXPECT_EQ(again.alarms.size(), written.run.alarms.size());
 }
 
-TEST(ReportJournal, AFileThatIsNotAJournalIsRefusedWithAReason) {
+TEST_F(ReportJournal, AFileThatIsNotAJournalIsRefusedWithAReason) {
   const auto path = freshPath("not-a-journal.db");
   std::ofstream(path) << "hello";
   std::string error;
