@@ -61,8 +61,8 @@ TEST(AlertStatus, RefusesWhatIsNotAUsableStatusSayingWhy) {
   auto version3 = good;
   version3.replace(version3.find("|P|2.6|"), 7, "|P|3.0|");
   const std::vector<Refusal> refusals{
-      {oru, "AR", "200", "MSH^1^9", "ORA^R41"},
-      {ora_other, "AR", "201", "MSH^1^9", "ORA^R41"},
+      {oru, "AR", "200", "MSH^1^9", "ORU\\S\\R40 (this listener takes IHE PCD-05"},
+      {ora_other, "AR", "201", "MSH^1^9", "ORA\\S\\R33"},
       {version3, "AR", "203", "MSH^1^12", "version"},
       {"PID|||x\r", "AR", "100", "MSH^1", "no MSH"},
       {acmStatusReport("am-1", "", "accepted", kNurse), "AE", "101", "OBR^1^3", "OBR-3"},
