@@ -353,6 +353,15 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   EXPECT_EQ(stats.at("status_refused_AE_204"), 1u);
   EXPECT_GE(stats.at("acked"), 3u) << "two starts and the acknowledgement";
   EXPECT_EQ(exporter->stop(), 0);
+
+  // The status is in the journal as a control input: an engine restarted on it shows the
+  // same acknowledgement, under the same name.
+  killHard(*running.process);
+  running = engine();
+  const auto recovered = currentAlarm(context_, control_, alert);
+  ASSERT_TRUE(recovered);
+  EXPECT_EQ(recovered->inactivation(), v1::INACTIVATION_ACKNOWLEDGED);
+  EXPECT_EQ(recovered->acknowledged_by(), alarm->acknowledged_by());
 }
 
 // The status listener is hammered like the HL7 gateway's: bytes outside the framing, a
