@@ -103,6 +103,9 @@ void sendWard(zmq::context_t& context, const std::string& ingest, int first, int
               const Desaturated& low = threeBeds) {
   streamer::Publisher gateway(context);
   gateway.handle().set(zmq::sockopt::xpub_nodrop, 1);
+  // The last frames may still be queued when this returns (a busy engine): they are sent,
+  // not discarded with the socket.
+  gateway.handle().set(zmq::sockopt::linger, 10'000);
   gateway.connect(ingest);
   ASSERT_TRUE(gateway.awaitSubscriber(10s));
   for (int second = first; second <= last; ++second) {
