@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -169,9 +170,11 @@ class AcmExport : public ::testing::Test {
     EXPECT_EQ(cli.waitForExit(10s), std::optional<int>(0));
     return line ? streamer::hl7::parseCounters(*line) : streamer::hl7::CounterTable{};
   }
-  RunningEngine engine() {
-    return startEngine(
-        {"--clock", "stream", "--journal", dir_.file("journal.db"), "--control", control_, "--ingest", ingest_});
+  RunningEngine engine(std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv{"--clock",   "stream", "--journal", dir_.file("journal.db"),
+                                  "--control", control_, "--ingest",  ingest_};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return startEngine(argv);
   }
 
   TempDir dir_{"vigil-acm"};
@@ -365,6 +368,39 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   ASSERT_TRUE(recovered);
   EXPECT_EQ(recovered->inactivation(), v1::INACTIVATION_ACKNOWLEDGED);
   EXPECT_EQ(recovered->acknowledged_by(), alarm->acknowledged_by());
+}
+
+// A protocol without alertManager.acceptedAcknowledges: the alert manager's "accepted"
+// is answered AA and journaled, and the alarm stays unacknowledged in Vigil.
+TEST_F(AcmExport, WhereTheProtocolDoesNotAllowItAnAcceptedStatusAcknowledgesNothing) {
+  auto protocol = readTextFile(VIGIL_DEFAULT_PROTOCOL);
+  const std::string allowed = R"("alertManager": { "acceptedAcknowledges": true })";
+  ASSERT_NE(protocol.find(allowed), std::string::npos) << "the shipped protocol allows it";
+  protocol.replace(protocol.find(allowed), allowed.size(), R"("alertManager": {})");
+  const auto protocol_file = dir_.file("protocol.json");
+  std::ofstream(protocol_file) << protocol;
+  TestAlertManager manager([](std::size_t, const std::string&) { return std::string("AA"); });
+  manager.startListening();
+  auto running = engine({"--protocol", protocol_file});
+  auto exporter = startExporter(manager.port(), 0, {"--status-listen", "127.0.0.1:0"});
+  sendWard(context_, ingest_, 0, 40);
+  std::optional<std::pair<std::string, std::string>> bed1;
+  ASSERT_TRUE(waitUntil(
+      [&] { return (bed1 = firstReceived(manager, [](const std::string& m) { return startOf(m, "bed-1"); })).has_value(); },
+      20s));
+  MllpClient phone_system(status_port_);
+  const auto accepted = phone_system.exchange(
+      acmStatusReport("am-1", bed1->first, "accepted", "RN042^Lee^Anna", bed1->second), Clock::now() + 10s);
+  ASSERT_TRUE(accepted);
+  EXPECT_EQ(hl7Field(*accepted, "MSA", 1), "AA") << *accepted;
+  const auto alarm = currentAlarm(context_, control_, bed1->first);
+  ASSERT_TRUE(alarm);
+  EXPECT_EQ(alarm->inactivation(), v1::INACTIVATION_ENABLED);
+  EXPECT_TRUE(alarm->acknowledged_by().empty());
+  const auto stats = exporterStats();
+  EXPECT_EQ(stats.at("status_accepted"), 1u);
+  EXPECT_EQ(stats.at("status_acknowledged"), 0u);
+  EXPECT_EQ(exporter->stop(), 0);
 }
 
 // The status listener is hammered like the HL7 gateway's: bytes outside the framing, a
