@@ -296,6 +296,15 @@ bool startOf(const std::string& message, const std::string& patient) {
          message.find("MDC_ATTR_EVENT_PHASE^MDC|1.0.0.0.4|start") != std::string::npos;
 }
 
+// The alert identity and message id of the ORU^R40 that starts `patient`'s first alarm,
+// once the alert manager has it.
+std::optional<std::pair<std::string, std::string>> awaitStart(TestAlertManager& manager, const std::string& patient) {
+  std::optional<std::pair<std::string, std::string>> found;
+  waitUntil([&] { return (found = firstReceived(manager, [&](const std::string& m) { return startOf(m, patient); })).has_value(); },
+            20s);
+  return found;
+}
+
 // IHE PCD-05: the alert manager answers bed 1's alarm with ORA^R41 "accepted by Anna Lee"
 // to vigil-acm's status listener. The engine acknowledges the alarm under her name, and
 // that acknowledgement goes back to the alert manager as an ORU^R40 of its own.
@@ -306,14 +315,9 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   auto exporter = startExporter(manager.port(), 0, {"--status-listen", "127.0.0.1:0"});
   ASSERT_NE(status_port_, 0);
   sendWard(context_, ingest_, 0, 40);  // beds 1 and 2 are desaturated at 40 s, bed 3 not yet
-  std::optional<std::pair<std::string, std::string>> bed1, bed2;
-  ASSERT_TRUE(waitUntil(
-      [&] {
-        bed1 = firstReceived(manager, [](const std::string& m) { return startOf(m, "bed-1"); });
-        bed2 = firstReceived(manager, [](const std::string& m) { return startOf(m, "bed-2"); });
-        return bed1 && bed2;
-      },
-      20s));
+  const auto bed1 = awaitStart(manager, "bed-1");
+  const auto bed2 = awaitStart(manager, "bed-2");
+  ASSERT_TRUE(bed1 && bed2);
   const auto& [alert, start_id] = *bed1;
 
   MllpClient phone_system(status_port_);
@@ -384,10 +388,8 @@ TEST_F(AcmExport, WhereTheProtocolDoesNotAllowItAnAcceptedStatusAcknowledgesNoth
   auto running = engine({"--protocol", protocol_file});
   auto exporter = startExporter(manager.port(), 0, {"--status-listen", "127.0.0.1:0"});
   sendWard(context_, ingest_, 0, 40);
-  std::optional<std::pair<std::string, std::string>> bed1;
-  ASSERT_TRUE(waitUntil(
-      [&] { return (bed1 = firstReceived(manager, [](const std::string& m) { return startOf(m, "bed-1"); })).has_value(); },
-      20s));
+  const auto bed1 = awaitStart(manager, "bed-1");
+  ASSERT_TRUE(bed1);
   MllpClient phone_system(status_port_);
   const auto accepted = phone_system.exchange(
       acmStatusReport("am-1", bed1->first, "accepted", "RN042^Lee^Anna", bed1->second), Clock::now() + 10s);
@@ -414,10 +416,8 @@ TEST_F(AcmExport, HostilePeersOnTheStatusListenerAreCountedAndClosedWhileAGoodOn
                                 {"--status-listen", "127.0.0.1:0", "--max-message-bytes", "4096",
                                  "--max-connections", "40", "--message-timeout-ms", "8000"});
   sendWard(context_, ingest_, 0, 40);
-  std::optional<std::pair<std::string, std::string>> bed1;
-  ASSERT_TRUE(waitUntil(
-      [&] { return (bed1 = firstReceived(manager, [](const std::string& m) { return startOf(m, "bed-1"); })).has_value(); },
-      20s));
+  const auto bed1 = awaitStart(manager, "bed-1");
+  ASSERT_TRUE(bed1);
   MllpClient good(status_port_);
   ASSERT_TRUE(good.connected());
   int sent = 0;
