@@ -32,6 +32,17 @@ inline std::string acmSegmentField(const std::string& message, const std::string
 
 inline std::string acmMessageId(const std::string& message) { return acmSegmentField(message, "MSH", 9); }
 
+// An IHE PCD-05 status report (ORA^R41) as an alert manager sends it about an alert Vigil
+// sent: the alert identity in OBR-3, the status in PRT-3, the nurse (XCN id^family^given)
+// in PRT-5, and MSA-2 naming the ORU^R40 it answers.
+inline std::string acmStatusReport(const std::string& control_id, const std::string& alert_id,
+                                   const std::string& status, const std::string& nurse_xcn,
+                                   const std::string& answers_id = "") {
+  return "MSH|^~\\&|AM^PHONES|WARD|VIGIL||20261203120000+0000||ORA^R41^ORA_R41|" + control_id +
+         "|P|2.6|||AL|NE||UNICODE UTF-8\rMSA|AA|" + answers_id + "\rOBR|1||" + alert_id +
+         "^VIGIL|196616^MDC_EVT_ALARM^MDC\rPRT|||" + status + "||" + nurse_xcn + "\r";
+}
+
 class TestAlertManager {
  public:
   using Answer = std::function<std::string(std::size_t index, const std::string& message)>;

@@ -446,6 +446,7 @@ Protocol toProtocol(const v1::Protocol& message) {
   }
   if (message.has_news2_triggers()) protocol.news2_triggers = toNews2(message.news2_triggers(), system);
   if (message.status_interval_s() > 0) protocol.status_interval = seconds(message.status_interval_s());
+  protocol.alert_manager_accepted_acknowledges = message.alert_manager().accepted_acknowledges();
   return protocol;
 }
 

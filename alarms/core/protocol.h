@@ -148,6 +148,8 @@ struct Protocol {
   std::optional<ResumeSettings> resume;
   std::optional<News2Settings> news2_triggers;  // rule 22; absent: NEWS2 raises no alarms
   Duration status_interval{std::chrono::seconds(1)};
+  // An alert manager's "accepted" (IHE PCD-05) acknowledges the alarm under the nurse's name.
+  bool alert_manager_accepted_acknowledges = false;
   News2Chart news2_chart;  // configured = false when the file has no "news2Chart" block
 };
 

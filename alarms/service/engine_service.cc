@@ -1,5 +1,6 @@
 #include "alarms/service/engine_service.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include <boost/asio/post.hpp>
@@ -231,6 +232,8 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     ++counters_.stats_requests;
     *reply.mutable_stats() = stats();
     reply.set_ok(true);
+  } else if (request.has_alert_status()) {
+    reply = alertStatus(request, authenticated);
   } else if (request.has_outbox()) {
     // Committed rows only, read on their own connection (journal_outbox.h).
     reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
@@ -255,7 +258,7 @@ v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, 
   auto* journal = liveJournal();
   if (journal && ok) {
     journal->recordControl(request.SerializeAsString(), identity, engine_time_before, clock_.now(), epoch_);
-    if (request.has_acknowledge()) {
+    if (request.has_acknowledge() || request.has_alert_status()) {
       for (const auto& event : outputs.alarms) journal->logAcknowledgement(event);
     }
   }
@@ -273,6 +276,36 @@ v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
   const auto before = engine_.now();
   const auto result = engine_.acknowledge(ack.alert_id(), station);
   return applyControl(request, station, before, result.ok, result.error, result.outputs);
+}
+
+// IHE PCD-05 through vigil-acm: what became of an alarm at the alert manager. Journaled
+// like any control input; "accepted" acknowledges the alarm under the nurse's name where
+// the protocol allows it. A status for an alarm that is not active or latched is refused.
+v1::ControlReply EngineService::alertStatus(const v1::ControlRequest& request,
+                                            const std::optional<std::string>& authenticated) {
+  const auto& status = request.alert_status();
+  // Replayed, the identity is the name recorded live, the nurse already in it.
+  const auto by = replaying_ && authenticated ? *authenticated
+                                              : acknowledgerName(authenticated, status.alert_manager(), status.nurse());
+  const auto before = engine_.now();
+  const auto current = [&](const auto& alarms) {
+    return std::any_of(alarms.begin(), alarms.end(),
+                       [&](const core::AlarmEvent& alarm) { return alarm.alert_id == status.alert_id(); });
+  };
+  if (!current(engine_.alarms()) && !current(pipeline_.gatewayAlarms())) {
+    return applyControl(request, by, before, false,
+                        "no active alarm " + status.alert_id() + ", nor a latched one (it ended, or never was)", {});
+  }
+  if (status.status() != v1::ALERT_STATUS_ACCEPTED || !engine_.protocol().alert_manager_accepted_acknowledges) {
+    auto reply = applyControl(request, by, before, true, {}, {});
+    reply.mutable_alert_status()->set_acknowledged(false);
+    return reply;
+  }
+  const auto result = engine_.acknowledge(status.alert_id(), by);
+  auto reply = applyControl(request, by, before, result.ok, result.error, result.outputs);
+  reply.mutable_alert_status()->set_acknowledged(result.ok);
+  if (result.ok) reply.mutable_alert_status()->set_acknowledged_by(by);
+  return reply;
 }
 
 v1::ControlReply EngineService::audioPause(const v1::ControlRequest& request,

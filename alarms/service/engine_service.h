@@ -128,6 +128,8 @@ class EngineService {
                                         const std::optional<std::string>& authenticated);
   vigil::v1::ControlReply acknowledge(const vigil::v1::ControlRequest& request,
                                       const std::optional<std::string>& authenticated);
+  vigil::v1::ControlReply alertStatus(const vigil::v1::ControlRequest& request,
+                                      const std::optional<std::string>& authenticated);
   vigil::v1::ControlReply audioPause(const vigil::v1::ControlRequest& request,
                                      const std::optional<std::string>& authenticated);
   vigil::v1::ControlReply enterClinicalEvent(const vigil::v1::ControlRequest& request,

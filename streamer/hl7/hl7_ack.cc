@@ -83,7 +83,17 @@ importers::Hl7Header readHeaderLeniently(std::string_view first_segment) {
     header.trigger_event = firstComponent(type.substr(caret + 1));
   header.control_id = firstComponent(field(fields, 9));
   header.version = firstComponent(field(fields, 11));
+  header.character_set = firstComponent(field(fields, 17));
   return header;
+}
+
+importers::Hl7MessageResult oversizeRefusal(std::string_view head, std::size_t limit) {
+  importers::Hl7MessageResult result;
+  result.header = readHeaderLeniently(head);
+  result.acknowledgement = "AR";
+  result.error_code = importers::Hl7ErrorCode::ApplicationError;
+  result.error_text = "message larger than the limit of " + std::to_string(limit) + " bytes";
+  return result;
 }
 
 }  // namespace vigil::streamer::hl7

@@ -26,6 +26,9 @@ struct AckOptions {
 // The ACK of `result` (segments end in CR, no MLLP framing).
 std::string buildAck(const importers::Hl7MessageResult& result, const AckOptions& options);
 
+// AR for a message cut off at the size limit, naming the limit, with whatever MSH it had.
+importers::Hl7MessageResult oversizeRefusal(std::string_view head, std::size_t limit);
+
 // The header a refusal still needs when the message could not be parsed (oversize, no MSH):
 // whatever MSH fields the first segment gives.
 importers::Hl7Header readHeaderLeniently(std::string_view first_segment);

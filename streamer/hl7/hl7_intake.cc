@@ -36,11 +36,7 @@ std::string Hl7Intake::handle(std::string_view message) {
 std::string Hl7Intake::refuseOversize(std::string_view head, std::size_t limit) {
   ++counters_.messages;
   ++counters_.oversize;
-  importers::Hl7MessageResult result;
-  result.header = readHeaderLeniently(head);
-  result.acknowledgement = "AR";
-  result.error_code = importers::Hl7ErrorCode::ApplicationError;
-  result.error_text = "message larger than the limit of " + std::to_string(limit) + " bytes";
+  auto result = oversizeRefusal(head, limit);
   count(result);
   return acknowledge(result);
 }

@@ -73,21 +73,29 @@ std::string statsText(const IntakeCounters& intake, const MllpServerCounters& se
       {"oversize", intake.oversize},
       {"published", intake.published},
       {"publish_failures", intake.publish_failures},
-      {"connections_accepted", server.connections_accepted},
-      {"connections_refused", server.connections_refused},
-      {"connections_open", server.connections_open},
-      {"accept_errors", server.accept_errors},
-      {"timeouts", server.timeouts},
-      {"bytes_outside_framing", server.bytes_outside_framing},
-      {"abandoned_messages", server.abandoned_messages},
-      {"missing_trailers", server.missing_trailers},
   };
-  for (const auto& [reason, count] : intake.refusal_reasons) {
+  addServerCounters(table, server);
+  addRefusalReasons(table, intake.refusal_reasons);
+  return formatCounters(table);
+}
+
+void addServerCounters(CounterTable& table, const MllpServerCounters& server) {
+  table["connections_accepted"] = server.connections_accepted;
+  table["connections_refused"] = server.connections_refused;
+  table["connections_open"] = server.connections_open;
+  table["accept_errors"] = server.accept_errors;
+  table["timeouts"] = server.timeouts;
+  table["bytes_outside_framing"] = server.bytes_outside_framing;
+  table["abandoned_messages"] = server.abandoned_messages;
+  table["missing_trailers"] = server.missing_trailers;
+}
+
+void addRefusalReasons(CounterTable& table, const std::map<std::string, std::uint64_t>& reasons) {
+  for (const auto& [reason, count] : reasons) {
     auto name = reason;  // "AE 101" -> "refused_AE_101"
     for (auto& c : name) c = c == ' ' ? '_' : c;
     table["refused_" + name] = count;
   }
-  return formatCounters(table);
 }
 
 StatsResponder::StatsResponder(asio::io_context& io, const tcp::endpoint& endpoint, std::function<std::string()> table)

@@ -27,6 +27,10 @@ std::string formatCounters(const CounterTable& counters);
 // Reads a "name=value ..." line back (tests, --stats); unreadable parts are left out.
 CounterTable parseCounters(std::string_view line);
 
+// An MLLP listener's connection counters, and AE/AR reasons ("AE 101" as refused_AE_101).
+void addServerCounters(CounterTable& table, const MllpServerCounters& server);
+void addRefusalReasons(CounterTable& table, const std::map<std::string, std::uint64_t>& reasons);
+
 std::string statsText(const IntakeCounters& intake, const MllpServerCounters& server);
 
 class StatsResponder {

@@ -387,6 +387,8 @@ std::vector<std::string_view> segmentsOf(std::string_view text) {
   return segments;
 }
 
+}  // namespace
+
 // The byte offset of the first invalid UTF-8 sequence (overlong forms, surrogates and
 // code points above U+10FFFF included), or nullopt when the text is valid.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
@@ -419,6 +421,8 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view text) {
 bool singleByteCharacterSet(std::string_view character_set) {
   return toUpper(character_set).find("8859") != std::string::npos;
 }
+
+namespace {
 
 // Why a message is refused (AR: not for this receiver) or in error (AE), in the order an
 // interface engineer would look: version, type, character set, patient, observations.

@@ -80,9 +80,11 @@ enum class Hl7ErrorCode {
   SegmentSequence = 100,
   RequiredFieldMissing = 101,
   DataTypeError = 102,
+  TableValueNotFound = 103,
   UnsupportedMessageType = 200,
   UnsupportedEventCode = 201,
   UnsupportedVersion = 203,
+  UnknownKeyIdentifier = 204,
   ApplicationError = 207,
 };
 
@@ -105,6 +107,11 @@ struct Hl7MessageResult {
   std::string error_text;      // why, for ERR-8 and the log
   bool accepted() const { return acknowledgement == "AA"; }
 };
+
+// The byte offset of the first invalid UTF-8 sequence, or nullopt when the text is valid.
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text);
+// MSH-18 names a single-byte character set (ISO 8859): any byte is a character.
+bool singleByteCharacterSet(std::string_view character_set);
 
 // One message (MLLP framing already removed). Accepts ORU^R01 and ORU^R42 of HL7 v2.x
 // with a patient; refuses (AR) other types, events and versions; AE for invalid UTF-8 (unless

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include "streamer/hl7/stats_text.h"
+
 namespace vigil::acm {
 namespace {
 
@@ -108,15 +110,22 @@ bool Exporter::sendOnce(const std::string& message, const std::string& message_i
   return false;
 }
 
-std::string Exporter::countersText() const {
+std::map<std::string, std::uint64_t> Exporter::counterTable() const {
   const auto& c = counters_;
-  return "position=" + std::to_string(position_) + " sent=" + std::to_string(c.sent) +
-         " acked=" + std::to_string(c.acked) + " retried=" + std::to_string(c.retried) +
-         " refused=" + std::to_string(c.refused) + " timeouts=" + std::to_string(c.timeouts) +
-         " connect_failures=" + std::to_string(c.connect_failures) +
-         " lost_connections=" + std::to_string(c.lost_connections) +
-         " connections=" + std::to_string(client_.connections()) + " bad_acks=" + std::to_string(c.bad_acks) +
-         " outbox_errors=" + std::to_string(c.outbox_errors) + " state_errors=" + std::to_string(c.state_errors);
+  return {{"position", position_},
+          {"sent", c.sent},
+          {"acked", c.acked},
+          {"retried", c.retried},
+          {"refused", c.refused},
+          {"timeouts", c.timeouts},
+          {"connect_failures", c.connect_failures},
+          {"lost_connections", c.lost_connections},
+          {"connections", client_.connections()},
+          {"bad_acks", c.bad_acks},
+          {"outbox_errors", c.outbox_errors},
+          {"state_errors", c.state_errors}};
 }
+
+std::string Exporter::countersText() const { return streamer::hl7::formatCounters(counterTable()); }
 
 }  // namespace vigil::acm

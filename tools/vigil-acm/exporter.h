@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -65,7 +66,9 @@ class Exporter {
 
   std::uint64_t position() const { return position_; }
   const ExporterCounters& counters() const { return counters_; }
-  // "sent=.. acked=.. ..." for the periodic and final lines.
+  // The counters by name (position, sent, acked, ...), for --stats and the printed lines.
+  std::map<std::string, std::uint64_t> counterTable() const;
+  // "acked=.. ... sent=.." for the periodic and final lines.
   std::string countersText() const;
 
  private:

@@ -2,26 +2,40 @@
 // requests and sends every alarm transition as a PCD-04 ORU^R40 over MLLP to an alert
 // manager, one in flight, retried with backoff until it is acknowledged AA. The position
 // of the last acknowledged transition lives in --state, so a restart (after kill -9 too)
-// resumes where the alert manager left off. Thin: flags and the loop; the work is in
-// exporter.h, mllp_client.h, acm_state.h and oru_r40.h.
+// resumes where the alert manager left off. With --status-listen it is also the MLLP
+// server for the alert manager's IHE PCD-05 status reports (ORA^R41), which it answers
+// and forwards to the engine. Thin: flags and the loops; the work is in exporter.h,
+// mllp_client.h, acm_state.h, oru_r40.h and status_listener.h.
 #include <chrono>
 #include <cstdint>
 #include <exception>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>  // before Asio: Boost 1.74's awaitable.hpp uses std::exchange without it
 
+#include <boost/asio.hpp>
 #include <boost/program_options.hpp>
 #include <zmq.hpp>
 
 #include "streamer/control_client.h"
 #include "streamer/duration_option.h"
+#include "streamer/hl7/mllp_options.h"
+#include "streamer/hl7/mllp_server.h"
+#include "streamer/hl7/stats_text.h"
 #include "streamer/security.h"
 #include "streamer/stop_signal.h"
 #include "tools/vigil-acm/acm_state.h"
 #include "tools/vigil-acm/exporter.h"
+#include "tools/vigil-acm/status_listener.h"
 
+namespace asio = boost::asio;
 namespace po = boost::program_options;
+namespace hl7 = vigil::streamer::hl7;
 using vigil::streamer::millisecondsOption;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -41,15 +55,22 @@ struct Arguments {
   std::chrono::milliseconds poll{200};
   std::chrono::milliseconds control_timeout{2'000};
   std::chrono::milliseconds stats_interval{5'000};
+  std::optional<std::string> stats_query;  // --stats HOST:PORT
+  asio::ip::tcp::endpoint stats_listen{asio::ip::make_address("127.0.0.1"), 0};
+  std::optional<asio::ip::tcp::endpoint> status_listen;
+  hl7::MllpServerOptions status_server;
   vigil::acm::ExporterOptions exporter;
   vigil::streamer::ClientSecurity security;
 };
 
 po::options_description describeOptions() {
   po::options_description options(
-      "Usage: vigil-acm --control EP --to HOST:PORT --state FILE [options]\n"
-      "Sends every alarm transition of the engine's journal outbox as IHE PCD-04 ORU^R40 over MLLP.\n"
-      "Prints \"vigil-acm running position=N\" once started, \"stats ...\" every interval and at exit.\n"
+      "Usage: vigil-acm --control EP --to HOST:PORT --state FILE [--status-listen HOST:PORT] [options]\n"
+      "       vigil-acm --stats HOST:PORT      # a running vigil-acm's counters (its stats= address)\n"
+      "Sends every alarm transition of the engine's journal outbox as IHE PCD-04 ORU^R40 over MLLP;\n"
+      "with --status-listen, takes the alert manager's PCD-05 ORA^R41 status reports to the engine.\n"
+      "Prints \"vigil-acm running position=N ... status=HOST:PORT stats=HOST:PORT\" once started,\n"
+      "\"stats ...\" every interval and at exit.\n"
       "Options");
   // One option per line reads as the table it is.
   // clang-format off
@@ -67,19 +88,37 @@ po::options_description describeOptions() {
       ("max-backoff-ms", po::value<std::int64_t>(), "retry delay cap (default 5000)")
       ("control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000)")
       ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
+      ("status-listen", po::value<std::string>(), "MLLP address for the alert manager's ORA^R41 status reports, HOST:PORT (port 0: any; default: none)")
+      ("stats-listen", po::value<std::string>(), "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")
+      ("stats", po::value<std::string>(), "print the counters of the vigil-acm whose stats address is HOST:PORT, exit")
       ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
   // clang-format on
+  hl7::addMllpServerOptions(options);  // the limits of --status-listen
   return options;
 }
 
 Arguments readArguments(const po::variables_map& values) {
   Arguments arguments;
+  if (values.count("stats")) {
+    arguments.stats_query = values["stats"].as<std::string>();
+    return arguments;
+  }
   if (!values.count("to") || !vigil::acm::splitHostPort(values["to"].as<std::string>(), arguments.host, arguments.port))
     throw po::error("--to HOST:PORT is required");
   if (!values.count("state")) throw po::error("--state FILE is required");
   arguments.state = values["state"].as<std::string>();
   if (values.count("control")) arguments.control = values["control"].as<std::string>();
+  if (values.count("status-listen")) {
+    arguments.status_listen = hl7::parseHostPort(values["status-listen"].as<std::string>());
+    if (!arguments.status_listen) throw po::error("--status-listen must be HOST:PORT with a numeric address");
+  }
+  if (values.count("stats-listen")) {
+    const auto stats = hl7::parseHostPort(values["stats-listen"].as<std::string>());
+    if (!stats) throw po::error("--stats-listen must be HOST:PORT");
+    arguments.stats_listen = *stats;
+  }
+  arguments.status_server = hl7::readMllpServerOptions(values);
   if (values.count("facility")) arguments.exporter.message.receiving_facility = values["facility"].as<std::string>();
   if (values.count("receiving-application"))
     arguments.exporter.message.receiving_application = values["receiving-application"].as<std::string>();
@@ -102,6 +141,76 @@ Arguments readArguments(const po::variables_map& values) {
   return arguments;
 }
 
+std::int64_t wallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// vigil-acm's Asio side, on a thread of its own: the status listener (when asked for) and
+// the --stats endpoint. It shares with the delivery loop only the exporter's counters,
+// which the loop hands over as a snapshot.
+class NetworkSide {
+ public:
+  NetworkSide(zmq::context_t& context, const Arguments& arguments)
+      : control_(context, arguments.control, arguments.security),
+        handler_([this, timeout = arguments.control_timeout](
+                     const vigil::v1::ControlRequest& request) { return control_.request(request, timeout); },
+                 wallClockMs),
+        responder_(io_, arguments.stats_listen, [this] { return table(); }) {
+    if (arguments.status_listen) {
+      hl7::MllpHandlers handlers;
+      handlers.on_message = [this](std::string_view message) { return handler_.handle(message); };
+      handlers.on_oversize = [this](std::string_view head, std::size_t limit) {
+        return handler_.refuseOversize(head, limit);
+      };
+      server_ = std::make_unique<hl7::MllpServer>(io_, *arguments.status_listen, arguments.status_server, handlers);
+    }
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~NetworkSide() { stop(); }
+  NetworkSide(const NetworkSide&) = delete;
+  NetworkSide& operator=(const NetworkSide&) = delete;
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    io_.stop();
+    thread_.join();
+  }
+  void shareExporterCounters(std::map<std::string, std::uint64_t> counters) {
+    std::lock_guard lock(mutex_);
+    exporter_ = std::move(counters);
+  }
+  std::string statusAddress() const { return server_ ? hl7::formatHostPort(server_->localEndpoint()) : "none"; }
+  std::string statsAddress() const { return hl7::formatHostPort(responder_.localEndpoint()); }
+  // Every counter: the exporter's as they are, the status listener's as status_*. Called on
+  // the Asio thread, or on another once stopped.
+  std::string table() {
+    hl7::CounterTable table;
+    {
+      std::lock_guard lock(mutex_);
+      table = exporter_;
+    }
+    handler_.addCounters(table);
+    if (server_) {
+      hl7::CounterTable connections;
+      hl7::addServerCounters(connections, server_->counters());
+      for (const auto& [name, count] : connections) table["status_" + name] = count;
+    }
+    return hl7::formatCounters(table);
+  }
+
+ private:
+  asio::io_context io_;
+  // Its own connection to the engine: the delivery loop's is not to be shared between threads.
+  vigil::streamer::ControlClient control_;
+  vigil::acm::StatusHandler handler_;
+  hl7::StatsResponder responder_;
+  std::unique_ptr<hl7::MllpServer> server_;
+  std::mutex mutex_;
+  std::map<std::string, std::uint64_t> exporter_;
+  std::thread thread_;
+};
+
 int run(const Arguments& arguments) {
   std::string error;
   const auto start = vigil::acm::loadPosition(arguments.state, error);
@@ -112,9 +221,14 @@ int run(const Arguments& arguments) {
   const auto& stop = vigil::streamer::installStopSignals();
   zmq::context_t context(1);
   vigil::streamer::ControlClient control(context, arguments.control, arguments.security);
+  NetworkSide network(context, arguments);
   auto last_stats = Clock::now();
   vigil::acm::Exporter* running = nullptr;
+  const auto share = [&] {
+    if (running) network.shareExporterCounters(running->counterTable());
+  };
   const auto printStatsIfDue = [&] {
+    share();
     if (arguments.stats_interval.count() == 0 || Clock::now() - last_stats < arguments.stats_interval) return;
     last_stats = Clock::now();
     std::cout << "stats " << running->countersText() << std::endl;
@@ -141,6 +255,7 @@ int run(const Arguments& arguments) {
     return std::vector<vigil::v1::OutboxEntry>(reply->outbox().entries().begin(), reply->outbox().entries().end());
   };
   const auto persist = [&](std::uint64_t position) {
+    share();
     std::string problem;
     if (vigil::acm::savePosition(arguments.state, position, problem)) return true;
     std::cerr << "vigil-acm: " << problem << "\n";
@@ -150,13 +265,16 @@ int run(const Arguments& arguments) {
   vigil::acm::Exporter exporter(fetch, persist, wait, client, *start, arguments.exporter);
   running = &exporter;
   std::cout << "vigil-acm running position=" << *start << " to=" << arguments.host << ":" << arguments.port
-            << " control=" << arguments.control << std::endl;
+            << " control=" << arguments.control << " status=" << network.statusAddress()
+            << " stats=" << network.statsAddress() << std::endl;
   while (!stop.load()) {
     const auto delivered = exporter.drainOnce();
     // Nothing new (or no engine): look again after the poll interval.
     if (!delivered || *delivered == 0) wait(arguments.poll);
   }
-  std::cout << "stats " << exporter.countersText() << std::endl;
+  network.stop();
+  share();
+  std::cout << "stats " << network.table() << std::endl;
   return 0;
 }
 
@@ -172,7 +290,9 @@ int main(int argc, char** argv) {
       std::cout << options << "\n";
       return 0;
     }
-    return run(readArguments(values));
+    const auto arguments = readArguments(values);
+    if (arguments.stats_query) return hl7::printRemoteStats(*arguments.stats_query, std::cout, std::cerr);
+    return run(arguments);
   } catch (const po::error& error) {
     std::cerr << "vigil-acm: " << error.what() << "\n" << options << "\n";
     return kExitUsage;

@@ -17,6 +17,7 @@
 
 #include "streamer/duration_option.h"
 #include "streamer/hl7/hl7_intake.h"
+#include "streamer/hl7/mllp_options.h"
 #include "streamer/hl7/mllp_server.h"
 #include "streamer/hl7/stats_text.h"
 #include "streamer/security.h"
@@ -61,9 +62,6 @@ po::options_description describeOptions() {
       ("listen", po::value<std::string>(), "address to listen on, HOST:PORT (port 0: any free port; default 127.0.0.1:2575)")
       ("connect", po::value<std::string>(), "the engine's ingest endpoint (default tcp://127.0.0.1:7401)")
       ("unit", po::value<std::string>(), "care unit of the topics when PV1-3 names no point of care (default hl7)")
-      ("max-message-bytes", po::value<std::size_t>(), "larger messages get AR and the connection is closed (default 1048576)")
-      ("max-connections", po::value<std::size_t>(), "connections beyond this are closed at once (default 256)")
-      ("message-timeout-ms", po::value<std::int64_t>(), "a connection must complete a message within this time of the last (default 60000)")
       ("engine-wait-ms", po::value<std::int64_t>(), "how long to wait for the engine before listening (default 10000)")
       ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
       ("stats-listen", po::value<std::string>(), "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")
@@ -71,6 +69,7 @@ po::options_description describeOptions() {
       ("key", po::value<std::string>(), vigil::streamer::kKeyOptionHelp)
       ("server-key", po::value<std::string>(), vigil::streamer::kServerKeyOptionHelp);
   // clang-format on
+  hl7::addMllpServerOptions(options);
   return options;
 }
 
@@ -93,13 +92,7 @@ Arguments readArguments(const po::variables_map& values) {
   if (values.count("unit")) arguments.unit = values["unit"].as<std::string>();
   if (arguments.unit.empty() || arguments.unit.find('/') != std::string::npos)
     throw po::error("--unit must be non-empty, without '/'");
-  if (values.count("max-message-bytes"))
-    arguments.server.max_message_bytes = values["max-message-bytes"].as<std::size_t>();
-  if (values.count("max-connections")) arguments.server.max_connections = values["max-connections"].as<std::size_t>();
-  if (arguments.server.max_message_bytes < 64) throw po::error("--max-message-bytes must be at least 64");
-  if (arguments.server.max_connections < 1) throw po::error("--max-connections must be at least 1");
-  arguments.server.message_timeout =
-      millisecondsOption(values, "message-timeout-ms", arguments.server.message_timeout, false);
+  arguments.server = hl7::readMllpServerOptions(values);
   arguments.engine_wait = millisecondsOption(values, "engine-wait-ms", arguments.engine_wait, false);
   arguments.stats_interval = millisecondsOption(values, "stats-interval-ms", arguments.stats_interval, true);
   vigil::streamer::ClientKeyOptions keys;

@@ -513,5 +513,17 @@ TEST(Protocol, EmptyAndNonObjectInputIsRefused) {
   }
 }
 
+// IHE PCD-05: an alert manager's "accepted" acknowledges an alarm only where the
+// protocol says so.
+TEST(Protocol, AnAlertManagersAcceptanceAcknowledgesOnlyWhereTheProtocolSaysSo) {
+  const auto absent = parseProtocol(kValidProtocol);
+  ASSERT_TRUE(absent.protocol.has_value()) << errorsText(absent);
+  EXPECT_FALSE(absent.protocol->alert_manager_accepted_acknowledges);
+  const auto allowed = parseProtocol(edited(R"("statusIntervalS": 2)",
+                                            R"("statusIntervalS": 2, "alertManager": { "acceptedAcknowledges": true })"));
+  ASSERT_TRUE(allowed.protocol.has_value()) << errorsText(allowed);
+  EXPECT_TRUE(allowed.protocol->alert_manager_accepted_acknowledges);
+}
+
 }  // namespace
 }  // namespace vigil::core
