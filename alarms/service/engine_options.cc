@@ -20,16 +20,27 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t heartbeat_ms = options.config.heartbeat_interval.count();
   std::int64_t stale_tolerance_ms = options.config.ingest_guard.stale_tolerance.count();
   std::size_t max_sources = options.config.ingest_guard.max_sources;
+  std::string units;
   // One option per line reads as the table it is.
   // clang-format off
   described.add_options()
       ("help,h", "show this help")
       ("ingest", po::value(&options.config.ingest_endpoint)->default_value(options.config.ingest_endpoint),
        "SUB endpoint the gateways publish to (bind; port * picks a free one)")
+      ("ingest-from", po::value(&options.config.ingest_connect),
+       "connect the ingest to vigil-proxy's engine side (its --backend) instead of binding --ingest")
+      ("ingest-key", po::value(&options.ingest_keys.key_file),
+       "with --ingest-from: this engine's CurveZMQ secret key file as the proxy's client (its .pub in the "
+       "proxy's stations/)")
+      ("ingest-server-key", po::value(&options.ingest_keys.server_key_file),
+       "with --ingest-from: the proxy's public key file")
       ("alerts", po::value(&options.config.alerts_endpoint)->default_value(options.config.alerts_endpoint),
        "PUB endpoint the stations subscribe to (bind)")
       ("control", po::value(&options.config.control_endpoint)->default_value(options.config.control_endpoint),
        "ROUTER endpoint for acknowledgements and snapshots (bind)")
+      ("units", po::value(&units),
+       "serve only these care units (pacu,icu): ingest subscribes to their topics only, snapshots and control "
+       "inputs are theirs; default every unit the ingest brings")
       ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
       ("clock", po::value(&clock)->default_value(clock),
        "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
@@ -80,6 +91,14 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   if (clock != "wall" && clock != "stream") throw po::error("--clock must be wall or stream, not '" + clock + "'");
   options.config.clock_mode = clock == "wall" ? ClockMode::Wall : ClockMode::Stream;
+  if (options.ingest_keys.configured() && options.config.ingest_connect.empty()) {
+    throw po::error("--ingest-key and --ingest-server-key go with --ingest-from");
+  }
+  if (values.count("units")) {
+    auto parsed = UnitSet::parse(units);
+    if (!parsed.ok()) throw po::error(parsed.error);
+    options.config.units = std::move(*parsed.value);
+  }
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
   if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();
   if (values.count("no-journal")) {
@@ -127,7 +146,8 @@ std::string bindRefusal(const EngineOptions& options) {
   }
   if (options.insecure) return "";
   const auto& c = options.config;
-  for (const auto& endpoint : {c.ingest_endpoint, c.alerts_endpoint, c.control_endpoint}) {
+  const auto& ingest = c.ingest_connect.empty() ? c.ingest_endpoint : c.ingest_connect;
+  for (const auto& endpoint : {ingest, c.alerts_endpoint, c.control_endpoint}) {
     if (!streamer::isLoopbackEndpoint(endpoint)) {
       return "refusing to bind " + endpoint +
              " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "

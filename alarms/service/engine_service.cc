@@ -39,13 +39,11 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   // lost ~0.1 % of its frames to a momentarily busy engine (tools/soak). A deep queue
   // absorbs such bursts; sequence gaps still reveal any loss beyond it.
   ingest_.handle().set(zmq::sockopt::rcvhwm, kIngestQueueMessages);
-  // The engine serves every unit it is told about by the topics; a deployment that splits
-  // units across engines narrows this with a proxy in front.
-  ingest_.subscribe(streamer::topicPrefix(TopicKind::Vitals));
-  ingest_.subscribe(streamer::topicPrefix(TopicKind::Infusion));
-  ingest_.subscribe(streamer::topicPrefix(TopicKind::Event));
+  // Every unit the topics bring, or only --units: behind vigil-proxy these prefixes travel
+  // upstream, so the other units' frames never reach this machine.
+  for (const auto& prefix : unitIngestPrefixes(config_.units)) ingest_.subscribe(prefix);
   if (config_.keys) secureSockets(*config_.keys, zmq);
-  endpoints_.ingest = ingest_.bind(config_.ingest_endpoint);
+  endpoints_.ingest = connectOrBindIngest();
   endpoints_.alerts = alerts_.bind(config_.alerts_endpoint);
   endpoints_.control = streamer::bindResolved(control_, config_.control_endpoint);
 }
@@ -54,9 +52,17 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
 // a station key alerts and control only. The handler exists before the first bind.
 void EngineService::secureSockets(const EngineKeys& keys, zmq::context_t& zmq) {
   zap_ = std::make_unique<ZapHandler>(zmq, keys.admitted, std::clog);
-  streamer::applyCurveServer(ingest_.handle(), keys.secret_key, kIngestZapDomain);
+  // Behind vigil-proxy the ingest is the proxy's client; the proxy admits the gateways.
+  if (config_.ingest_connect.empty()) streamer::applyCurveServer(ingest_.handle(), keys.secret_key, kIngestZapDomain);
   streamer::applyCurveServer(alerts_.handle(), keys.secret_key, kAlertsZapDomain);
   streamer::applyCurveServer(control_, keys.secret_key, kControlZapDomain);
+}
+
+std::string EngineService::connectOrBindIngest() {
+  if (config_.ingest_connect.empty()) return ingest_.bind(config_.ingest_endpoint);
+  config_.ingest_security.apply(ingest_.handle());
+  ingest_.connect(config_.ingest_connect);
+  return config_.ingest_connect;
 }
 
 EngineService::~EngineService() {
@@ -146,7 +152,9 @@ template <typename Value, typename Message>
 void EngineService::publishStamped(TopicKind kind, const Value& value, Message message) {
   message.set_engine_epoch(epoch_);
   message.set_sequence(++sequence_);
-  emit(AlertMessage{streamer::makeTopic(kind, value.unit, value.patient_id), message.SerializeAsString(), sequence_});
+  message.set_unit_sequence(unit_sequences_.stamp(value.unit));
+  emit(AlertMessage{streamer::makeTopic(kind, value.unit, value.patient_id), message.SerializeAsString(), sequence_,
+                    value.unit, message.unit_sequence()});
 }
 
 void EngineService::emit(Outgoing outgoing) {
@@ -171,6 +179,7 @@ void EngineService::releaseCommitted(std::uint64_t settled) {
 void EngineService::deliver(Outgoing& outgoing) {
   if (auto* message = std::get_if<AlertMessage>(&outgoing)) {
     released_sequence_ = message->sequence;
+    unit_sequences_.released(message->unit, message->unit_sequence);
     if (alerts_.publishRaw(message->topic, message->payload)) {
       ++counters_.alert_events_published;
     } else {
@@ -333,6 +342,11 @@ v1::ControlReply EngineService::enterClinicalEvent(const v1::ControlRequest& req
     ++counters_.control_malformed;
     return applyControl(request, station, before, false, "a clinical event needs a patient, a unit and a kind", {});
   }
+  if (!config_.units.serves(event.unit)) {
+    ++counters_.control_malformed;
+    return applyControl(request, station, before, false,
+                        "this engine serves " + config_.units.describe() + ", not unit " + event.unit, {});
+  }
   event.source_id = station;
   event.time = before;
   const auto outputs = engine_.onClinicalEvent(event);
@@ -346,6 +360,7 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   snapshot->set_engine_epoch(epoch_);
   snapshot->set_sequence(sequence_);
   const auto& prefix = request.unit_prefix();
+  if (!prefix.empty()) snapshot->set_unit_sequence(unit_sequences_.lastStamped(prefix));
   const auto wanted = [&prefix](const std::string& unit) { return unit.compare(0, prefix.size(), prefix) == 0; };
   for (const auto& alarm : engine_.alarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
@@ -417,6 +432,7 @@ void EngineService::heartbeat() {
   beat.set_wall_time_ms(core::toMillis(clock_.now()));
   beat.set_engine_time_ms(core::toMillis(engine_.now()));
   beat.set_active_alarms(static_cast<std::uint32_t>(engine_.activeAlarmCount()));
+  beat.mutable_unit_sequences()->insert(unit_sequences_.lastReleased().begin(), unit_sequences_.lastReleased().end());
   if (alerts_.publish(streamer::makeTopic(TopicKind::Heartbeat, {}, {}), beat)) ++counters_.heartbeats;
 }
 

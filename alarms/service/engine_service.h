@@ -20,9 +20,11 @@
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
 #include "alarms/service/trend_store.h"
+#include "alarms/service/unit_partition.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
 #include "streamer/codec.h"
+#include "streamer/security.h"
 #include "streamer/socket_reader.h"
 #include "streamer/topics.h"
 #include "streamer/zmq_io.h"
@@ -47,6 +49,11 @@ struct ServiceConfig {
   std::chrono::milliseconds stats_interval{5000};  // the "stats" topic; 0: never published
   // Guard tolerances; whether the wall clock is the time reference follows clock_mode.
   core::IngestGuardConfig ingest_guard;
+  UnitSet units;  // --units: the care units this engine ingests and serves (issue 16)
+  // --ingest-from: connect the ingest SUB to vigil-proxy's XPUB instead of binding
+  // ingest_endpoint, as a CURVE client with these keys (none: plain).
+  std::string ingest_connect;
+  streamer::ClientSecurity ingest_security;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -122,6 +129,7 @@ class EngineService {
   void handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time, std::string_view gateway = {});
   void logPumpChange(Journal& journal, const streamer::Envelope& envelope);
   void secureSockets(const EngineKeys& keys, zmq::context_t& zmq);
+  std::string connectOrBindIngest();  // the endpoint bound, or the proxy connected to
   // `authenticated`: the requester's ZAP User-Id, or the name a journal row recorded;
   // nullopt on a plain connection (the request's own station name, marked as such).
   vigil::v1::ControlReply handleControl(const vigil::v1::ControlRequest& request,
@@ -148,6 +156,8 @@ class EngineService {
     std::string topic;
     std::string payload;
     std::uint64_t sequence = 0;
+    std::string unit;
+    std::uint64_t unit_sequence = 0;
   };
   using ReplyFrames = std::vector<zmq::message_t>;
   using Outgoing = std::variant<AlertMessage, ReplyFrames>;
@@ -172,6 +182,7 @@ class EngineService {
   const Clock& clock_;
   std::uint64_t epoch_;
   std::uint64_t sequence_ = 0;
+  UnitSequences unit_sequences_;  // the stream numbered per unit too (unit_partition.h)
   std::unique_ptr<ZapHandler> zap_;  // before the sockets it authenticates, gone after them
   streamer::Subscriber ingest_;
   streamer::Publisher alerts_;

@@ -94,6 +94,7 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
   announceSecurity(options);
+  std::clog << "vigil-engine: serving " << options.config.units.describe() << std::endl;
   if (journal) {
     const auto recovered = service::recoverFromJournal(*options.journal_path, engine, error);
     if (!recovered) {
@@ -185,6 +186,12 @@ int main(int argc, char** argv) {
     }
     options->config.keys = std::move(keys.value);
   }
+  auto ingest_security = streamer::loadClientSecurity(options->ingest_keys);
+  if (!ingest_security.ok()) {
+    std::cerr << "vigil-engine: --ingest-key: " << ingest_security.error << "\n";
+    return kExitConfigError;
+  }
+  options->config.ingest_security = std::move(*ingest_security.value);
   auto protocol = loadOrExplain(options->protocol_path);
   if (!protocol) return kExitConfigError;
   // Protobuf logs a line per payload with invalid UTF-8; the ingest pipeline already

@@ -26,11 +26,12 @@ void StationState::applySnapshot(const v1::Snapshot& snapshot) {
   advice_.clear();
   statuses_.clear();
   epoch_ = snapshot.engine_epoch();
-  last_sequence_ = snapshot.sequence();
+  per_unit_ = !unit_.empty() && snapshot.has_unit_sequence();
+  last_sequence_ = per_unit_ ? snapshot.unit_sequence() : snapshot.sequence();
   ++counters_.snapshots;
   if (resync_needed_) {
     ++counters_.resyncs;
-    last_resync_ = LastResync{pending_reason_, pending_missed_, snapshot.sequence()};
+    last_resync_ = LastResync{pending_reason_, pending_missed_, last_sequence_};
   }
   has_snapshot_ = true;
   resync_needed_ = false;
@@ -44,17 +45,17 @@ void StationState::applySnapshot(const v1::Snapshot& snapshot) {
 }
 
 Outcome StationState::apply(const v1::AlarmEvent& event) {
-  const auto outcome = admit(event, event.engine_epoch(), event.sequence());
+  const auto outcome = admit(event, event.engine_epoch(), orderOf(event));
   return outcome == Outcome::Applied ? take(event) : outcome;
 }
 
 Outcome StationState::apply(const v1::AdviceEvent& event) {
-  const auto outcome = admit(event, event.engine_epoch(), event.sequence());
+  const auto outcome = admit(event, event.engine_epoch(), orderOf(event));
   return outcome == Outcome::Applied ? take(event) : outcome;
 }
 
 Outcome StationState::apply(const v1::PatientStatus& status) {
-  const auto outcome = admit(status, status.engine_epoch(), status.sequence());
+  const auto outcome = admit(status, status.engine_epoch(), orderOf(status));
   return outcome == Outcome::Applied ? take(status) : outcome;
 }
 
@@ -62,7 +63,9 @@ Outcome StationState::onHeartbeat(const v1::Heartbeat& heartbeat, SteadyTime now
   last_heartbeat_ = now;
   ++counters_.heartbeats;
   if (heartbeat.engine_time_ms() > 0) engine_time_ = core::fromMillis(heartbeat.engine_time_ms());
-  return admitHeartbeat(heartbeat.engine_epoch(), heartbeat.sequence());
+  const auto unit = heartbeat.unit_sequences().find(unit_);
+  const auto unit_sequence = unit == heartbeat.unit_sequences().end() ? 0 : unit->second;
+  return admitHeartbeat(BufferedHeartbeat{heartbeat.engine_epoch(), heartbeat.sequence(), unit_sequence});
 }
 
 void StationState::applyReply(const v1::AlarmEvent& event) {
@@ -104,23 +107,24 @@ Outcome StationState::admit(const Message& message, std::uint64_t epoch, std::ui
   return Outcome::Applied;
 }
 
-Outcome StationState::admitHeartbeat(std::uint64_t epoch, std::uint64_t sequence) {
+Outcome StationState::admitHeartbeat(const BufferedHeartbeat& heartbeat) {
   if (needsSnapshot()) {
-    buffer(BufferedHeartbeat{epoch, sequence});
+    buffer(heartbeat);
     return Outcome::Buffered;
   }
-  if (epoch != epoch_) {
+  if (heartbeat.engine_epoch != epoch_) {
     ++counters_.epoch_changes;
     resync_needed_ = true;
     pending_reason_ = ResyncReason::EpochChange;
-    buffer(BufferedHeartbeat{epoch, sequence});
+    buffer(heartbeat);
     return Outcome::ResyncNeeded;
   }
   // The heartbeat names the last sequence sent: anything above what arrived was lost,
   // even when no later update came to show the jump.
+  const auto sequence = per_unit_ ? heartbeat.unit_sequence : heartbeat.sequence;
   if (sequence > last_sequence_) {
     markGap(sequence - last_sequence_);
-    buffer(BufferedHeartbeat{epoch, sequence});
+    buffer(heartbeat);
     return Outcome::ResyncNeeded;
   }
   return Outcome::Applied;
@@ -172,7 +176,7 @@ Outcome StationState::replay(const Update& update) {
       [this](const auto& message) -> Outcome {
         using Message = std::decay_t<decltype(message)>;
         if constexpr (std::is_same_v<Message, BufferedHeartbeat>) {
-          return admitHeartbeat(message.engine_epoch, message.sequence);
+          return admitHeartbeat(message);
         } else {
           return apply(message);
         }

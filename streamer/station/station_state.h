@@ -152,7 +152,9 @@ class StationState {
   bool needsSnapshot() const { return !has_snapshot_ || resync_needed_; }
 
   std::uint64_t epoch() const { return epoch_; }
+  // The engine-wide sequence, or the unit's own when perUnit().
   std::uint64_t lastSequence() const { return last_sequence_; }
+  bool perUnit() const { return per_unit_; }
   std::size_t bufferedCount() const { return buffer_.size(); }
   const LastResync& lastResync() const { return last_resync_; }
 
@@ -174,6 +176,7 @@ class StationState {
   struct BufferedHeartbeat {
     std::uint64_t engine_epoch = 0;
     std::uint64_t sequence = 0;
+    std::uint64_t unit_sequence = 0;  // this station's unit's, from the heartbeat's map
   };
   using Update =
       std::variant<vigil::v1::AlarmEvent, vigil::v1::AdviceEvent, vigil::v1::PatientStatus, BufferedHeartbeat>;
@@ -181,13 +184,19 @@ class StationState {
   // Sequence bookkeeping shared by every kind; Applied means "take its content".
   template <typename Message>
   Outcome admit(const Message& message, std::uint64_t epoch, std::uint64_t sequence);
-  Outcome admitHeartbeat(std::uint64_t epoch, std::uint64_t sequence);
+  Outcome admitHeartbeat(const BufferedHeartbeat& heartbeat);
   void markGap(std::uint64_t missed);
   void buffer(Update update);
   void replayBuffer();
   Outcome replay(const Update& update);
 
   bool forThisUnit(const std::string& unit) const { return unit_.empty() || unit == unit_; }
+  // The number this station orders by: the unit's own sequence when it follows one unit
+  // of an engine that numbers per unit (issue 16), else the engine-wide one.
+  template <typename Message>
+  std::uint64_t orderOf(const Message& message) const {
+    return per_unit_ ? message.unit_sequence() : message.sequence();
+  }
   Outcome take(const vigil::v1::AlarmEvent& event);
   Outcome take(const vigil::v1::AdviceEvent& event);
   Outcome take(const vigil::v1::PatientStatus& status);
@@ -203,6 +212,8 @@ class StationState {
 
   std::uint64_t epoch_ = 0;
   std::uint64_t last_sequence_ = 0;
+  // Set by each snapshot: it follows one unit and the engine numbers per unit.
+  bool per_unit_ = false;
   bool has_snapshot_ = false;
   bool resync_needed_ = false;
   ResyncReason pending_reason_ = ResyncReason::None;

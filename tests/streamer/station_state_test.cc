@@ -359,5 +359,72 @@ TEST_F(StationStateTest, TheBufferIsBoundedAndCountsWhatItDropped) {
   EXPECT_EQ(state.lastSequence(), StationState::kMaxBuffered + 5);
 }
 
+// Issue 16: an engine serving several units numbers each unit's messages too. A station
+// following one unit orders by that number, so the other units' traffic (which it never
+// receives) is no gap; a lost message of its own unit still is.
+v1::AlarmEvent unitAlarm(const std::string& id, std::uint64_t sequence, std::uint64_t unit_sequence) {
+  auto event = alarm(id, v1::PHASE_START, sequence);
+  event.set_unit_sequence(unit_sequence);
+  return event;
+}
+
+v1::Snapshot unitSnapshot(std::uint64_t sequence, std::uint64_t unit_sequence) {
+  auto message = snapshot(sequence);
+  message.set_unit_sequence(unit_sequence);
+  return message;
+}
+
+TEST_F(StationStateTest, OneUnitOfAMultiUnitEngineOrdersByTheUnitsOwnSequence) {
+  StationState pacu("pacu", kStart);
+  pacu.applySnapshot(unitSnapshot(40, 10));
+  EXPECT_TRUE(pacu.perUnit());
+  // Engine-wide 41..43 went to icu and ccu: pacu sees 44, its own 11.
+  EXPECT_EQ(pacu.apply(unitAlarm("a", 44, 11)), Outcome::Applied);
+  EXPECT_EQ(pacu.apply(unitAlarm("b", 50, 12)), Outcome::Applied);
+  auto beat = heartbeat(90);
+  (*beat.mutable_unit_sequences())["pacu"] = 12;
+  (*beat.mutable_unit_sequences())["icu"] = 70;
+  EXPECT_EQ(pacu.onHeartbeat(beat, kStart + 1s), Outcome::Applied) << "the engine-wide 90 is no gap for pacu";
+  EXPECT_EQ(pacu.counters().gaps, 0u);
+  EXPECT_EQ(pacu.lastSequence(), 12u);
+}
+
+TEST_F(StationStateTest, AMissingMessageOfTheUnitIsStillAGapAndResyncs) {
+  StationState pacu("pacu", kStart);
+  pacu.applySnapshot(unitSnapshot(40, 10));
+  EXPECT_EQ(pacu.apply(unitAlarm("a", 60, 12)), Outcome::ResyncNeeded) << "pacu's 11 never came";
+  EXPECT_EQ(pacu.counters().messages_missed, 1u);
+  pacu.applySnapshot(unitSnapshot(61, 12));
+  EXPECT_FALSE(pacu.needsSnapshot());
+  EXPECT_EQ(pacu.counters().resyncs, 1u);
+  EXPECT_EQ(pacu.lastResync().at_sequence, 12u);
+}
+
+TEST_F(StationStateTest, AHeartbeatAnnouncingAUnitMessageNeverSeenIsAGap) {
+  StationState pacu("pacu", kStart);
+  pacu.applySnapshot(unitSnapshot(40, 10));
+  auto beat = heartbeat(45);
+  (*beat.mutable_unit_sequences())["pacu"] = 11;
+  EXPECT_EQ(pacu.onHeartbeat(beat, kStart + 1s), Outcome::ResyncNeeded);
+  EXPECT_EQ(pacu.counters().messages_missed, 1u);
+}
+
+TEST_F(StationStateTest, AStationOfEveryUnitKeepsTheEngineWideSequence) {
+  state.applySnapshot(unitSnapshot(40, 10));  // an engine always answers a unit; "" asks none
+  EXPECT_FALSE(state.perUnit());
+  EXPECT_EQ(state.apply(unitAlarm("a", 41, 11)), Outcome::Applied);
+  EXPECT_EQ(state.apply(unitAlarm("b", 43, 12)), Outcome::ResyncNeeded) << "engine-wide 42 was lost";
+}
+
+TEST_F(StationStateTest, BufferedBeforeTheFirstSnapshotReplaysByTheUnitSequence) {
+  StationState pacu("pacu", kStart);
+  EXPECT_EQ(pacu.apply(unitAlarm("a", 44, 11)), Outcome::Buffered);
+  EXPECT_EQ(pacu.apply(unitAlarm("b", 47, 12)), Outcome::Buffered);
+  pacu.applySnapshot(unitSnapshot(45, 11));
+  EXPECT_FALSE(pacu.needsSnapshot());
+  EXPECT_EQ(alarmIds(pacu), std::vector<std::string>{"b"}) << "a is in the snapshot's past; b follows it";
+  EXPECT_EQ(pacu.counters().duplicates, 1u);
+}
+
 }  // namespace
 }  // namespace vigil::streamer::station

@@ -34,6 +34,14 @@ TEST(EngineOptions, ContradictionsAndNonsenseAreRefusedWithTheReason) {
   EXPECT_FALSE(parse({"--no-such-flag"}).value);
 }
 
+TEST(EngineOptions, UnitsNarrowTheEngineAndBadListsAreRefused) {
+  const auto parsed = parse({"--units", "pacu,icu"});
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_EQ(parsed.value->config.units.units(), (std::vector<std::string>{"pacu", "icu"}));
+  EXPECT_TRUE(parse({}).value->config.units.all());
+  EXPECT_NE(parse({"--units", "pacu,,icu"}).error.find("empty unit name"), std::string::npos);
+}
+
 TEST(EngineOptions, TheNetworkNeedsKeysOrASpokenInsecure) {
   const auto open = parse({"--ingest", "tcp://0.0.0.0:7401"});
   ASSERT_TRUE(open.value) << open.error;
