@@ -279,9 +279,7 @@ v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, 
 v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
                                             const std::optional<std::string>& authenticated) {
   const auto& ack = request.acknowledge();
-  // Recorded under who the key says, not who the request says. A replayed journal row
-  // comes back with the name recorded live as its identity.
-  const auto station = acknowledgerName(authenticated, ack.station(), ack.nurse());
+  const auto station = requesterName(authenticated, ack.station(), ack.nurse());
   const auto before = engine_.now();
   const auto result = engine_.acknowledge(ack.alert_id(), station);
   return applyControl(request, station, before, result.ok, result.error, result.outputs);
@@ -290,12 +288,19 @@ v1::ControlReply EngineService::acknowledge(const v1::ControlRequest& request,
 // IHE PCD-05 through vigil-acm: what became of an alarm at the alert manager. Journaled
 // like any control input; "accepted" acknowledges the alarm under the nurse's name where
 // the protocol allows it. A status for an alarm that is not active or latched is refused.
+// Recorded under who the key says, not who the request says. A replayed journal row comes
+// back with the name recorded live as its identity, the nurse already in it: adding the
+// nurse again would change who acknowledged an alarm across a restart.
+std::string EngineService::requesterName(const std::optional<std::string>& authenticated, std::string_view claimed,
+                                         std::string_view nurse) const {
+  if (replaying_ && authenticated) return *authenticated;
+  return acknowledgerName(authenticated, claimed, nurse);
+}
+
 v1::ControlReply EngineService::alertStatus(const v1::ControlRequest& request,
                                             const std::optional<std::string>& authenticated) {
   const auto& status = request.alert_status();
-  // Replayed, the identity is the name recorded live, the nurse already in it.
-  const auto by = replaying_ && authenticated ? *authenticated
-                                              : acknowledgerName(authenticated, status.alert_manager(), status.nurse());
+  const auto by = requesterName(authenticated, status.alert_manager(), status.nurse());
   const auto before = engine_.now();
   const auto current = [&](const auto& alarms) {
     return std::any_of(alarms.begin(), alarms.end(),
@@ -320,7 +325,7 @@ v1::ControlReply EngineService::alertStatus(const v1::ControlRequest& request,
 v1::ControlReply EngineService::audioPause(const v1::ControlRequest& request,
                                            const std::optional<std::string>& authenticated) {
   const auto& pause = request.audio_pause();
-  const auto station = acknowledgerName(authenticated, pause.station(), pause.nurse());
+  const auto station = requesterName(authenticated, pause.station(), pause.nurse());
   const auto before = engine_.now();
   const auto result = engine_.audioPause(pause.patient_id(), station);
   return applyControl(request, station, before, result.ok, result.error, result.outputs);

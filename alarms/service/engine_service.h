@@ -136,6 +136,8 @@ class EngineService {
                                         const std::optional<std::string>& authenticated);
   vigil::v1::ControlReply acknowledge(const vigil::v1::ControlRequest& request,
                                       const std::optional<std::string>& authenticated);
+  std::string requesterName(const std::optional<std::string>& authenticated, std::string_view claimed,
+                            std::string_view nurse) const;
   vigil::v1::ControlReply alertStatus(const vigil::v1::ControlRequest& request,
                                       const std::optional<std::string>& authenticated);
   vigil::v1::ControlReply audioPause(const vigil::v1::ControlRequest& request,

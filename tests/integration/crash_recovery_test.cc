@@ -33,6 +33,9 @@ constexpr char kBedB[] = "bed-02";  // tachycardia across the crash, then a desa
 constexpr std::int64_t kT0 = 1'700'000'000'000;
 constexpr std::int64_t kSecond = 1000;
 
+// Who the station's acknowledgement is recorded under, live and after every recovery.
+constexpr char kAcknowledgedBy[] = "station-3 (RN Lee) (unauthenticated)";
+
 // The bedside devices. Sequence numbers live here, so they carry on across a restart of
 // the engine like a real gateway's would.
 class Scenario {
@@ -124,10 +127,12 @@ class Engine {
     return std::nullopt;
   }
 
-  std::optional<v1::ControlReply> acknowledge(const std::string& alert_id, const std::string& station) {
+  std::optional<v1::ControlReply> acknowledge(const std::string& alert_id, const std::string& station,
+                                              const std::string& nurse) {
     v1::ControlRequest request;
     request.mutable_acknowledge()->set_alert_id(alert_id);
     request.mutable_acknowledge()->set_station(station);
+    request.mutable_acknowledge()->set_nurse(nurse);
     return control_.request(request, 5s);
   }
 
@@ -247,11 +252,11 @@ class CrashRecovery : public ::testing::TestWithParam<std::string> {
       AlertListener station(context_, engine.running().alerts);
       EXPECT_TRUE(station.awaitHeartbeat(Clock::now() + 5s));
     }
-    const auto reply = engine.acknowledge(find(*raised, kBedA, "spo2-below-90")->alert_id(), "station-3");
+    const auto reply = engine.acknowledge(find(*raised, kBedA, "spo2-below-90")->alert_id(), "station-3", "RN Lee");
     EXPECT_TRUE(reply && reply->ok()) << (reply ? reply->error() : "no reply");
     const auto acknowledged = engine.awaitAlarms([](const Alarms& alarms) {
       const auto* a = find(alarms, kBedA, "spo2-below-90");
-      return a && a->acknowledged_by() == "station-3 (unauthenticated)";
+      return a && a->acknowledged_by() == kAcknowledgedBy;
     });
     EXPECT_TRUE(acknowledged);
     return acknowledged.value_or(Alarms{});
@@ -303,7 +308,7 @@ TEST_P(CrashRecovery, KillNineMidScenarioLosesNothingAndCarriesOn) {
   const auto* acknowledged = find(after_restart, kBedA, "spo2-below-90");
   ASSERT_TRUE(acknowledged);
   EXPECT_EQ(acknowledged->inactivation(), v1::INACTIVATION_ACKNOWLEDGED);
-  EXPECT_EQ(acknowledged->acknowledged_by(), "station-3 (unauthenticated)");
+  EXPECT_EQ(acknowledged->acknowledged_by(), kAcknowledgedBy);
   if (clock() == "wall") {
     EXPECT_GT(acknowledged->acknowledged_time_ms(), kT0 + 675 * kSecond) << "stamped by a wall-clock tick";
   } else {
@@ -337,7 +342,7 @@ TEST_P(CrashRecovery, KillNineMidScenarioLosesNothingAndCarriesOn) {
       [&](const v1::AlarmEvent& e) { return e.alert_id() == acknowledged->alert_id() && e.phase() == v1::PHASE_END; },
       Clock::now() + 5s);
   ASSERT_TRUE(ended) << "no END for " << acknowledged->alert_id();
-  EXPECT_EQ(ended->acknowledged_by(), "station-3 (unauthenticated)");
+  EXPECT_EQ(ended->acknowledged_by(), kAcknowledgedBy);
   EXPECT_EQ(ended->start_time_ms(), acknowledged->start_time_ms());
 
   // The log holds both runs, readable while this engine keeps writing it.
