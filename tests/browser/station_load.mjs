@@ -45,7 +45,7 @@ async function openPages(browsers, url) {
     const page = await context.newPage();
     page.errors = [];
     page.on('pageerror', (error) => page.errors.push(error.message));
-    await page.goto(url);
+    await page.goto(url, { timeout: 120000 });  // the pages before it already load the machine
     opened.push(page);
   }
   return opened;

@@ -30,6 +30,10 @@ const ward = {
   alarms: new Map(), advice: new Map(), statuses: new Map(),
   link: null, linkAt: 0, lastMessageAt: 0, socket: null, open: false, reconnectDelay: 500,
   pending: new Map(), nextRequestId: 1, tiles: new Map(), renderQueued: false, fulls: 0,
+  // Beds whose tile is filled again at the next frame, or all of them: a 64-bed ward gets
+  // hundreds of statuses a second, and 50 screens on one machine cannot refill every tile
+  // every frame.
+  dirty: new Set(), refillAll: true,
 };
 // For the tests and the latency measurement, in ms, to the frame after the page drew an
 // update: from its receipt at the station (latencies, statusLatencies) and from its
@@ -99,11 +103,14 @@ function takeFull(message) {
   ward.statuses = new Map(message.statuses.map((s) => [s.patientId, s]));
   ward.link = message.link;
   ward.linkAt = Date.now();
+  ward.refillAll = true;
   showLinkState();
   queueRender(null);
 }
 
 function takeUpdate(map, message) {
+  const patientId = message.data?.patientId ?? map.get(message.key)?.patientId;  // a removal has no data
+  if (patientId) ward.dirty.add(patientId); else ward.refillAll = true;
   if (message.removed) map.delete(message.key); else map.set(message.key, message.data);
   queueRender(message);
 }
@@ -240,16 +247,23 @@ function render() {
   const beds = bedsInOrder();
   const main = $('ward');
   const columns = beds.length <= 6 ? 3 : beds.length <= 12 ? 4 : beds.length <= 20 ? 5 : 6;
+  const size = beds.length > 12 ? 'small' : 'large';
+  if (main.dataset.size !== size) {
+    main.dataset.size = size;
+    ward.refillAll = true;  // a small tile shows fewer alarms
+  }
   main.style.setProperty('--tile-width', `${Math.floor(1880 / columns) - 12}px`);
-  main.dataset.size = beds.length > 12 ? 'small' : 'large';
   const seen = new Set();
   beds.forEach((bed, index) => {
     seen.add(bed.id);
     let tile = ward.tiles.get(bed.id);
     if (!tile) { tile = makeTile(bed.id); ward.tiles.set(bed.id, tile); }
-    fillTile(tile, bed);
+    if (ward.refillAll || ward.dirty.has(bed.id) || !tile.bed) fillTile(tile, bed);
+    tile.bed = bed;  // what a click acts on
     if (main.children[index] !== tile.root) main.insertBefore(tile.root, main.children[index] || null);
   });
+  ward.dirty.clear();
+  ward.refillAll = false;
   for (const [id, tile] of ward.tiles) {
     if (!seen.has(id)) { tile.root.remove(); ward.tiles.delete(id); }
   }
@@ -718,6 +732,6 @@ $('entry-kind').addEventListener('change', showEntryFields);
 $('entry-dialog').addEventListener('close', onEntryClosed);
 $('detail-dialog').addEventListener('close', onDetailClosed);
 setInterval(() => { showLinkState(); soundTick(); }, 500);
-setInterval(() => queueRender(null), 2000);  // ages move on even when no value changes
+setInterval(() => { ward.refillAll = true; queueRender(null); }, 2000);  // ages move on even when no value changes
 connect();
 checkSignedIn();
