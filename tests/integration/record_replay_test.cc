@@ -193,6 +193,9 @@ class RecordReplay : public ::testing::Test {
       EXPECT_NE(event.engine_epoch(), 0u) << run << ": the engine stamps its epoch";
       event.clear_engine_epoch();
       event.clear_sequence();
+      // The live stream's wall-clock stamp (field 20): set, and no part of the alarm.
+      EXPECT_GT(event.published_wall_time_ms(), 0) << run << ": the engine stamps its publication time";
+      event.clear_published_wall_time_ms();
       google::protobuf::util::MessageDifferencer differ;
       std::string differences;
       differ.ReportDifferencesToString(&differences);
