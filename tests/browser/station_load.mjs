@@ -35,7 +35,7 @@ function processUse(pid) {
 function summary(name, values) {
   if (!values.length) return `${name}: no samples`;
   return `${name}: ${values.length} samples, p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, ` +
-         `max ${Math.max(...values).toFixed(1)} ms`;
+         `max ${values.reduce((a, b) => Math.max(a, b), -Infinity).toFixed(1)} ms`;  // too many to spread
 }
 
 async function openPages(browsers, url) {
