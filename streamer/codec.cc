@@ -218,6 +218,11 @@ v1::DoseContext toProto(const core::DoseContext& dose) {
   message.set_ce_at_increase_ug_per_ml(dose.ce_at_increase_ug_per_ml);
   message.set_likely_dose_related(dose.likely_dose_related);
   message.set_attribution(dose.attribution);
+  message.set_drug(dose.drug);
+  message.set_pump_state(toWire(dose.pump_state));
+  message.set_rate_ml_per_h(dose.rate_ml_per_h);
+  message.set_last_change_time_ms(dose.last_change ? core::toMillis(*dose.last_change) : 0);
+  message.set_minutes_since_last_change(dose.minutes_since_last_change);
   return message;
 }
 
@@ -234,6 +239,12 @@ core::DoseContext fromProto(const v1::DoseContext& message) {
   dose.ce_at_increase_ug_per_ml = message.ce_at_increase_ug_per_ml();
   dose.likely_dose_related = message.likely_dose_related();
   dose.attribution = message.attribution();
+  dose.drug = message.drug();
+  // An unknown pump state reads as unspecified: the tile then shows the rate without it.
+  dose.pump_state = EnumReader{}.read<core::PumpState>(message.pump_state(), "pump state");
+  dose.rate_ml_per_h = message.rate_ml_per_h();
+  if (message.last_change_time_ms() != 0) dose.last_change = core::fromMillis(message.last_change_time_ms());
+  dose.minutes_since_last_change = message.minutes_since_last_change();
   return dose;
 }
 

@@ -128,6 +128,14 @@ struct DoseContext {
   double ce_at_increase_ug_per_ml = 0.0;
   bool likely_dose_related = false;
   std::string attribution;
+  // The pump as a station's tile shows it, filled in a PatientStatus only
+  // (DoseTracker::infusionAt): an alarm's or an advice's context leaves these empty, so
+  // that alarm logs do not move with what the pump displays.
+  std::string drug;
+  PumpState pump_state = PumpState::Unspecified;
+  double rate_ml_per_h = 0.0;  // the running rate in the pump's unit; 0 when not running
+  std::optional<TimePoint> last_change;  // the last change of the running dose rate
+  double minutes_since_last_change = 0.0;  // meaningful only with last_change
 };
 
 struct Trigger {

@@ -34,10 +34,14 @@ DoseTracker::DoseTracker(const PkCoefficients& coefficients, const DoseAttributi
 void DoseTracker::apply(const PumpStatus& status) {
   if (status.patient_weight_kg > 0) weight_kg_ = status.patient_weight_kg;
   if (status.concentration_mg_per_ml > 0) concentration_mg_per_ml_ = status.concentration_mg_per_ml;
+  if (!status.drug.empty()) drug_ = status.drug;
+  pump_state_ = status.state;
+  pump_ml_per_h_ = status.rate_ml_per_h;
   const double rate = effectiveDoseRate(status);
   if (rate == rate_ && model_.started()) return;
   const auto before = model_.at(status.time);
   if (rate > rate_) last_increase_ = RateIncrease{status.time, rate_, rate, before};
+  if (rate != rate_) last_change_ = status.time;
   model_.setRate(status.time, rate);
   remember(rate);
   rate_ = rate;
@@ -88,6 +92,19 @@ DoseContext DoseTracker::contextAt(TimePoint time, TimePoint onset) const {
   const bool rising = ceStillRising(time);
   context.likely_dose_related = context.infusion_running && (in_window || rising);
   context.attribution = attribution(context, in_window, rising);
+  return context;
+}
+
+DoseContext DoseTracker::infusionAt(TimePoint time) const {
+  auto context = contextAt(time);
+  context.drug = drug_;
+  context.pump_state = pump_state_;
+  // The pump's own figure when it gives one; else derived, as for REDUCE's target.
+  if (context.infusion_running) context.rate_ml_per_h = pump_ml_per_h_ > 0 ? pump_ml_per_h_ : mlPerHour(rate_);
+  if (last_change_) {
+    context.last_change = last_change_;
+    context.minutes_since_last_change = minutesBetween(*last_change_, time);
+  }
   return context;
 }
 

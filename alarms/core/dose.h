@@ -30,6 +30,9 @@ class DoseTracker {
   // the attribution decided: a condition that began before a rate step is not that step's.
   DoseContext contextAt(TimePoint time, TimePoint onset) const;
   DoseContext contextAt(TimePoint time) const { return contextAt(time, time); }
+  // contextAt(time) with the pump as a station shows it: drug, state, the rate in mL/h and
+  // the last change of the rate (a step up, down, a pause or a restart).
+  DoseContext infusionAt(TimePoint time) const;
 
   double rate() const { return rate_; }
   double weightKg() const { return weight_kg_; }
@@ -49,6 +52,10 @@ class DoseTracker {
   DoseAttributionSettings settings_;
   InfusionModel model_;
   double rate_ = 0.0;
+  std::string drug_;
+  PumpState pump_state_ = PumpState::Unspecified;
+  double pump_ml_per_h_ = 0.0;
+  std::optional<TimePoint> last_change_;
   double weight_kg_ = 0.0;
   double concentration_mg_per_ml_ = 0.0;
   std::optional<RateIncrease> last_increase_;

@@ -318,7 +318,7 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   // have all persisted once (news2_triggers.h).
   status.news2 = p.news2.score;
   addBaselines(p.facts.baseline, status);
-  status.dose = p.facts.dose.contextAt(time);
+  status.dose = p.facts.dose.infusionAt(time);
   status.advice = p.advice.last.advice;
   status.active_alarms = p.facts.board.size();
   p.status = status;

@@ -152,6 +152,7 @@ template <typename Value, typename Message>
 void EngineService::publishStamped(TopicKind kind, const Value& value, Message message) {
   message.set_engine_epoch(epoch_);
   message.set_sequence(++sequence_);
+  message.set_published_wall_time_ms(core::toMillis(clock_.now()));  // engine-to-screen latency
   message.set_unit_sequence(unit_sequences_.stamp(value.unit));
   emit(AlertMessage{streamer::makeTopic(kind, value.unit, value.patient_id), message.SerializeAsString(), sequence_,
                     value.unit, message.unit_sequence()});

@@ -97,7 +97,8 @@ void TrendStore::set(PatientTrend& trend, TrendSeries series, std::int64_t time_
 void TrendStore::forgetBefore(PatientTrend& trend, std::int64_t newest_ms) {
   const auto oldest_kept = newest_ms - config_.window.count();
   while (!trend.buckets.empty() && trend.buckets.front().start_ms < oldest_kept) trend.buckets.pop_front();
-  while (!trend.alarms.empty() && trend.alarms.front().end_ms != 0 && trend.alarms.front().end_ms < oldest_kept) {
+  const auto oldest_alarm_kept = newest_ms - config_.alarm_history.count();
+  while (!trend.alarms.empty() && trend.alarms.front().end_ms != 0 && trend.alarms.front().end_ms < oldest_alarm_kept) {
     trend.alarms.pop_front();
   }
 }

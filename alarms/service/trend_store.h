@@ -3,7 +3,9 @@
 // Fed from what the engine publishes (statuses and alarm transitions); journal recovery
 // replays the inputs through the same path, so the store is rebuilt after a restart.
 // Bounded: `window / bucket + 1` buckets and `max_alarms` alarms per patient, at most
-// `max_patients` patients; a patient over that is refused and counted.
+// `max_patients` patients; a patient over that is refused and counted. The alarm history
+// reaches further back than the window (`alarm_history`): a bed's detail lists the alarms
+// of the whole session, not only those of the charts' 4 h, at a few hundred bytes each.
 #pragma once
 #include <array>
 #include <chrono>
@@ -43,6 +45,7 @@ struct TrendStoreConfig {
   std::chrono::milliseconds window{4 * 3'600'000};
   std::size_t max_alarms = 256;
   std::size_t max_patients = 512;
+  std::chrono::milliseconds alarm_history{24 * 3'600'000};  // an ended alarm is kept this long
 };
 
 struct TrendCounters {
@@ -58,7 +61,7 @@ class TrendStore {
   void recordStatus(const core::PatientStatus& status);
   void recordAlarm(const core::AlarmEvent& event);
 
-  // Buckets starting at or after `since_ms`, and the alarms still in the window.
+  // Buckets starting at or after `since_ms`, and the alarm history (older ones too).
   vigil::v1::Trend trend(const std::string& patient_id, std::int64_t since_ms) const;
 
   const std::deque<TrendBucket>* buckets(const std::string& patient_id) const;

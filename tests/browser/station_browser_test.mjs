@@ -94,6 +94,22 @@ async function main(check) {
     assert.ok(firstQuiet === -1 || order.slice(firstQuiet).every((c) => !c.includes('p-HIGH')), order.join(' | '));
   });
 
+  await check('the infusion shows the drug, the rate in mg/kg/h and mL/h, the pump state and the last change', async () => {
+    const infusion = tile(page, 'bed-05').locator('.infusion');
+    const text = await until('a running infusion on bed-05', 15000, async () => {
+      const shown = await infusion.innerText();
+      return /mL\/h/.test(shown) && shown;
+    });
+    assert.match(text, /^Ketamine ([\d.]+) mg\/kg\/h • ([\d.]+) mL\/h RUNNING • rate changed \d+ min ago$/);
+    // The figures are the engine's, from the pump's own mL/h.
+    const dose = await page.evaluate(() => window.vigil.ward.statuses.get('bed-05').dose);
+    const [, mgShown, mlShown] = text.match(/([\d.]+) mg\/kg\/h • ([\d.]+) mL\/h/);
+    assert.ok(Math.abs(Number(mlShown) - dose.rateMlPerH) < 0.051, `${mlShown} mL/h shown, ${dose.rateMlPerH} from the engine`);
+    assert.ok(Math.abs(Number(mgShown) - dose.rateMgPerKgPerH) < 0.0006, `${mgShown} mg/kg/h shown, ${dose.rateMgPerKgPerH}`);
+    assert.equal(dose.pumpState, 'PUMP_RUNNING');
+    assert.ok(Number(dose.lastChangeTimeMs) > 0 && dose.minutesSinceLastChange >= 0, JSON.stringify(dose));
+  });
+
   await check('acknowledge changes the alarm on the page, in a second browser and in the journal', async () => {
     await page.fill('#nurse', 'RN Test');
     const alarm = desaturation.first();
@@ -175,9 +191,15 @@ async function main(check) {
     stalled.destroy();
     const after = await page.evaluate(() => window.vigil.renders);
     assert.ok(after > before + 20, `the page kept drawing while the other browser stalled (${before} -> ${after})`);
-    const latencies = await page.evaluate(() => window.vigil.latencies);
+    const { latencies, engineLatencies } = await page.evaluate(() => window.vigil);
     assert.ok(latencies.length > 0);
     console.log(`# alarm receipt-to-pixel on this page: ${latencies.length} samples, p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms`);
+    // The engine stamps each alarm when it publishes it; engine, station and page share
+    // the machine's clock, so no alarm can be painted before it was published.
+    assert.ok(engineLatencies.length > 0, 'the engine\'s publication time reaches the page');
+    const earliest = engineLatencies.reduce((a, b) => Math.min(a, b), Infinity);
+    assert.ok(earliest > -20, `painted before published? ${earliest} ms`);
+    console.log(`# alarm engine-to-pixel on this page: ${engineLatencies.length} samples, p50 ${percentile(engineLatencies, 50).toFixed(1)} ms, p99 ${percentile(engineLatencies, 99).toFixed(1)} ms`);
   });
 
   await check('killing the engine shows ENGINE SILENT within 5 s, and recovery after the restart', async () => {

@@ -165,11 +165,12 @@ bool phaseTwoDone(const Alarms& alarms) {
   return find(alarms, kBedB, "spo2-below-90") && !find(alarms, kBedA, "spo2-below-90");
 }
 
-// What a station may compare across engine runs: everything but the run's epoch and the
-// alert stream's sequence.
+// What a station may compare across engine runs: everything but the run's epoch, the
+// alert stream's sequence and the publication's wall clock.
 v1::AlarmEvent withoutRun(v1::AlarmEvent alarm) {
   alarm.clear_engine_epoch();
   alarm.clear_sequence();
+  alarm.clear_published_wall_time_ms();  // the wall clock of one publication
   return alarm;
 }
 

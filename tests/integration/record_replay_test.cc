@@ -194,6 +194,9 @@ class RecordReplay : public ::testing::Test {
       event.clear_engine_epoch();
       event.clear_sequence();
       event.clear_unit_sequence();  // stream bookkeeping like the sequence (issue 16), not the alarm
+      // The live stream's wall-clock stamp (field 20): set, and no part of the alarm.
+      EXPECT_GT(event.published_wall_time_ms(), 0) << run << ": the engine stamps its publication time";
+      event.clear_published_wall_time_ms();
       google::protobuf::util::MessageDifferencer differ;
       std::string differences;
       differ.ReportDifferencesToString(&differences);

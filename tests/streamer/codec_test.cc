@@ -134,6 +134,11 @@ core::PatientStatus samplePatientStatus() {
   status.dose.infusion_running = true;
   status.dose.rate_mg_per_kg_per_h = 0.25;
   status.dose.ce_ug_per_ml = 0.08;
+  status.dose.drug = "ketamine";
+  status.dose.pump_state = core::PumpState::Running;
+  status.dose.rate_ml_per_h = 18.25;
+  status.dose.last_change = core::fromMillis(1'700'000'420'000);
+  status.dose.minutes_since_last_change = 8.0;
   status.advice = core::Advice{core::AdviceAction::Hold, 0.0, 0.0, "NEWS2 5"};
   status.active_alarms = 3;
   return status;
@@ -427,6 +432,11 @@ TEST(CodecTest, PatientStatusRoundTripsThroughProtoAndBytes) {
   }
   EXPECT_EQ(back.dose.rate_mg_per_kg_per_h, status.dose.rate_mg_per_kg_per_h);
   EXPECT_EQ(back.dose.ce_ug_per_ml, status.dose.ce_ug_per_ml);
+  EXPECT_EQ(back.dose.drug, status.dose.drug);
+  EXPECT_EQ(back.dose.pump_state, status.dose.pump_state);
+  EXPECT_EQ(back.dose.rate_ml_per_h, status.dose.rate_ml_per_h);
+  EXPECT_EQ(back.dose.last_change, status.dose.last_change);
+  EXPECT_EQ(back.dose.minutes_since_last_change, status.dose.minutes_since_last_change);
   EXPECT_EQ(back.advice.action, status.advice.action);
   EXPECT_EQ(back.advice.reason, status.advice.reason);
   EXPECT_EQ(back.active_alarms, status.active_alarms);

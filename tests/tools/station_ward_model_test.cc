@@ -62,7 +62,19 @@ TEST_F(StationWardModel, AnAlarmIsAddedThenRemovedWhenTheStateEndsIt) {
   model.apply(*ended);
   EXPECT_FALSE(model.hasAlarm("bed-01/spo2/1"));
   EXPECT_EQ(updateMessage(*ended, 1234),
-            "{\"type\":\"alarm\",\"key\":\"bed-01/spo2/1\",\"removed\":true,\"rx\":1234,\"data\":null}");
+            "{\"type\":\"alarm\",\"key\":\"bed-01/spo2/1\",\"removed\":true,\"rx\":1234,\"pub\":0,\"data\":null}");
+}
+
+// The page measures engine-to-pixel latency from the engine's publication time, so it
+// must reach the page with the update it belongs to.
+TEST_F(StationWardModel, AnUpdateCarriesTheEnginesPublicationTime) {
+  auto event = alarm("bed-01/spo2/1", v1::PHASE_START, 1);
+  event.set_published_wall_time_ms(1'700'000'000'123);
+  const auto started = deliver(event);
+  ASSERT_TRUE(started);
+  EXPECT_EQ(started->published_ms, 1'700'000'000'123);
+  const auto message = updateMessage(*started, 1'700'000'000'130);
+  EXPECT_NE(message.find("\"rx\":1700000000130,\"pub\":1700000000123,\"data\":{"), std::string::npos) << message;
 }
 
 TEST_F(StationWardModel, AnUpdateOutOfSequenceChangesNothingOnThePage) {

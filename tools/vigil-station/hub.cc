@@ -52,8 +52,7 @@ std::optional<v1::ClinicalEvent> clinicalEventField(const pb::Struct& object) {
 }  // namespace
 
 WardHub::WardHub(boost::asio::io_context& io, std::string station_name, std::string unit)
-    : io_(io),
-      timer_(io),
+    : timer_(io),
       station_name_(std::move(station_name)),
       unit_(std::move(unit)),
       started_(std::chrono::steady_clock::now()) {}

@@ -85,7 +85,6 @@ class WardHub {
   void replyError(BrowserSession& session, std::int64_t id, const std::string& error);
   void sendRequest(BrowserSession& session, std::int64_t id, vigil::v1::ControlRequest request);
 
-  boost::asio::io_context& io_;
   boost::asio::steady_timer timer_;
   std::string station_name_;
   std::string unit_;

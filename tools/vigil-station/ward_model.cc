@@ -74,10 +74,20 @@ std::string toJson(const google::protobuf::Message& message) {
 
 std::optional<WardUpdate> updateFrom(const Delivery& delivery, const StationState& state) {
   if (!delivery.changed()) return std::nullopt;
-  if (delivery.alarm) return alarmUpdate(delivery.alarm->alert_id(), state);
-  if (delivery.advice) return adviceUpdate(delivery.advice->patient_id(), state);
-  if (delivery.status) return statusUpdate(delivery.status->patient_id(), state);
-  return std::nullopt;
+  std::optional<WardUpdate> update;
+  std::int64_t published_ms = 0;
+  if (delivery.alarm) {
+    update = alarmUpdate(delivery.alarm->alert_id(), state);
+    published_ms = delivery.alarm->published_wall_time_ms();
+  } else if (delivery.advice) {
+    update = adviceUpdate(delivery.advice->patient_id(), state);
+    published_ms = delivery.advice->published_wall_time_ms();
+  } else if (delivery.status) {
+    update = statusUpdate(delivery.status->patient_id(), state);
+    published_ms = delivery.status->published_wall_time_ms();
+  }
+  if (update) update->published_ms = published_ms;
+  return update;
 }
 
 std::vector<WardUpdate> pictureFrom(const StationState& state) {
@@ -127,6 +137,7 @@ std::string WardModel::fullMessage(const LinkReport& link) const {
 std::string updateMessage(const WardUpdate& update, std::int64_t received_ms) {
   return std::string("{\"type\":\"") + kindName(update.kind) + "\",\"key\":" + jsonString(update.key) +
          ",\"removed\":" + (update.removed ? "true" : "false") + ",\"rx\":" + std::to_string(received_ms) +
+         ",\"pub\":" + std::to_string(update.published_ms) +
          ",\"data\":" + (update.removed ? std::string("null") : update.json) + "}";
 }
 

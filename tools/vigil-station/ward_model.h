@@ -28,6 +28,9 @@ struct WardUpdate {
   std::string key;       // the alert id, or the patient id for advice and status
   bool removed = false;  // the alarm ended (or no advice stands any more)
   std::string json;      // the message in protobuf's JSON mapping; "" when removed
+  // The engine's wall clock when it published the message (0: from a snapshot): the page
+  // measures engine-to-pixel latency from it.
+  std::int64_t published_ms = 0;
 };
 
 // What one delivery changed, read back from the state after it applied it, so an END or
@@ -70,9 +73,10 @@ class WardModel {
   std::map<std::string, std::string> statuses_;
 };
 
-// {"type":"alarm"|"advice"|"status", "key":..., "removed":bool, "rx":ms, "data":{..}}.
-// `received_ms` is the station's wall clock when the message arrived from the engine:
-// the page measures receipt-to-pixel latency from it.
+// {"type":"alarm"|"advice"|"status", "key":..., "removed":bool, "rx":ms, "pub":ms, "data":{..}}.
+// `received_ms` is the station's wall clock when the message arrived from the engine,
+// "pub" the engine's when it published it: the page measures receipt-to-pixel and
+// engine-to-pixel latency from them.
 std::string updateMessage(const WardUpdate& update, std::int64_t received_ms);
 std::string linkMessage(const LinkReport& link);
 // Key under which a newer message of the same kind supersedes a waiting one ("" never).

@@ -485,6 +485,51 @@ TEST(DoseRateRules, DoseRateIsDerivedFromMlPerHourWhenThePumpDoesNotReportIt) {
   EXPECT_DOUBLE_EQ(context->rate_mg_per_kg_per_h, 0.5);
 }
 
+// The station's tile shows the infusion from the patient status: drug, pump state, the
+// rate in mL/h and the last change of the rate, a step down or a pause as well as a step up.
+TEST(PatientStatusInfusion, ShowsThePumpAndTheLastChangeOfTheRate) {
+  Session s;
+  s.steady(atSecond(0), atSecond(600), 0.1);
+  s.steady(atSecond(605), atSecond(1200), 0.2);
+  s.steady(atSecond(1205), atSecond(1500), 0.15);  // a step down: a change, not an increase
+  ASSERT_FALSE(s.statuses.empty());
+  const auto& stepped_down = s.statuses.back().dose;
+  EXPECT_EQ(s.statuses.back().event_time, atSecond(1500));
+  EXPECT_EQ(stepped_down.drug, kDrug);
+  EXPECT_EQ(stepped_down.pump_state, PumpState::Running);
+  EXPECT_DOUBLE_EQ(stepped_down.rate_mg_per_kg_per_h, 0.15);
+  EXPECT_DOUBLE_EQ(stepped_down.rate_ml_per_h, 0.15 * kWeightKg / kConcentrationMgPerMl);
+  ASSERT_TRUE(stepped_down.last_change.has_value());
+  EXPECT_EQ(*stepped_down.last_change, atSecond(1205));
+  EXPECT_NEAR(stepped_down.minutes_since_last_change, (1500.0 - 1205.0) / 60.0, 1e-9);
+  EXPECT_NEAR(stepped_down.minutes_since_last_increase, (1500.0 - 605.0) / 60.0, 1e-9);
+
+  s.infusion(pump(atSecond(1505), 0.15, PumpState::Paused));
+  s.continuous(atSecond(1505), atSecond(1600), seconds(5));
+  const auto& paused = s.statuses.back().dose;
+  EXPECT_EQ(paused.pump_state, PumpState::Paused);
+  EXPECT_FALSE(paused.infusion_running);
+  EXPECT_DOUBLE_EQ(paused.rate_ml_per_h, 0.0) << "a paused pump delivers nothing, whatever it is set to";
+  ASSERT_TRUE(paused.last_change.has_value());
+  EXPECT_EQ(*paused.last_change, atSecond(1505));
+}
+
+// The pump's display fields are the status's only: an alarm's dose context stays as it
+// was, so the golden alarm logs and every journaled alarm do not move.
+TEST(PatientStatusInfusion, AnAlarmsDoseContextLeavesThePumpDisplayOut) {
+  Session s;
+  s.infusion(pump(atSecond(0), 0.1));
+  s.infusion(pump(atSecond(60), 0.5));  // above the protocol's maximum: an alarm
+  const auto starts = select(s.events, "dose-rate-above-protocol-max", Phase::Start);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_TRUE(starts[0].dose.infusion_running);
+  EXPECT_TRUE(starts[0].dose.drug.empty());
+  EXPECT_EQ(starts[0].dose.pump_state, PumpState::Unspecified);
+  EXPECT_DOUBLE_EQ(starts[0].dose.rate_ml_per_h, 0.0);
+  EXPECT_FALSE(starts[0].dose.last_change.has_value());
+  for (const auto& advice : s.advice) EXPECT_TRUE(advice.dose.drug.empty()) << "advice keeps its dose context too";
+}
+
 TEST(DoseRateRules, APumpForAnotherDrugIsCountedAndIgnored) {
   Session s;
   const TimePoint start = atSecond(300);

@@ -1,7 +1,7 @@
 // The engine's per-patient trend (alarms/service/trend_store.h): one point per bucket with
 // the last value measured in it, each value in the bucket of its own measurement time,
 // nothing older than the window, a bounded number of buckets, alarms and patients, and
-// the alarm history with its acknowledgement.
+// the alarm history with its acknowledgement, reaching further back than the window.
 #include "alarms/service/trend_store.h"
 
 #include <gtest/gtest.h>
@@ -138,12 +138,19 @@ TEST(TrendStore, KeepsAtMostMaxAlarmsAndCountsTheForgotten) {
   EXPECT_EQ(store.counters().alarms_forgotten, 2u);
 }
 
-TEST(TrendStore, ForgetsEndedAlarmsOlderThanTheWindow) {
-  TrendStore store(TrendStoreConfig{milliseconds(10'000), milliseconds(60'000), 8, 8});
+// A bed's detail lists the session's alarms, also those before the charts' window; an
+// alarm ended longer ago than the alarm history is forgotten.
+TEST(TrendStore, KeepsEndedAlarmsOlderThanTheWindowForTheAlarmHistory) {
+  TrendStore store(TrendStoreConfig{milliseconds(10'000), milliseconds(60'000), 8, 8, milliseconds(600'000)});
   store.recordAlarm(alarm("old", core::Phase::Start, kStart));
   store.recordAlarm(alarm("old", core::Phase::End, kStart + 1'000));
   store.recordStatus(status("p1", kStart + 120'000, 70));
-  EXPECT_TRUE(store.alarms("p1")->empty());
+  const auto trend = store.trend("p1", 0);
+  ASSERT_EQ(trend.alarms_size(), 1) << "an alarm older than the 60 s window is still in the history";
+  EXPECT_EQ(trend.alarms(0).alert_id(), "old");
+  EXPECT_GE(trend.time_ms(0), kStart + 60'000) << "while the charts keep only the window";
+  store.recordStatus(status("p1", kStart + 602'000, 70));
+  EXPECT_TRUE(store.alarms("p1")->empty()) << "ended more than the alarm history ago";
 }
 
 }  // namespace

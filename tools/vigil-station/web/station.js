@@ -30,10 +30,16 @@ const ward = {
   alarms: new Map(), advice: new Map(), statuses: new Map(),
   link: null, linkAt: 0, lastMessageAt: 0, socket: null, open: false, reconnectDelay: 500,
   pending: new Map(), nextRequestId: 1, tiles: new Map(), renderQueued: false, fulls: 0,
+  // Beds whose tile is filled again at the next frame, or all of them: a 64-bed ward gets
+  // hundreds of statuses a second, and 50 screens on one machine cannot refill every tile
+  // every frame.
+  dirty: new Set(), refillAll: true,
 };
-// For the tests and the latency measurement: receipt at the station to the frame after
-// the page drew it, in ms.
-window.vigil = { ward, latencies: [], statusLatencies: [], renders: 0 };
+// For the tests and the latency measurement, in ms, to the frame after the page drew an
+// update: from its receipt at the station (latencies, statusLatencies) and from its
+// publication by the engine (engineLatencies, engineStatusLatencies; the engine, the station
+// and this page on one machine share the wall clock).
+window.vigil = { ward, latencies: [], statusLatencies: [], engineLatencies: [], engineStatusLatencies: [], renders: 0 };
 
 const $ = (id) => document.getElementById(id);
 const num = (text) => Number(text || 0);
@@ -97,13 +103,16 @@ function takeFull(message) {
   ward.statuses = new Map(message.statuses.map((s) => [s.patientId, s]));
   ward.link = message.link;
   ward.linkAt = Date.now();
+  ward.refillAll = true;
   showLinkState();
   queueRender(null);
 }
 
 function takeUpdate(map, message) {
+  const patientId = message.data?.patientId ?? map.get(message.key)?.patientId;  // a removal has no data
+  if (patientId) ward.dirty.add(patientId); else ward.refillAll = true;
   if (message.removed) map.delete(message.key); else map.set(message.key, message.data);
-  queueRender(message.type === 'alarm' ? message.rx : null, message.type === 'status' ? message.rx : null);
+  queueRender(message);
 }
 
 // ---- requests through the engine's control socket -------------------------------------
@@ -202,30 +211,35 @@ function bedsInOrder() {
                                             y.band - x.band || x.id.localeCompare(y.id));
 }
 
-function queueRender(rx, statusRx) {
-  if (rx) (ward.pendingRx ||= []).push(rx);
-  if (statusRx) (ward.pendingStatusRx ||= []).push(statusRx);
+// `update`: the alarm or status message being drawn, whose times are measured to the
+// pixel; null for a redraw of its own.
+function queueRender(update) {
+  if (update && (update.type === 'alarm' || update.type === 'status')) (ward.pendingTimes ||= []).push(update);
   if (ward.renderQueued) return;
   ward.renderQueued = true;
   requestAnimationFrame(() => {
     ward.renderQueued = false;
     render();
-    const received = ward.pendingRx || [];
-    const statusesReceived = ward.pendingStatusRx || [];
-    ward.pendingRx = [];
-    ward.pendingStatusRx = [];
+    const drawn = ward.pendingTimes || [];
+    ward.pendingTimes = [];
     // The frame after the DOM change is the one that shows it.
-    if (received.length || statusesReceived.length) requestAnimationFrame(() => {
-      const now = Date.now();
-      record(window.vigil.latencies, received, now);
-      record(window.vigil.statusLatencies, statusesReceived, now);
-    });
+    if (drawn.length) requestAnimationFrame(() => recordLatencies(drawn, performance.timeOrigin + performance.now()));
   });
 }
 
-function record(latencies, received, now) {
-  for (const rxMs of received) latencies.push(now - rxMs);
-  if (latencies.length > 5000) latencies.splice(0, latencies.length - 4000);
+function recordLatencies(drawn, paintedMs) {
+  const v = window.vigil;
+  for (const update of drawn) {
+    const alarm = update.type === 'alarm';
+    record(alarm ? v.latencies : v.statusLatencies, update.rx, paintedMs);
+    record(alarm ? v.engineLatencies : v.engineStatusLatencies, update.pub, paintedMs);
+  }
+}
+
+function record(latencies, sinceMs, paintedMs) {
+  if (!num(sinceMs)) return;  // 0: the engine did not stamp it
+  latencies.push(paintedMs - num(sinceMs));
+  if (latencies.length > 20000) latencies.splice(0, latencies.length - 15000);  // bounded, in a page open for days
 }
 
 function render() {
@@ -233,16 +247,23 @@ function render() {
   const beds = bedsInOrder();
   const main = $('ward');
   const columns = beds.length <= 6 ? 3 : beds.length <= 12 ? 4 : beds.length <= 20 ? 5 : 6;
+  const size = beds.length > 12 ? 'small' : 'large';
+  if (main.dataset.size !== size) {
+    main.dataset.size = size;
+    ward.refillAll = true;  // a small tile shows fewer alarms
+  }
   main.style.setProperty('--tile-width', `${Math.floor(1880 / columns) - 12}px`);
-  main.dataset.size = beds.length > 12 ? 'small' : 'large';
   const seen = new Set();
   beds.forEach((bed, index) => {
     seen.add(bed.id);
     let tile = ward.tiles.get(bed.id);
     if (!tile) { tile = makeTile(bed.id); ward.tiles.set(bed.id, tile); }
-    fillTile(tile, bed);
+    if (ward.refillAll || ward.dirty.has(bed.id) || !tile.bed) fillTile(tile, bed);
+    tile.bed = bed;  // what a click acts on
     if (main.children[index] !== tile.root) main.insertBefore(tile.root, main.children[index] || null);
   });
+  ward.dirty.clear();
+  ward.refillAll = false;
   for (const [id, tile] of ward.tiles) {
     if (!seen.has(id)) { tile.root.remove(); ward.tiles.delete(id); }
   }
@@ -397,14 +418,21 @@ function vitalsHtml(status) {
          one('RR') + one('ETCO2') + one('TEMP', 1);
 }
 
+const PUMP_WORD = { PUMP_RUNNING: 'RUNNING', PUMP_PAUSED: 'PAUSED', PUMP_STOPPED: 'STOPPED', PUMP_ALARM: 'PUMP ALARM' };
+
+// Drug, the rate in both units, the pump's state and how long since the rate last changed
+// (a step up or down, a pause or a restart), counted on the engine's clock.
 function infusionHtml(status) {
   const dose = status?.dose;
   if (!dose) return 'Infusion: no pump data';
-  const running = dose.infusionRunning;
-  const rate = round(dose.rateMgPerKgPerH || 0, 3);
-  const since = num(dose.minutesSinceLastIncrease);
-  const change = since >= 0 ? ` \u2022 last increase ${Math.round(since)} min ago` : '';
-  return `Ketamine <b>${running ? `${rate} mg/kg/h` : 'not running'}</b>${running ? ' \u2022 RUNNING' : ''}${change}`;
+  const drug = dose.drug ? escapeHtml(dose.drug[0].toUpperCase() + dose.drug.slice(1)) : 'Infusion';
+  const ml = dose.rateMlPerH ? ` \u2022 ${round(dose.rateMlPerH, 1)} mL/h` : '';
+  const rate = dose.infusionRunning ? `${round(dose.rateMgPerKgPerH || 0, 3)} mg/kg/h${ml}` : 'not running';
+  const state = PUMP_WORD[dose.pumpState] || (dose.infusionRunning ? 'RUNNING' : '');
+  const stateHtml = state ? ` <span class="pump-state s-${state.replace(' ', '-')}">${state}</span>` : '';
+  const changedMs = num(dose.lastChangeTimeMs);
+  const change = changedMs ? `rate changed ${Math.max(0, Math.floor((engineNow() - changedMs) / 60000))} min ago` : 'no rate change yet';
+  return `${drug} <b>${rate}</b>${stateHtml} <span class="since">\u2022 ${change}</span>`;
 }
 
 function concentrationHtml(status) {
@@ -533,10 +561,12 @@ function showTrend(trend) {
     dosePlot(times, rate, column(trend.ceUgPerMl), width, marks),
   ];
   const span = times.length ? (times[times.length - 1] - times[0]) / 60 : 0;
+  const chartsFromMs = times.length ? times[0] * 1000 : Infinity;
+  const older = alarms.filter((a) => num(a.startTimeMs) < chartsFromMs).length;
   $('detail-span').textContent = times.length
-    ? `${formatClock(times[0] * 1000)} – ${formatClock(times[times.length - 1] * 1000)} (${Math.round(span)} min), ${detail.doseSteps.length} dose steps, ${alarms.length} alarms`
+    ? `${formatClock(times[0] * 1000)} – ${formatClock(times[times.length - 1] * 1000)} (${Math.round(span)} min), ${detail.doseSteps.length} dose steps, ${alarms.length} alarms${older ? ` (${older} before the charts)` : ''}`
     : 'no trend yet';
-  fillAlarmHistory(alarms);
+  fillAlarmHistory(alarms, chartsFromMs);
 }
 
 const PRIORITY_COLOUR = { PRIORITY_HIGH: '#ff2020', PRIORITY_MEDIUM: '#ffd400', PRIORITY_LOW: '#00e5ff', PRIORITY_NONE: '#8a8a8a' };
@@ -582,13 +612,21 @@ const AXIS = { stroke: '#f2f2f2', grid: { stroke: '#333' }, ticks: { stroke: '#5
 // The same right margin on both charts, so that their time axes line up.
 const RIGHT_SPACER = { ...AXIS, side: 1, values: () => [], grid: { show: false }, ticks: { show: false } };
 const series = (label, colour, scale = 'y') => ({ label, stroke: colour, width: 3, scale, spanGaps: true });
+// 24-hour time on the time axis and in the legend (uPlot's defaults say am/pm); seconds
+// only once the ticks are closer than a minute (a nurse zoomed in).
+function timeAxisValues(u, splits) {
+  const step = splits.length > 1 ? splits[1] - splits[0] : 3600;
+  return splits.map((t) => (t == null ? '' : formatClock(t * 1000).slice(0, step < 60 ? 8 : 5)));
+}
+const TIME_AXIS = { ...AXIS, values: timeAxisValues };
+const TIME_SERIES = { label: 'time', value: (u, t) => (t == null ? '--' : formatClock(t * 1000)) };
 
 function vitalsPlot(times, trend, width, marks) {
   const options = {
     width, height: 340, plugins: [marksPlugin(marks)], cursor: { sync: { key: 'detail' } },
     scales: { x: { time: true } },
-    axes: [{ ...AXIS }, { ...AXIS, label: '/min · mmHg · %' }, { ...RIGHT_SPACER, label: ' ' }],
-    series: [{}, series('HR /min', '#2ecc40'), series('SBP mmHg', '#ff6b6b'), series('DBP mmHg', '#c0392b'),
+    axes: [TIME_AXIS, { ...AXIS, label: '/min · mmHg · %' }, { ...RIGHT_SPACER, label: ' ' }],
+    series: [TIME_SERIES, series('HR /min', '#2ecc40'), series('SBP mmHg', '#ff6b6b'), series('DBP mmHg', '#c0392b'),
              series('SpO₂ %', '#00e5ff'), series('RR /min', '#f5f5f5'), series('EtCO₂ mmHg', '#ffd400')],
   };
   const data = [times, column(trend.hr), column(trend.sbp), column(trend.dbp), column(trend.spo2), column(trend.rr), column(trend.etco2)];
@@ -599,21 +637,24 @@ function dosePlot(times, rate, ce, width, marks) {
   const options = {
     width, height: 240, plugins: [marksPlugin(marks)], cursor: { sync: { key: 'detail' } },
     scales: { x: { time: true } },
-    axes: [{ ...AXIS }, { ...AXIS, scale: 'rate', label: 'mg/kg/h' }, { ...AXIS, scale: 'ce', side: 1, label: 'µg/mL', grid: { show: false } }],
-    series: [{}, { ...series('rate mg/kg/h', '#ff9f1a', 'rate'), paths: uPlot.paths.stepped({ align: 1 }) }, series('Ce µg/mL', '#b57bff', 'ce')],
+    axes: [TIME_AXIS, { ...AXIS, scale: 'rate', label: 'mg/kg/h' }, { ...AXIS, scale: 'ce', side: 1, label: 'µg/mL', grid: { show: false } }],
+    series: [TIME_SERIES, { ...series('rate mg/kg/h', '#ff9f1a', 'rate'), paths: uPlot.paths.stepped({ align: 1 }) }, series('Ce µg/mL', '#b57bff', 'ce')],
   };
   return new uPlot(options, [times, rate, ce], $('detail-dose'));
 }
 
-function fillAlarmHistory(alarms) {
+// Newest first; the engine keeps the session's alarms, so some may be older than the
+// charts: those say so.
+function fillAlarmHistory(alarms, chartsFromMs) {
   const rows = [...alarms].reverse().map((a) => {
     const word = (a.priority || 'PRIORITY_NONE').replace('PRIORITY_', '');
     const ended = num(a.endTimeMs) ? formatClock(num(a.endTimeMs)) : 'active';
     const acked = num(a.acknowledgedTimeMs) ? `${escapeHtml(a.acknowledgedBy)} at ${formatClock(num(a.acknowledgedTimeMs))}` : '—';
-    return `<tr class="p-${word}"><td>${formatClock(num(a.startTimeMs))}</td><td>${MARKER[PRIORITY_RANK[a.priority] ?? 0]} ${escapeHtml(a.title)}</td>` +
-           `<td>${ended}</td><td>${acked}</td></tr>`;
+    const before = num(a.startTimeMs) < chartsFromMs;
+    return `<tr class="p-${word}${before ? ' before-charts' : ''}"><td>${formatClock(num(a.startTimeMs))}${before ? ' (before the charts)' : ''}</td>` +
+           `<td>${MARKER[PRIORITY_RANK[a.priority] ?? 0]} ${escapeHtml(a.title)}</td><td>${ended}</td><td>${acked}</td></tr>`;
   });
-  $('detail-alarms').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="4">no alarm in the last 4 h</td></tr>';
+  $('detail-alarms').tBodies[0].innerHTML = rows.join('') || '<tr><td colspan="4">no alarm in this session</td></tr>';
 }
 
 // ---- sound: IEC 60601-1-8 style bursts from WebAudio, nothing downloaded ---------------
@@ -691,6 +732,6 @@ $('entry-kind').addEventListener('change', showEntryFields);
 $('entry-dialog').addEventListener('close', onEntryClosed);
 $('detail-dialog').addEventListener('close', onDetailClosed);
 setInterval(() => { showLinkState(); soundTick(); }, 500);
-setInterval(() => queueRender(null), 2000);  // ages move on even when no value changes
+setInterval(() => { ward.refillAll = true; queueRender(null); }, 2000);  // ages move on even when no value changes
 connect();
 checkSignedIn();
