@@ -5,6 +5,8 @@
 #include <boost/asio/post.hpp>
 
 #include "alarms/service/journal_outbox.h"
+#include "alarms/service/recovery.h"
+#include "alarms/snapshot/core_snapshot.h"
 #include "alarms/service/stats.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
@@ -31,7 +33,8 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
       control_(zmq, zmq::socket_type::router),
       tick_timer_(io),
       heartbeat_timer_(io),
-      stats_timer_(io) {
+      stats_timer_(io),
+      snapshot_timer_(io) {
   control_.set(zmq::sockopt::linger, 0);
   // A SUB socket drops, unseen, what arrives while its queue is full (ZeroMQ's mute state
   // for SUB), and a publisher's xpub_nodrop cannot see that queue: a replay at full speed
@@ -85,6 +88,7 @@ void EngineService::start() {
   subscription_reader_->start();
   scheduleHeartbeat();
   scheduleStats();
+  scheduleSnapshot();
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
@@ -432,6 +436,46 @@ void EngineService::scheduleHeartbeat() {
     heartbeat();
     scheduleHeartbeat();
   });
+}
+
+// ================================================================ snapshots
+
+std::string EngineService::snapshotBytes() const {
+  const auto state = snapshot::capture(engine_, pipeline_.guard());
+  return snapshot::toProto(state, protocolDigest(engine_.protocol())).SerializeAsString();
+}
+
+void EngineService::writeSnapshot() {
+  if (!journal_) return;
+  journal_->recordSnapshot(snapshotBytes(), snapshot::kCoreSnapshotVersion, engine_.now(), epoch_);
+}
+
+void EngineService::scheduleSnapshot() {
+  if (config_.snapshot_interval.count() <= 0) return;
+  snapshot_timer_.expires_after(config_.snapshot_interval);
+  snapshot_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    writeSnapshot();
+    scheduleSnapshot();
+  });
+}
+
+bool EngineService::restoreSnapshot(const SnapshotRow& row, std::string& error) {
+  snapshot::v1::CoreSnapshot message;
+  if (!message.ParseFromString(row.payload)) {
+    error = "the snapshot does not parse";
+    return false;
+  }
+  const auto digest = protocolDigest(engine_.protocol());
+  if (message.protocol_digest() != digest) {
+    error = "the snapshot was taken under other rules (" + message.protocol_digest() + ", this engine runs " + digest +
+            ")";
+    return false;
+  }
+  const auto state = snapshot::fromProto(message, error);
+  if (!state || !engine_.restoreState(state->engine, error)) return false;
+  pipeline_.restoreGuard(state->guard);
+  return true;
 }
 
 }  // namespace vigil::service

@@ -50,6 +50,12 @@ struct JournalOptions {
   // busy engine paid one transaction per frame or two, 12 times as many as before group
   // commit, and the writer's CPU was taken from the engine on a small machine.
   std::chrono::microseconds commit_gather{300};
+  // The bounded journal: once a snapshot is stored, the inputs before the one it replaced
+  // (kept as a fallback) are deleted, and the alarm, acknowledgement, advice and pump logs
+  // older than `retention` (engine time of the latest snapshot) too; at most
+  // `prune_batch_rows` rows per batch, between the batches that outputs wait for.
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};
+  std::size_t prune_batch_rows = 2000;
 };
 
 // Read by any thread; updated under the journal's lock.
@@ -65,6 +71,11 @@ struct JournalCounters {
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
   std::uint64_t checkpoints = 0;
   std::uint64_t checkpoints_failed = 0;
+  std::uint64_t snapshots_written = 0;
+  std::uint64_t snapshot_bytes = 0;  // of the latest
+  std::uint64_t inputs_pruned = 0;
+  std::uint64_t log_rows_pruned = 0;  // alarm, acknowledgement, advice and pump logs past retention
+  std::uint64_t prune_failures = 0;
 
   // Every field, by name (alarms/core/counters.h).
   template <typename Visit>
@@ -80,6 +91,11 @@ struct JournalCounters {
     visit("pump_statuses_unchanged", pump_statuses_unchanged);
     visit("checkpoints", checkpoints);
     visit("checkpoints_failed", checkpoints_failed);
+    visit("snapshots_written", snapshots_written);
+    visit("snapshot_bytes", snapshot_bytes);
+    visit("inputs_pruned", inputs_pruned);
+    visit("log_rows_pruned", log_rows_pruned);
+    visit("prune_failures", prune_failures);
   }
 };
 
@@ -101,6 +117,8 @@ class Journal {
   void recordControl(std::string_view request_bytes, std::string_view identity, core::TimePoint engine_time,
                      core::TimePoint receive_time, std::uint64_t epoch);
   void recordTick(core::TimePoint advanced_to, core::TimePoint receive_time, std::uint64_t epoch);
+  // The core's state after every input recorded so far (core_snapshot.h).
+  void recordSnapshot(std::string payload, std::uint32_t version, core::TimePoint engine_time, std::uint64_t epoch);
 
   // The log.
   void logAlarms(const core::AlarmEvents& events, std::uint64_t epoch);
@@ -137,6 +155,7 @@ class Journal {
   void run();
   void runCheckpoints(std::string path);
   std::size_t takeBatch(std::deque<JournalRow>& batch);
+  void pruneWhileIdle();
 
   std::string path_;
   JournalOptions options_;
