@@ -9,6 +9,7 @@
 //       ward time, older inputs pruned, logs within retention).
 //   vigil-journal-bench --restart ENGINE --journal FILE
 //       starts ENGINE on a copy of FILE and prints the milliseconds to its first heartbeat.
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -171,8 +172,13 @@ int restart(const std::string& engine_path, const std::string& journal) {
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   const auto started = std::chrono::steady_clock::now();
+  posix_spawn_file_actions_t quiet;  // the engine's "listening" line is not a figure
+  posix_spawn_file_actions_init(&quiet);
+  posix_spawn_file_actions_addopen(&quiet, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  if (posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ) != 0) throw std::runtime_error("spawn");
+  const int spawned = posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&quiet);
+  if (spawned != 0) throw std::runtime_error("spawn");
   heartbeats.set(zmq::sockopt::rcvtimeo, 300'000);
   zmq::message_t topic;
   const bool heard = heartbeats.recv(topic).has_value();

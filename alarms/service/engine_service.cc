@@ -1,6 +1,7 @@
 #include "alarms/service/engine_service.h"
 
 #include <iostream>
+#include <set>
 
 #include <boost/asio/post.hpp>
 
@@ -34,7 +35,8 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
       tick_timer_(io),
       heartbeat_timer_(io),
       stats_timer_(io),
-      snapshot_timer_(io) {
+      snapshot_timer_(io),
+      journal_watch_(engine_.protocol().alarm_system) {
   control_.set(zmq::sockopt::linger, 0);
   // A SUB socket drops, unseen, what arrives while its queue is full (ZeroMQ's mute state
   // for SUB), and a publisher's xpub_nodrop cannot see that queue: a replay at full speed
@@ -324,6 +326,9 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   for (const auto& alarm : pipeline_.gatewayAlarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
   }
+  for (const auto& alarm : journal_watch_.alarms()) {
+    if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
+  }
   for (const auto& advice : engine_.currentAdvice()) {
     if (wanted(advice.unit)) *snapshot->add_advice() = stamped(streamer::toProto(advice));
   }
@@ -380,6 +385,7 @@ void EngineService::applyJournaled(const JournalInput& input) {
 }
 
 void EngineService::heartbeat() {
+  watchJournal();
   v1::Heartbeat beat;
   beat.set_engine_epoch(epoch_);
   // Heartbeats need not wait for the journal, but they name the last message actually
@@ -476,6 +482,17 @@ bool EngineService::restoreSnapshot(const SnapshotRow& row, std::string& error) 
   if (!state || !engine_.restoreState(state->engine, error)) return false;
   pipeline_.restoreGuard(state->guard);
   return true;
+}
+
+void EngineService::watchJournal() {
+  if (!journal_) return;
+  std::set<std::string> units;
+  for (const auto& status : engine_.statuses()) units.insert(status.unit);
+  if (units.empty()) units.insert("");
+  core::AlarmEvents events;
+  journal_watch_.check(journal_->counters(), journal_->lastWriteError(), units, engine_.now(), events);
+  // Not through publish(): the journal these would be logged to is the one failing.
+  for (const auto& event : events) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
 }
 
 }  // namespace vigil::service

@@ -19,6 +19,7 @@
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
+#include "alarms/service/journal_watch.h"
 #include "alarms/service/trend_store.h"
 #include "alarms/service/zap.h"
 #include "alerts.pb.h"
@@ -174,6 +175,8 @@ class EngineService {
   void publishStats();
   void scheduleStats();
   void scheduleSnapshot();
+  // JOURNAL FAILING at every unit's stations while the journal holds rows its file refused.
+  void watchJournal();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
@@ -202,6 +205,7 @@ class EngineService {
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer snapshot_timer_;
+  JournalWatch journal_watch_;
 };
 
 }  // namespace vigil::service

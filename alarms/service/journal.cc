@@ -541,8 +541,17 @@ void Journal::run() {
     std::deque<JournalRow> batch;
     {
       std::unique_lock lock(mutex_);
-      has_rows_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything is written
+      const auto has_rows = [this] { return !queue_.empty() || stopping_; };
+      // Rows the file refused are tried again every retry_interval even when nothing new comes.
+      if (unwritten_.empty()) {
+        has_rows_.wait(lock, has_rows);
+      } else {
+        has_rows_.wait_for(lock, options_.retry_interval, has_rows);
+      }
+      if (queue_.empty() && (stopping_ || unwritten_.empty())) {
+        if (!unwritten_.empty()) reportLostAtStop(lock);
+        return;  // stopping, and everything is written (or counted as lost)
+      }
       if (!backlog) {
         // The first row of a batch waits at most max_batch_delay for company, and at most
         // commit_gather once somebody waits for it.
@@ -561,19 +570,21 @@ void Journal::run() {
       }
     }
     has_room_.notify_all();
-    std::uint64_t pump_unchanged = 0;
-    std::string error;
-    const bool written = writer_->write(batch, pump_unchanged, error);
+    const auto outcome = writeOrHold(batch);
     last_commit = std::chrono::steady_clock::now();
-    if (!written) {
-      std::cerr << "vigil-engine: journal " << path_ << ": a batch of " << batch.size()
-                << " rows was not written: " << error << std::endl;
-    }
     {
       std::lock_guard lock(mutex_);
-      (written ? counters_.rows_written : counters_.rows_failed) += batch.size();
-      if (written) ++counters_.transactions;
-      counters_.pump_statuses_unchanged += pump_unchanged;
+      counters_.rows_written += outcome.written;
+      counters_.transactions += outcome.transactions;
+      counters_.rows_failed += outcome.refused;
+      counters_.rows_lost += outcome.lost;
+      counters_.rows_unwritten = unwritten_.size();
+      counters_.pump_statuses_unchanged += outcome.pump_unchanged;
+      if (outcome.refused && !counters_.failing) ++counters_.failures;
+      counters_.failing = unwritten_.empty() ? 0 : 1;
+      if (!outcome.error.empty()) last_error_ = outcome.error;
+      // Held rows settle too: outputs must reach the stations while the disk refuses
+      // (durable-before-visible is suspended, and the JOURNAL FAILING alarm says so).
       rows_settled_ += batch.size();
       settled_mark_.store(rows_settled_, std::memory_order_release);
       if (commit_listener_) commit_listener_(rows_settled_);
@@ -583,12 +594,71 @@ void Journal::run() {
   }
 }
 
+// Writes the batch, behind whatever the file refused before; what it refuses now is held
+// (up to unwritten_capacity rows; beyond that the oldest are lost, counted) and tried again.
+Journal::WriteOutcome Journal::writeOrHold(std::deque<JournalRow>& batch) {
+  WriteOutcome outcome;
+  if (unwritten_.empty()) {
+    if (writer_->write(batch, outcome.pump_unchanged, outcome.error)) {
+      outcome.written = batch.size();
+      outcome.transactions = 1;
+      return outcome;
+    }
+    std::cerr << "vigil-engine: journal " << path_ << ": JOURNAL FAILING: a batch of " << batch.size()
+              << " rows was not written (" << outcome.error << "); holding them in memory and trying again every "
+              << options_.retry_interval.count() << " ms" << std::endl;
+    outcome.refused = batch.size();
+    hold(batch, outcome);
+    return outcome;
+  }
+  hold(batch, outcome);
+  // Oldest first, in batches, until the file refuses again.
+  while (!unwritten_.empty()) {
+    std::deque<JournalRow> retry;
+    const auto n = std::min(unwritten_.size(), options_.max_batch_rows * 10);
+    // Copied, not moved: a refused retry leaves them held as they were.
+    std::copy(unwritten_.begin(), unwritten_.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(retry));
+    std::string error;
+    if (!writer_->write(retry, outcome.pump_unchanged, error)) {
+      outcome.error = error;
+      return outcome;
+    }
+    unwritten_.erase(unwritten_.begin(), unwritten_.begin() + static_cast<std::ptrdiff_t>(n));
+    outcome.written += n;
+    ++outcome.transactions;
+  }
+  std::cerr << "vigil-engine: journal " << path_ << ": the journal takes writes again; every held row is written"
+            << std::endl;
+  return outcome;
+}
+
+void Journal::hold(std::deque<JournalRow>& batch, WriteOutcome& outcome) {
+  for (auto& row : batch) unwritten_.push_back(std::move(row));
+  while (unwritten_.size() > options_.unwritten_capacity) {
+    unwritten_.pop_front();
+    ++outcome.lost;
+  }
+}
+
+void Journal::reportLostAtStop(std::unique_lock<std::mutex>&) {
+  std::cerr << "vigil-engine: journal " << path_ << ": stopping with " << unwritten_.size()
+            << " rows the journal never took: they are lost" << std::endl;
+  counters_.rows_lost += unwritten_.size();
+  unwritten_.clear();
+  counters_.rows_unwritten = 0;
+}
+
+std::string Journal::lastWriteError() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
 // Small batches, and only while nothing waits to be written: outputs wait for commits.
 void Journal::pruneWhileIdle() {
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (!queue_.empty() || stopping_) return;
+      if (!queue_.empty() || stopping_ || !unwritten_.empty()) return;
     }
     JournalCounters pruned;
     std::string error;

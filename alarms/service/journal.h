@@ -56,6 +56,11 @@ struct JournalOptions {
   // `prune_batch_rows` rows per batch, between the batches that outputs wait for.
   std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};
   std::size_t prune_batch_rows = 2000;
+  // A file that refuses writes (disk full, read-only, I/O error): the refused rows wait in
+  // memory, at most this many (beyond it the oldest are lost, counted), and are tried again
+  // this often and before every new batch.
+  std::size_t unwritten_capacity = 500'000;
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 // Read by any thread; updated under the journal's lock.
@@ -67,7 +72,11 @@ struct JournalCounters {
   std::uint64_t queue_full_waits = 0;         // the engine thread waited for room
   std::uint64_t queue_full_wait_us = 0;       // for how long, in total
   std::uint64_t rows_dropped = 0;             // writer stuck longer than max_block
-  std::uint64_t rows_failed = 0;              // SQLite refused the batch (disk full, I/O error)
+  std::uint64_t rows_failed = 0;              // SQLite refused them (disk full, I/O error): held, tried again
+  std::uint64_t rows_unwritten = 0;           // held in memory now, waiting for the file to take them
+  std::uint64_t rows_lost = 0;                // held rows beyond unwritten_capacity, or at a stop
+  std::uint64_t failing = 0;                  // 1 while held rows wait: the JOURNAL FAILING alarm
+  std::uint64_t failures = 0;                 // times the journal started failing
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
   std::uint64_t checkpoints = 0;
   std::uint64_t checkpoints_failed = 0;
@@ -88,6 +97,10 @@ struct JournalCounters {
     visit("queue_full_wait_us", queue_full_wait_us);
     visit("rows_dropped", rows_dropped);
     visit("rows_failed", rows_failed);
+    visit("rows_unwritten", rows_unwritten);
+    visit("rows_lost", rows_lost);
+    visit("failing", failing);
+    visit("failures", failures);
     visit("pump_statuses_unchanged", pump_statuses_unchanged);
     visit("checkpoints", checkpoints);
     visit("checkpoints_failed", checkpoints_failed);
@@ -146,6 +159,8 @@ class Journal {
   // Flushes, stops the thread and closes the file (also done by the destructor).
   void close();
   JournalCounters counters() const;
+  // Why the file last refused a write ("" if it never did).
+  std::string lastWriteError() const;
   const std::string& path() const { return path_; }
 
  private:
@@ -156,6 +171,17 @@ class Journal {
   void runCheckpoints(std::string path);
   std::size_t takeBatch(std::deque<JournalRow>& batch);
   void pruneWhileIdle();
+  struct WriteOutcome {
+    std::size_t written = 0;
+    std::size_t transactions = 0;
+    std::size_t refused = 0;  // rows refused for the first time
+    std::size_t lost = 0;
+    std::uint64_t pump_unchanged = 0;
+    std::string error;
+  };
+  WriteOutcome writeOrHold(std::deque<JournalRow>& batch);
+  void hold(std::deque<JournalRow>& batch, WriteOutcome& outcome);
+  void reportLostAtStop(std::unique_lock<std::mutex>& lock);
 
   std::string path_;
   JournalOptions options_;
@@ -178,6 +204,8 @@ class Journal {
   std::atomic<std::uint64_t> settled_mark_{0};
   std::atomic<bool> commit_soon_{false};  // flush_requested_, as the engine thread last set it
   JournalCounters counters_;
+  std::string last_error_;                // under mutex_
+  std::deque<JournalRow> unwritten_;      // the journal thread's own: rows the file refused
   std::thread thread_;
   std::condition_variable checkpoint_wake_;  // under mutex_; stopping_ ends the thread
   std::thread checkpointer_;
