@@ -16,7 +16,7 @@ mkdir -p "$dir"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 restarts() {  # journal, runs -> median ms to the first heartbeat
-  for _ in $(seq "$2"); do "$bench" --restart "$engine" --journal "$1" 2>/dev/null; done | median
+  for _ in $(seq "$2"); do "$bench" --restart "$engine" --journal "$1" 2>/dev/null || echo failed; done | median
 }
 
 printf '%-5s %14s %14s %18s %18s\n' days before_bytes after_bytes before_restart_ms after_restart_ms

@@ -179,7 +179,7 @@ int restart(const std::string& engine_path, const std::string& journal) {
   const int spawned = posix_spawn(&pid, argv[0], &quiet, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&quiet);
   if (spawned != 0) throw std::runtime_error("spawn");
-  heartbeats.set(zmq::sockopt::rcvtimeo, 300'000);
+  heartbeats.set(zmq::sockopt::rcvtimeo, 1'800'000);  // a month's full replay on a busy machine took minutes
   zmq::message_t topic;
   const bool heard = heartbeats.recv(topic).has_value();
   const auto took = std::chrono::steady_clock::now() - started;
@@ -187,8 +187,9 @@ int restart(const std::string& engine_path, const std::string& journal) {
   int status = 0;
   ::waitpid(pid, &status, 0);
   for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(copy + suffix);
+  for (const char* socket : {"-ingest", "-alerts", "-control"}) std::filesystem::remove(base.substr(6) + socket);
   if (!heard) {
-    std::cerr << "no heartbeat within 300 s" << std::endl;
+    std::cerr << "no heartbeat within 30 min" << std::endl;
     return 1;
   }
   std::cout << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << std::endl;
