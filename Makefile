@@ -29,7 +29,7 @@ CLANG_FORMAT ?= clang-format-14
 # The C++ files under version control: never build trees or generated protobuf code.
 CXX_FILES = git ls-files -z -- '*.cc' '*.h'
 
-.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean format format-check
+.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean format format-check bench-journal
 
 all: build
 
@@ -77,3 +77,9 @@ format-check: setup
 
 clean:
 	rm -rf $(BUILD) $(SANITIZE_BUILD)
+
+# The recovery benchmark (issue 15): restart time on 1, 7 and 30 days of a 20-bed ward,
+# before and after snapshots. Minutes, not part of `make test`.
+bench-journal: build
+	cmake --build $(BUILD) -j$(JOBS) --target vigil-journal-bench vigil-engine
+	bash tools/journal-bench.sh $(BUILD)

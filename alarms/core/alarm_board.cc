@@ -253,4 +253,23 @@ std::vector<const AlarmEvent*> AlarmBoard::all() const {
   return out;
 }
 
+AlarmBoard::Saved AlarmBoard::saved() const {
+  Saved saved{unit_, {}, pause_until_};
+  for (const auto& [condition, alarm] : alarms_) {
+    saved.alarms.push_back({condition, alarm.event, alarm.level, alarm.escalated, alarm.ends_on_acknowledge,
+                            alarm.event_like, alarm.escalation_due, alarm.realarm_due});
+  }
+  return saved;
+}
+
+void AlarmBoard::restore(const Saved& saved) {
+  unit_ = saved.unit;
+  pause_until_ = saved.pause_until;
+  alarms_.clear();
+  for (const auto& alarm : saved.alarms) {
+    alarms_.emplace(alarm.condition, Alarm{alarm.event, alarm.level, alarm.escalated, alarm.ends_on_acknowledge,
+                                           alarm.event_like, alarm.escalation_due, alarm.realarm_due});
+  }
+}
+
 }  // namespace vigil::core

@@ -68,6 +68,26 @@ class AlarmBoard {
   std::size_t size() const { return alarms_.size(); }
   bool audioPaused() const { return pause_until_.has_value(); }
 
+  // Snapshots (alarms/snapshot): every alarm with its lifecycle, and the audio pause, as
+  // values. The patient id and the settings come from the engine.
+  struct SavedAlarm {
+    std::string condition;
+    AlarmEvent event;  // as last published
+    ConditionLevel level;
+    bool escalated = false;
+    bool ends_on_acknowledge = false;
+    bool event_like = false;
+    std::optional<TimePoint> escalation_due;
+    std::optional<TimePoint> realarm_due;
+  };
+  struct Saved {
+    std::string unit;
+    std::vector<SavedAlarm> alarms;  // by condition key
+    std::optional<TimePoint> pause_until;
+  };
+  Saved saved() const;
+  void restore(const Saved& saved);
+
  private:
   struct Alarm {
     AlarmEvent event;  // as last published

@@ -28,7 +28,6 @@ class BaselineTracker {
 
   std::optional<BaselineValue> baseline(Metric metric) const;
 
- private:
   struct Sample {
     TimePoint time;
     double value;
@@ -38,6 +37,18 @@ class BaselineTracker {
     std::optional<TimePoint> first_sample;
     std::optional<BaselineValue> baseline;
   };
+  // Snapshots (alarms/snapshot): every metric's samples and baseline, as values.
+  struct Saved {
+    std::optional<TimePoint> infusion_start;
+    std::array<MetricBaseline, kMetricCount> metrics{};
+  };
+  Saved saved() const { return {infusion_start_, metrics_}; }
+  void restore(Saved saved) {
+    infusion_start_ = saved.infusion_start;
+    metrics_ = std::move(saved.metrics);
+  }
+
+ private:
 
   void keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const;
 

@@ -24,11 +24,15 @@ class DeliveredDose {
   std::optional<TimePoint> nextCrossing(TimePoint from, double limit_mg, bool rising) const;
   Duration window() const { return window_; }
 
- private:
   struct Segment {
     TimePoint start;
     double mg_per_h;
   };
+  // Snapshots (alarms/snapshot): the rate history within the window, as values.
+  const std::deque<Segment>& segments() const { return segments_; }
+  void restoreSegments(std::deque<Segment> segments) { segments_ = std::move(segments); }
+
+ private:
   void forget(TimePoint before);
 
   Duration window_;

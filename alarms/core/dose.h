@@ -41,6 +41,28 @@ class DoseTracker {
   // mL/h for a dose rate, or 0 when the pump's concentration or the weight is unknown.
   double mlPerHour(double rate_mg_per_kg_per_h) const;
 
+  // Snapshots (alarms/snapshot): the infusion history as values (the settings come from
+  // the protocol).
+  struct Saved {
+    InfusionModel::Saved model;
+    double rate = 0.0;
+    double weight_kg = 0.0;
+    double concentration_mg_per_ml = 0.0;
+    std::optional<RateIncrease> last_increase;
+    std::vector<double> rate_history;
+  };
+  Saved saved() const {
+    return {model_.saved(), rate_, weight_kg_, concentration_mg_per_ml_, last_increase_, rate_history_};
+  }
+  void restore(const Saved& saved) {
+    model_.restore(saved.model);
+    rate_ = saved.rate;
+    weight_kg_ = saved.weight_kg;
+    concentration_mg_per_ml_ = saved.concentration_mg_per_ml;
+    last_increase_ = saved.last_increase;
+    rate_history_ = saved.rate_history;
+  }
+
  private:
   bool ceStillRising(TimePoint time) const;
   // The most recent rate lower than the current one: where REDUCE goes. After a nurse has

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "alarms/core/engine_parts.h"
+#include "alarms/core/engine_state.h"
 
 namespace vigil::core {
 namespace engine_detail {
@@ -366,6 +367,76 @@ std::optional<News2Inputs> Engine::news2Inputs(std::string_view patient_id) cons
   const Patient* p = findPatient(patient_id);
   if (!p) return std::nullopt;
   return p->news2.inputs;
+}
+
+// ================================================================ snapshots
+
+EngineState Engine::saveState() const {
+  EngineState state{now_, counters_, stalled_deadlines_, {}};
+  for (const auto& [id, p] : patients_) {
+    const auto& facts = p->facts;
+    state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
+                              facts.board.saved(), p->rules, p->technical, p->entries, p->dose_pace, p->news2,
+                              p->advice, p->latest, p->status, p->scheduled});
+  }
+  return state;
+}
+
+namespace {
+
+// A part's state sized for another protocol would index past this one's rules.
+std::optional<std::string> misfit(const PatientState& saved, const Patient& fresh) {
+  const auto& rules = fresh.rules.rules;
+  if (saved.rules.rules.size() != rules.size()) return "it has another number of limit rules";
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (saved.rules.rules[i].per_metric.size() != rules[i].per_metric.size()) return "a limit rule has other metrics";
+  }
+  if (saved.entries.rules.size() != fresh.entries.rules.size()) return "it has another number of entry rules";
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool Engine::restoreState(const EngineState& state, std::string& error) {
+  std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients;
+  for (const auto& saved : state.patients) {
+    auto p = std::make_unique<Patient>(saved.id, *parts_);
+    if (const auto wrong = misfit(saved, *p)) {
+      error = "patient " + saved.id + ": " + *wrong + " than this engine's protocol";
+      return false;
+    }
+    auto& facts = p->facts;
+    facts.unit = saved.unit;
+    facts.vitals = saved.vitals;
+    facts.baseline.restore(saved.baseline);
+    facts.dose.restore(saved.dose);
+    facts.board.restore(saved.board);
+    p->rules = saved.rules;
+    p->technical = saved.technical;
+    p->entries = saved.entries;
+    // The window of the session dose is the protocol's; only the rate history is the patient's.
+    p->dose_pace.delivered.restoreSegments(saved.dose_pace.delivered.segments());
+    p->dose_pace.session_dose_over = saved.dose_pace.session_dose_over;
+    p->dose_pace.session_dose_crossing = saved.dose_pace.session_dose_crossing;
+    p->dose_pace.pace_hold_until = saved.dose_pace.pace_hold_until;
+    p->news2 = saved.news2;
+    p->advice = saved.advice;
+    p->latest = saved.latest;
+    p->status = saved.status;
+    p->scheduled = saved.scheduled;
+    patients.emplace(saved.id, std::move(p));
+  }
+  patients_ = std::move(patients);
+  alarm_index_.clear();
+  schedule_.clear();
+  for (const auto& [id, p] : patients_) {
+    for (const auto* event : p->facts.board.all()) alarm_index_[event->alert_id] = id;
+    if (p->scheduled) schedule_.insert({*p->scheduled, id});
+  }
+  now_ = state.now;
+  counters_ = state.counters;
+  stalled_deadlines_ = state.stalled_deadlines;
+  return true;
 }
 
 }  // namespace vigil::core

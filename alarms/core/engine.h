@@ -33,6 +33,7 @@ namespace engine_detail {
 struct Parts;    // the protocol and the engine's parts (engine_parts.h)
 struct Patient;  // each part's state of one patient (engine_parts.h)
 }  // namespace engine_detail
+struct EngineState;  // the whole state as values (engine_state.h)
 
 // What the engine refused or set aside, so that nothing is dropped silently.
 struct EngineCounters {
@@ -122,6 +123,12 @@ class Engine {
   // Runs of a deadline that did not move it on (deadlines.h): each is retried a millisecond
   // later so that the engine never stalls, and counted here; the tests require none.
   std::uint64_t stalledDeadlines() const { return stalled_deadlines_; }
+
+  // Snapshots (engine_state.h): the whole state as values, and an engine put back into
+  // one. restoreState() refuses (false, `error`) a state that does not fit this engine's
+  // protocol (another number of rules), leaving the engine as it was.
+  EngineState saveState() const;
+  bool restoreState(const EngineState& state, std::string& error);
 
  private:
   using Patient = engine_detail::Patient;

@@ -393,4 +393,40 @@ void IngestGuard::count(const IngestVerdict& verdict) {
 
 void IngestGuard::visitCounters(const CounterVisitor& visit) const { counters_.visitFields(visit); }
 
+IngestGuard::Saved IngestGuard::saved() const {
+  Saved saved{{}, stream_time_, counters_};
+  // In the order the sources were last heard, so the restored guard forgets them in the same order.
+  for (const auto& [heard, key] : heard_) {
+    const auto& state = sources_.find(*key)->second;
+    saved.sources.push_back({static_cast<int>(std::get<0>(*key)), std::get<1>(*key), std::get<2>(*key),
+                             state.has_accepted, state.numbered, state.last_sequence, state.run, state.last_time,
+                             state.pending_jump ? std::optional(state.pending_jump->sequence) : std::nullopt,
+                             state.pending_jump ? state.pending_jump->time : TimePoint{}, state.gateway, heard});
+  }
+  return saved;
+}
+
+void IngestGuard::restore(const Saved& saved) {
+  sources_.clear();
+  heard_.clear();
+  sources_per_gateway_.clear();
+  stream_time_ = saved.stream_time;
+  counters_ = saved.counters;
+  for (const auto& source : saved.sources) {
+    SourceKey key{static_cast<Kind>(source.kind), source.patient_id, source.source_id};
+    auto [it, inserted] = sources_.try_emplace(std::move(key));
+    if (!inserted) continue;  // a source twice in one snapshot: the first holds
+    auto& state = it->second;
+    state.has_accepted = source.has_accepted;
+    state.numbered = source.numbered;
+    state.last_sequence = source.last_sequence;
+    state.run = source.run;
+    state.last_time = source.last_time;
+    if (source.pending_jump_sequence) state.pending_jump = PendingJump{*source.pending_jump_sequence, source.pending_jump_time};
+    state.gateway = source.gateway;
+    state.heard = heard_.emplace(source.heard, &it->first);
+    ++sources_per_gateway_[state.gateway];
+  }
+}
+
 }  // namespace vigil::core

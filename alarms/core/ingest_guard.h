@@ -194,6 +194,31 @@ class IngestGuard {
   std::size_t sourceCount() const { return sources_.size(); }
   std::size_t sourceCount(std::string_view gateway) const;
 
+  // Snapshots (alarms/snapshot): every source the guard follows, as values, so a restored
+  // guard judges the next frame of each exactly as this one would.
+  struct SavedSource {
+    int kind = 0;  // Kind: 0 vitals, 1 pump, 2 event
+    std::string patient_id;
+    std::string source_id;
+    bool has_accepted = false;
+    bool numbered = false;
+    std::uint64_t last_sequence = 0;
+    unsigned run = 0;
+    TimePoint last_time;
+    std::optional<std::uint64_t> pending_jump_sequence;
+    TimePoint pending_jump_time;
+    std::string gateway;
+    TimePoint heard;  // the newest time heard from it
+  };
+  struct Saved {
+    std::vector<SavedSource> sources;
+    std::optional<TimePoint> stream_time;
+    IngestGuardCounters counters;
+  };
+  Saved saved() const;
+  // Replaces every source; the configuration stays this guard's own.
+  void restore(const Saved& saved);
+
  private:
   enum class Kind { Vitals, Pump, Event };
   using SourceKey = std::tuple<Kind, std::string, std::string>;

@@ -57,6 +57,17 @@ class PkState {
   void advance(double minutes, double rate_mg_per_kg_per_h);
   Concentrations concentrations() const;
 
+  // Snapshots (alarms/snapshot): the two compartment vectors as values.
+  struct Saved {
+    std::array<double, 4> plasma{};
+    std::array<double, 4> effect{};
+  };
+  Saved saved() const { return {plasma_state_, effect_state_}; }
+  void restore(const Saved& saved) {
+    plasma_state_ = saved.plasma;
+    effect_state_ = saved.effect;
+  }
+
  private:
   const PkCoefficients* coefficients_;
   std::array<double, 4> plasma_state_{};
@@ -79,6 +90,19 @@ class InfusionModel {
 
   double rate() const { return rate_; }
   bool started() const { return last_time_.has_value(); }
+
+  // Snapshots (alarms/snapshot): the model's state as values.
+  struct Saved {
+    PkState::Saved state;
+    std::optional<TimePoint> last_time;
+    double rate = 0.0;
+  };
+  Saved saved() const { return {state_.saved(), last_time_, rate_}; }
+  void restore(const Saved& saved) {
+    state_.restore(saved.state);
+    last_time_ = saved.last_time;
+    rate_ = saved.rate;
+  }
 
  private:
   PkState state_;

@@ -21,6 +21,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t stale_tolerance_ms = options.config.ingest_guard.stale_tolerance.count();
   std::size_t max_sources = options.config.ingest_guard.max_sources;
   std::string units;
+  std::int64_t snapshot_interval_s = options.config.snapshot_interval.count() / 1000;
+  std::int64_t retention_days = options.journal_retention.count() / 86'400'000;
   // One option per line reads as the table it is.
   // clang-format off
   described.add_options()
@@ -63,6 +65,10 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "publish a heartbeat this often (stations detect a silent engine and lost messages by it)")
       ("stats-interval-ms", po::value(&stats_interval_ms)->default_value(stats_interval_ms),
        "publish the counters on topic 'stats' this often (0: never)")
+      ("snapshot-interval-s", po::value(&snapshot_interval_s)->default_value(snapshot_interval_s),
+       "write a core snapshot to the journal this often, so a restart replays only what came after (0: never)")
+      ("journal-retention-days", po::value(&retention_days)->default_value(retention_days),
+       "keep the alarm, acknowledgement, advice and pump logs this long (--history answers within it)")
       ("future-tolerance-ms", po::value(&future_tolerance_ms)->default_value(future_tolerance_ms),
        "wall clock mode: refuse frames stamped further ahead of the wall clock than this")
       ("stream-jump-ms", po::value(&stream_jump_ms)->default_value(stream_jump_ms),
@@ -118,10 +124,14 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   if (values.count("stats")) options.stats_endpoint = values["stats"].as<std::string>();
   if (stats_interval_ms < 0 || stats_timeout_ms <= 0 || future_tolerance_ms < 0 || stream_jump_ms < 0 ||
-      backwards_tolerance_ms < 0 || heartbeat_ms <= 0 || stale_tolerance_ms < 0 || max_sources == 0) {
+      backwards_tolerance_ms < 0 || heartbeat_ms <= 0 || stale_tolerance_ms < 0 || max_sources == 0 ||
+      snapshot_interval_s < 0 || retention_days <= 0) {
     throw po::error(
-        "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
+        "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms, --max-sources and "
+        "--journal-retention-days must be positive");
   }
+  options.config.snapshot_interval = std::chrono::seconds(snapshot_interval_s);
+  options.journal_retention = std::chrono::hours(24 * retention_days);
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
   options.config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

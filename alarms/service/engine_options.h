@@ -19,6 +19,8 @@ struct EngineOptions {
   std::string keys_directory;  // "" for no CurveZMQ
   bool insecure = false;
   std::optional<std::string> journal_path = "vigil.db";  // nullopt: --no-journal
+  // How long the alarm, acknowledgement, advice and pump logs are kept (journal.h).
+  std::chrono::milliseconds journal_retention{std::chrono::hours(24 * 30)};
   std::optional<std::string> history_patient;
   core::TimePoint history_since{};
   std::optional<std::string> stats_endpoint;

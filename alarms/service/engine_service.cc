@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <iostream>
+#include <set>
 
 #include <boost/asio/post.hpp>
 
 #include "alarms/service/journal_outbox.h"
+#include "alarms/service/recovery.h"
+#include "alarms/snapshot/core_snapshot.h"
 #include "alarms/service/stats.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
@@ -32,7 +35,9 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
       control_(zmq, zmq::socket_type::router),
       tick_timer_(io),
       heartbeat_timer_(io),
-      stats_timer_(io) {
+      stats_timer_(io),
+      snapshot_timer_(io),
+      journal_watch_(engine_.protocol().alarm_system) {
   control_.set(zmq::sockopt::linger, 0);
   // A SUB socket drops, unseen, what arrives while its queue is full (ZeroMQ's mute state
   // for SUB), and a publisher's xpub_nodrop cannot see that queue: a replay at full speed
@@ -92,6 +97,7 @@ void EngineService::start() {
   subscription_reader_->start();
   scheduleHeartbeat();
   scheduleStats();
+  scheduleSnapshot();
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
@@ -374,6 +380,9 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   for (const auto& alarm : pipeline_.gatewayAlarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
   }
+  for (const auto& alarm : journal_watch_.alarms()) {
+    if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
+  }
   for (const auto& advice : engine_.currentAdvice()) {
     if (wanted(advice.unit)) *snapshot->add_advice() = stamped(streamer::toProto(advice));
   }
@@ -430,6 +439,7 @@ void EngineService::applyJournaled(const JournalInput& input) {
 }
 
 void EngineService::heartbeat() {
+  watchJournal();
   v1::Heartbeat beat;
   beat.set_engine_epoch(epoch_);
   // Heartbeats need not wait for the journal, but they name the last message actually
@@ -487,6 +497,57 @@ void EngineService::scheduleHeartbeat() {
     heartbeat();
     scheduleHeartbeat();
   });
+}
+
+// ================================================================ snapshots
+
+std::string EngineService::snapshotBytes() const {
+  const auto state = snapshot::capture(engine_, pipeline_.guard());
+  return snapshot::toProto(state, protocolDigest(engine_.protocol())).SerializeAsString();
+}
+
+void EngineService::writeSnapshot() {
+  if (!journal_) return;
+  journal_->recordSnapshot(snapshotBytes(), snapshot::kCoreSnapshotVersion, engine_.now(), epoch_);
+}
+
+void EngineService::scheduleSnapshot() {
+  if (config_.snapshot_interval.count() <= 0) return;
+  snapshot_timer_.expires_after(config_.snapshot_interval);
+  snapshot_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    writeSnapshot();
+    scheduleSnapshot();
+  });
+}
+
+bool EngineService::restoreSnapshot(const SnapshotRow& row, std::string& error) {
+  snapshot::v1::CoreSnapshot message;
+  if (!message.ParseFromString(row.payload)) {
+    error = "the snapshot does not parse";
+    return false;
+  }
+  const auto digest = protocolDigest(engine_.protocol());
+  if (message.protocol_digest() != digest) {
+    error = "the snapshot was taken under other rules (" + message.protocol_digest() + ", this engine runs " + digest +
+            ")";
+    return false;
+  }
+  const auto state = snapshot::fromProto(message, error);
+  if (!state || !engine_.restoreState(state->engine, error)) return false;
+  pipeline_.restoreGuard(state->guard);
+  return true;
+}
+
+void EngineService::watchJournal() {
+  if (!journal_) return;
+  std::set<std::string> units;
+  for (const auto& status : engine_.statuses()) units.insert(status.unit);
+  if (units.empty()) units.insert("");
+  core::AlarmEvents events;
+  journal_watch_.check(journal_->counters(), journal_->lastWriteError(), units, engine_.now(), events);
+  // Not through publish(): the journal these would be logged to is the one failing.
+  for (const auto& event : events) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
 }
 
 }  // namespace vigil::service

@@ -19,6 +19,7 @@
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
+#include "alarms/service/journal_watch.h"
 #include "alarms/service/trend_store.h"
 #include "alarms/service/unit_partition.h"
 #include "alarms/service/zap.h"
@@ -54,6 +55,9 @@ struct ServiceConfig {
   // ingest_endpoint, as a CURVE client with these keys (none: plain).
   std::string ingest_connect;
   streamer::ClientSecurity ingest_security;
+  // A core snapshot to the journal this often (0: never), so that recovery replays only the
+  // inputs after the latest one. Serialising is a copy of the state on the engine thread.
+  std::chrono::milliseconds snapshot_interval{5 * 60'000};
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -111,6 +115,14 @@ class EngineService {
   // Recovery: applies one journaled input through the same code path as when it arrived
   // live, with publishing and journaling off.
   void applyJournaled(const JournalInput& input);
+  // Recovery from a snapshot (before the inputs after it): the core and the ingest guard
+  // as they were. false and `error` when it is unreadable, newer than this engine, taken
+  // under other rules, or does not fit the protocol; the service is then unchanged.
+  bool restoreSnapshot(const SnapshotRow& snapshot, std::string& error);
+  // The core and the guard now, as a CoreSnapshot's bytes (core_snapshot.h).
+  std::string snapshotBytes() const;
+  // Hands a snapshot to the journal now (the timer does it every snapshot_interval).
+  void writeSnapshot();
   const BoundEndpoints& endpoints() const { return endpoints_; }
   const ServiceCounters& counters() const { return counters_; }
   const IngestCounters& ingestCounters() const { return pipeline_.counters(); }
@@ -176,6 +188,9 @@ class EngineService {
   void scheduleHeartbeat();
   void publishStats();
   void scheduleStats();
+  void scheduleSnapshot();
+  // JOURNAL FAILING at every unit's stations while the journal holds rows its file refused.
+  void watchJournal();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
@@ -204,6 +219,8 @@ class EngineService {
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
+  boost::asio::steady_timer snapshot_timer_;
+  JournalWatch journal_watch_;
 };
 
 }  // namespace vigil::service

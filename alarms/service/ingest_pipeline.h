@@ -93,6 +93,8 @@ class IngestPipeline {
 
   const IngestCounters& counters() const { return counters_; }
   const core::IngestGuard& guard() const { return guard_; }
+  // Recovery from a core snapshot (alarms/snapshot): the guard's sources as they were.
+  void restoreGuard(const core::IngestGuard::Saved& saved) { guard_.restore(saved); }
   // Every counter of the pipeline ("ingest.*") and of its guard ("guard.*").
   void visitCounters(const core::CounterVisitor& visit) const;
 

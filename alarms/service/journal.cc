@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,14 @@ constexpr char kInsertPump[] =
 constexpr char kInsertSession[] =
     "INSERT INTO sessions (epoch, started_ms, clock_mode, protocol_name, protocol_version, protocol_digest, "
     "recovered_rows) VALUES (?, ?, ?, ?, ?, ?, ?)";
+// The snapshot follows every input queued before it, and the writer inserts in queue order.
+constexpr char kInsertSnapshot[] =
+    "INSERT INTO snapshots (after_seq, engine_time_ms, epoch, version, payload) "
+    "VALUES ((SELECT COALESCE(MAX(seq), 0) FROM inputs), ?, ?, ?, ?)";
+// The latest snapshot and the one before it (a fallback) are kept.
+constexpr char kForgetOldSnapshots[] =
+    "DELETE FROM snapshots WHERE id NOT IN (SELECT id FROM snapshots ORDER BY id DESC LIMIT 2)";
+constexpr char kKeptSnapshots[] = "SELECT after_seq, engine_time_ms FROM snapshots ORDER BY id DESC LIMIT 2";
 constexpr char kLatestPumpPerPatient[] =
     "SELECT patient_id, drug, state, rate_ml_per_h, dose_rate_mg_per_kg_per_h FROM pump_log "
     "WHERE id IN (SELECT MAX(id) FROM pump_log GROUP BY patient_id)";
@@ -84,8 +93,10 @@ int lockExclusively(const std::string& path, std::string& error) {
 // The SQLite side, used by the journal thread only.
 class Journal::Writer {
  public:
-  static std::unique_ptr<Writer> open(const std::string& path, std::string& error) {
+  static std::unique_ptr<Writer> open(const std::string& path, std::chrono::milliseconds retention,
+                                      std::string& error) {
     auto writer = std::unique_ptr<Writer>(new Writer);
+    writer->retention_ms_ = retention.count();
     writer->db_ = sqlite::Database::open(path, sqlite::OpenMode::ReadWriteCreate, error);
     if (!writer->db_.isOpen()) return nullptr;
     if (auto problem = prepareSchema(writer->db_, SchemaAction::CreateIfEmpty)) {
@@ -100,6 +111,48 @@ class Journal::Writer {
     if (!writer->db_.execute("PRAGMA wal_autocheckpoint = 0", error)) return nullptr;
     if (!writer->prepareStatements(error) || !writer->seedPumpState(error)) return nullptr;
     return writer;
+  }
+
+  // What pruning may delete, as the stored snapshots allow (nothing without one).
+  struct PruneTargets {
+    std::int64_t inputs_up_to = 0;                // seq, inclusive
+    std::optional<std::int64_t> logs_before_ms;  // log rows older than this
+  };
+
+  // One small transaction of pruning; true while more remains to delete.
+  bool pruneSome(std::size_t batch_rows, JournalCounters& counters, std::string& error) {
+    if (!targets_) return false;
+    const auto limit = static_cast<std::int64_t>(batch_rows);
+    if (targets_->inputs_up_to > 0) {
+      const auto deleted = deleteBatch(
+          "DELETE FROM inputs WHERE seq IN (SELECT seq FROM inputs WHERE seq <= ? ORDER BY seq LIMIT ?)",
+          targets_->inputs_up_to, limit, error);
+      if (deleted < 0) return fail(counters);
+      counters.inputs_pruned += static_cast<std::uint64_t>(deleted);
+      if (deleted == limit) return true;
+      targets_->inputs_up_to = 0;
+    }
+    if (targets_->logs_before_ms) {
+      static constexpr const char* kLogs[] = {
+          "DELETE FROM alarm_log WHERE id IN (SELECT id FROM alarm_log WHERE event_time_ms < ? ORDER BY id LIMIT ?)",
+          "DELETE FROM acknowledgements WHERE id IN "
+          "(SELECT id FROM acknowledgements WHERE time_ms < ? ORDER BY id LIMIT ?)",
+          "DELETE FROM advice_log WHERE id IN (SELECT id FROM advice_log WHERE event_time_ms < ? ORDER BY id LIMIT ?)",
+          "DELETE FROM pump_log WHERE id IN (SELECT id FROM pump_log WHERE time_ms < ? ORDER BY id LIMIT ?)"};
+      std::int64_t total = 0;
+      for (const char* sql : kLogs) {
+        const auto deleted = deleteBatch(sql, *targets_->logs_before_ms, limit, error);
+        if (deleted < 0) return fail(counters);
+        total += deleted;
+      }
+      counters.log_rows_pruned += static_cast<std::uint64_t>(total);
+      if (total > 0) return true;
+    }
+    targets_.reset();
+    // The freed pages go back to the file system (auto_vacuum = INCREMENTAL, schema 2).
+    std::string ignored;
+    db_.execute("PRAGMA incremental_vacuum", ignored);
+    return false;
   }
 
   // Writes the batch in one transaction. false (and `error`) when it was rolled back.
@@ -125,6 +178,25 @@ class Journal::Writer {
  private:
   Writer() = default;
 
+  bool fail(JournalCounters& counters) {
+    ++counters.prune_failures;
+    targets_.reset();  // tried again after the next snapshot
+    return false;
+  }
+
+  // Rows deleted, or -1.
+  std::int64_t deleteBatch(const char* sql, std::int64_t bound, std::int64_t limit, std::string& error) {
+    auto statement = db_.prepare(sql, error);
+    if (!statement.ok()) return -1;
+    statement.bind(1, bound);
+    statement.bind(2, limit);
+    if (statement.step() != Statement::Step::Done) {
+      error = db_.lastError();
+      return -1;
+    }
+    return sqlite3_changes(db_.handle());
+  }
+
   bool prepareStatements(std::string& error) {
     insert_input_ = db_.prepare(kInsertInput, error);
     insert_alarm_ = db_.prepare(kInsertAlarm, error);
@@ -132,8 +204,9 @@ class Journal::Writer {
     insert_advice_ = db_.prepare(kInsertAdvice, error);
     insert_pump_ = db_.prepare(kInsertPump, error);
     insert_session_ = db_.prepare(kInsertSession, error);
+    insert_snapshot_ = db_.prepare(kInsertSnapshot, error);
     return insert_input_.ok() && insert_alarm_.ok() && insert_acknowledgement_.ok() && insert_advice_.ok() &&
-           insert_pump_.ok() && insert_session_.ok();
+           insert_pump_.ok() && insert_session_.ok() && insert_snapshot_.ok();
   }
 
   // A restarted engine must not log again a pump state the journal already holds.
@@ -256,6 +329,32 @@ class Journal::Writer {
     return run(s);
   }
 
+  bool insert(const SnapshotRow& row, std::uint64_t&) {
+    auto& s = insert_snapshot_;
+    s.bind(1, ms(row.engine_time));
+    s.bind(2, static_cast<std::int64_t>(row.epoch));
+    s.bind(3, std::int64_t{row.version});
+    s.bindBlob(4, row.payload);
+    std::string error;
+    if (!run(s) || !db_.execute(kForgetOldSnapshots, error)) return false;
+    return planPruning();
+  }
+
+  // Recovery needs the inputs after the latest snapshot, and after the one before it should
+  // the latest not be usable: the inputs up to that one go. The input just before the
+  // latest snapshot stays, so that seq keeps counting up (no AUTOINCREMENT in schema 1).
+  bool planPruning() {
+    std::string error;
+    auto kept = db_.prepare(kKeptSnapshots, error);
+    if (!kept.ok() || kept.step() != Statement::Step::Row) return false;
+    const auto latest_after = kept.integer(0);
+    PruneTargets targets;
+    targets.logs_before_ms = kept.integer(1) - retention_ms_;
+    if (kept.step() == Statement::Step::Row) targets.inputs_up_to = std::min(kept.integer(0), latest_after - 1);
+    targets_ = targets;
+    return true;
+  }
+
   bool insert(const PumpLogRow& row, std::uint64_t& pump_unchanged) {
     const auto& p = row.status;
     auto signature = signatureOf(p);
@@ -289,13 +388,16 @@ class Journal::Writer {
   Statement insert_advice_;
   Statement insert_pump_;
   Statement insert_session_;
+  Statement insert_snapshot_;
   std::map<std::string, std::optional<PumpSignature>> last_pump_;
+  std::optional<PruneTargets> targets_;
+  std::int64_t retention_ms_ = 0;
 };
 
 std::unique_ptr<Journal> Journal::open(const std::string& path, JournalOptions options, std::string& error) {
   const int lock_fd = lockExclusively(path, error);
   if (lock_fd < 0) return nullptr;
-  auto writer = Writer::open(path, error);
+  auto writer = Writer::open(path, options.retention, error);
   if (!writer) {
     ::close(lock_fd);
     return nullptr;
@@ -368,6 +470,16 @@ void Journal::recordTick(core::TimePoint advanced_to, core::TimePoint receive_ti
   push(JournalInput{0, InputKind::Tick, advanced_to, receive_time, epoch, {}, {}, {}});
 }
 
+void Journal::recordSnapshot(std::string payload, std::uint32_t version, core::TimePoint engine_time,
+                             std::uint64_t epoch) {
+  {
+    std::lock_guard lock(mutex_);
+    ++counters_.snapshots_written;
+    counters_.snapshot_bytes = payload.size();
+  }
+  push(SnapshotRow{0, engine_time, epoch, version, std::move(payload)});
+}
+
 void Journal::logAlarms(const core::AlarmEvents& events, std::uint64_t epoch) {
   for (const auto& event : events) push(AlarmLogRow{event, epoch});
 }
@@ -429,8 +541,17 @@ void Journal::run() {
     std::deque<JournalRow> batch;
     {
       std::unique_lock lock(mutex_);
-      has_rows_.wait(lock, [this] { return !queue_.empty() || stopping_; });
-      if (queue_.empty()) return;  // stopping, and everything is written
+      const auto has_rows = [this] { return !queue_.empty() || stopping_; };
+      // Rows the file refused are tried again every retry_interval even when nothing new comes.
+      if (unwritten_.empty()) {
+        has_rows_.wait(lock, has_rows);
+      } else {
+        has_rows_.wait_for(lock, options_.retry_interval, has_rows);
+      }
+      if (queue_.empty() && (stopping_ || unwritten_.empty())) {
+        if (!unwritten_.empty()) reportLostAtStop(lock);
+        return;  // stopping, and everything is written (or counted as lost)
+      }
       if (!backlog) {
         // The first row of a batch waits at most max_batch_delay for company, and at most
         // commit_gather once somebody waits for it.
@@ -449,24 +570,107 @@ void Journal::run() {
       }
     }
     has_room_.notify_all();
-    std::uint64_t pump_unchanged = 0;
-    std::string error;
-    const bool written = writer_->write(batch, pump_unchanged, error);
+    const auto outcome = writeOrHold(batch);
     last_commit = std::chrono::steady_clock::now();
-    if (!written) {
-      std::cerr << "vigil-engine: journal " << path_ << ": a batch of " << batch.size()
-                << " rows was not written: " << error << std::endl;
-    }
     {
       std::lock_guard lock(mutex_);
-      (written ? counters_.rows_written : counters_.rows_failed) += batch.size();
-      if (written) ++counters_.transactions;
-      counters_.pump_statuses_unchanged += pump_unchanged;
+      counters_.rows_written += outcome.written;
+      counters_.transactions += outcome.transactions;
+      counters_.rows_failed += outcome.refused;
+      counters_.rows_lost += outcome.lost;
+      counters_.rows_unwritten = unwritten_.size();
+      counters_.pump_statuses_unchanged += outcome.pump_unchanged;
+      if (outcome.refused && !counters_.failing) ++counters_.failures;
+      counters_.failing = unwritten_.empty() ? 0 : 1;
+      if (!outcome.error.empty()) last_error_ = outcome.error;
+      // Held rows settle too: outputs must reach the stations while the disk refuses
+      // (durable-before-visible is suspended, and the JOURNAL FAILING alarm says so).
       rows_settled_ += batch.size();
       settled_mark_.store(rows_settled_, std::memory_order_release);
       if (commit_listener_) commit_listener_(rows_settled_);
     }
     committed_.notify_all();
+    pruneWhileIdle();
+  }
+}
+
+// Writes the batch, behind whatever the file refused before; what it refuses now is held
+// (up to unwritten_capacity rows; beyond that the oldest are lost, counted) and tried again.
+Journal::WriteOutcome Journal::writeOrHold(std::deque<JournalRow>& batch) {
+  WriteOutcome outcome;
+  if (unwritten_.empty()) {
+    if (writer_->write(batch, outcome.pump_unchanged, outcome.error)) {
+      outcome.written = batch.size();
+      outcome.transactions = 1;
+      return outcome;
+    }
+    std::cerr << "vigil-engine: journal " << path_ << ": JOURNAL FAILING: a batch of " << batch.size()
+              << " rows was not written (" << outcome.error << "); holding them in memory and trying again every "
+              << options_.retry_interval.count() << " ms" << std::endl;
+    outcome.refused = batch.size();
+    hold(batch, outcome);
+    return outcome;
+  }
+  hold(batch, outcome);
+  // Oldest first, in batches, until the file refuses again.
+  while (!unwritten_.empty()) {
+    std::deque<JournalRow> retry;
+    const auto n = std::min(unwritten_.size(), options_.max_batch_rows * 10);
+    // Copied, not moved: a refused retry leaves them held as they were.
+    std::copy(unwritten_.begin(), unwritten_.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(retry));
+    std::string error;
+    if (!writer_->write(retry, outcome.pump_unchanged, error)) {
+      outcome.error = error;
+      return outcome;
+    }
+    unwritten_.erase(unwritten_.begin(), unwritten_.begin() + static_cast<std::ptrdiff_t>(n));
+    outcome.written += n;
+    ++outcome.transactions;
+  }
+  std::cerr << "vigil-engine: journal " << path_ << ": the journal takes writes again; every held row is written"
+            << std::endl;
+  return outcome;
+}
+
+void Journal::hold(std::deque<JournalRow>& batch, WriteOutcome& outcome) {
+  for (auto& row : batch) unwritten_.push_back(std::move(row));
+  while (unwritten_.size() > options_.unwritten_capacity) {
+    unwritten_.pop_front();
+    ++outcome.lost;
+  }
+}
+
+void Journal::reportLostAtStop(std::unique_lock<std::mutex>&) {
+  std::cerr << "vigil-engine: journal " << path_ << ": stopping with " << unwritten_.size()
+            << " rows the journal never took: they are lost" << std::endl;
+  counters_.rows_lost += unwritten_.size();
+  unwritten_.clear();
+  counters_.rows_unwritten = 0;
+}
+
+std::string Journal::lastWriteError() const {
+  std::lock_guard lock(mutex_);
+  return last_error_;
+}
+
+// Small batches, and only while nothing waits to be written: outputs wait for commits.
+void Journal::pruneWhileIdle() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!queue_.empty() || stopping_ || !unwritten_.empty()) return;
+    }
+    JournalCounters pruned;
+    std::string error;
+    const bool more = writer_->pruneSome(options_.prune_batch_rows, pruned, error);
+    {
+      std::lock_guard lock(mutex_);
+      counters_.inputs_pruned += pruned.inputs_pruned;
+      counters_.log_rows_pruned += pruned.log_rows_pruned;
+      counters_.prune_failures += pruned.prune_failures;
+    }
+    if (pruned.prune_failures) std::cerr << "vigil-engine: journal " << path_ << ": pruning failed: " << error << std::endl;
+    if (!more) return;
   }
 }
 

@@ -50,6 +50,17 @@ struct JournalOptions {
   // busy engine paid one transaction per frame or two, 12 times as many as before group
   // commit, and the writer's CPU was taken from the engine on a small machine.
   std::chrono::microseconds commit_gather{300};
+  // The bounded journal: once a snapshot is stored, the inputs before the one it replaced
+  // (kept as a fallback) are deleted, and the alarm, acknowledgement, advice and pump logs
+  // older than `retention` (engine time of the latest snapshot) too; at most
+  // `prune_batch_rows` rows per batch, between the batches that outputs wait for.
+  std::chrono::milliseconds retention{std::chrono::hours(24 * 30)};
+  std::size_t prune_batch_rows = 2000;
+  // A file that refuses writes (disk full, read-only, I/O error): the refused rows wait in
+  // memory, at most this many (beyond it the oldest are lost, counted), and are tried again
+  // this often and before every new batch.
+  std::size_t unwritten_capacity = 500'000;
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 // Read by any thread; updated under the journal's lock.
@@ -61,10 +72,19 @@ struct JournalCounters {
   std::uint64_t queue_full_waits = 0;         // the engine thread waited for room
   std::uint64_t queue_full_wait_us = 0;       // for how long, in total
   std::uint64_t rows_dropped = 0;             // writer stuck longer than max_block
-  std::uint64_t rows_failed = 0;              // SQLite refused the batch (disk full, I/O error)
+  std::uint64_t rows_failed = 0;              // SQLite refused them (disk full, I/O error): held, tried again
+  std::uint64_t rows_unwritten = 0;           // held in memory now, waiting for the file to take them
+  std::uint64_t rows_lost = 0;                // held rows beyond unwritten_capacity, or at a stop
+  std::uint64_t failing = 0;                  // 1 while held rows wait: the JOURNAL FAILING alarm
+  std::uint64_t failures = 0;                 // times the journal started failing
   std::uint64_t pump_statuses_unchanged = 0;  // not logged: same rate, drug and state
   std::uint64_t checkpoints = 0;
   std::uint64_t checkpoints_failed = 0;
+  std::uint64_t snapshots_written = 0;
+  std::uint64_t snapshot_bytes = 0;  // of the latest
+  std::uint64_t inputs_pruned = 0;
+  std::uint64_t log_rows_pruned = 0;  // alarm, acknowledgement, advice and pump logs past retention
+  std::uint64_t prune_failures = 0;
 
   // Every field, by name (alarms/core/counters.h).
   template <typename Visit>
@@ -77,9 +97,18 @@ struct JournalCounters {
     visit("queue_full_wait_us", queue_full_wait_us);
     visit("rows_dropped", rows_dropped);
     visit("rows_failed", rows_failed);
+    visit("rows_unwritten", rows_unwritten);
+    visit("rows_lost", rows_lost);
+    visit("failing", failing);
+    visit("failures", failures);
     visit("pump_statuses_unchanged", pump_statuses_unchanged);
     visit("checkpoints", checkpoints);
     visit("checkpoints_failed", checkpoints_failed);
+    visit("snapshots_written", snapshots_written);
+    visit("snapshot_bytes", snapshot_bytes);
+    visit("inputs_pruned", inputs_pruned);
+    visit("log_rows_pruned", log_rows_pruned);
+    visit("prune_failures", prune_failures);
   }
 };
 
@@ -101,6 +130,8 @@ class Journal {
   void recordControl(std::string_view request_bytes, std::string_view identity, core::TimePoint engine_time,
                      core::TimePoint receive_time, std::uint64_t epoch);
   void recordTick(core::TimePoint advanced_to, core::TimePoint receive_time, std::uint64_t epoch);
+  // The core's state after every input recorded so far (core_snapshot.h).
+  void recordSnapshot(std::string payload, std::uint32_t version, core::TimePoint engine_time, std::uint64_t epoch);
 
   // The log.
   void logAlarms(const core::AlarmEvents& events, std::uint64_t epoch);
@@ -128,6 +159,8 @@ class Journal {
   // Flushes, stops the thread and closes the file (also done by the destructor).
   void close();
   JournalCounters counters() const;
+  // Why the file last refused a write ("" if it never did).
+  std::string lastWriteError() const;
   const std::string& path() const { return path_; }
 
  private:
@@ -137,6 +170,18 @@ class Journal {
   void run();
   void runCheckpoints(std::string path);
   std::size_t takeBatch(std::deque<JournalRow>& batch);
+  void pruneWhileIdle();
+  struct WriteOutcome {
+    std::size_t written = 0;
+    std::size_t transactions = 0;
+    std::size_t refused = 0;  // rows refused for the first time
+    std::size_t lost = 0;
+    std::uint64_t pump_unchanged = 0;
+    std::string error;
+  };
+  WriteOutcome writeOrHold(std::deque<JournalRow>& batch);
+  void hold(std::deque<JournalRow>& batch, WriteOutcome& outcome);
+  void reportLostAtStop(std::unique_lock<std::mutex>& lock);
 
   std::string path_;
   JournalOptions options_;
@@ -159,6 +204,8 @@ class Journal {
   std::atomic<std::uint64_t> settled_mark_{0};
   std::atomic<bool> commit_soon_{false};  // flush_requested_, as the engine thread last set it
   JournalCounters counters_;
+  std::string last_error_;                // under mutex_
+  std::deque<JournalRow> unwritten_;      // the journal thread's own: rows the file refused
   std::thread thread_;
   std::condition_variable checkpoint_wake_;  // under mutex_; stopping_ ends the thread
   std::thread checkpointer_;

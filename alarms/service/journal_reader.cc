@@ -47,11 +47,18 @@ std::unique_ptr<JournalReader> JournalReader::open(const std::string& path, std:
 }
 
 std::optional<std::string> JournalReader::forEachInput(const std::function<void(const JournalInput&)>& visit) {
+  return forEachInputAfter(0, visit);
+}
+
+std::optional<std::string> JournalReader::forEachInputAfter(std::int64_t after_seq,
+                                                            const std::function<void(const JournalInput&)>& visit) {
   std::string error;
   auto statement = db_.prepare(
-      "SELECT seq, kind, engine_time_ms, receive_time_ms, epoch, topic, payload, identity FROM inputs ORDER BY seq",
+      "SELECT seq, kind, engine_time_ms, receive_time_ms, epoch, topic, payload, identity FROM inputs "
+      "WHERE seq > ? ORDER BY seq",
       error);
   if (!statement.ok()) return error;
+  statement.bind(1, after_seq);
   JournalInput input;
   for (;;) {
     const auto step = statement.step();
@@ -77,6 +84,32 @@ std::int64_t JournalReader::inputCount() {
   auto statement = db_.prepare("SELECT COUNT(*) FROM inputs", error);
   if (!statement.ok() || statement.step() != Statement::Step::Row) return -1;
   return statement.integer(0);
+}
+
+std::int64_t JournalReader::firstInputSeq() {
+  std::string error;
+  auto statement = db_.prepare("SELECT COALESCE(MIN(seq), 0) FROM inputs", error);
+  if (!statement.ok() || statement.step() != Statement::Step::Row) return -1;
+  return statement.integer(0);
+}
+
+std::vector<SnapshotRow> JournalReader::snapshots(std::string& error) {
+  std::vector<SnapshotRow> rows;
+  if (schemaVersion(db_) < 2) return rows;
+  auto statement = db_.prepare(
+      "SELECT after_seq, engine_time_ms, epoch, version, payload FROM snapshots ORDER BY id DESC", error);
+  if (!statement.ok()) return rows;
+  for (;;) {
+    const auto step = statement.step();
+    if (step == Statement::Step::Done) return rows;
+    if (step == Statement::Step::Error) {
+      error = db_.lastError();
+      return rows;
+    }
+    rows.push_back(SnapshotRow{statement.integer(0), core::fromMillis(statement.integer(1)),
+                               static_cast<std::uint64_t>(statement.integer(2)),
+                               static_cast<std::uint32_t>(statement.integer(3)), statement.blob(4)});
+  }
 }
 
 std::optional<SessionRow> JournalReader::lastSession(std::string& error) {

@@ -76,7 +76,14 @@ class JournalReader {
   // Calls `visit` for every input in apply order. nullopt when all were read, else why
   // reading stopped (a damaged page): the caller must not trust a partial replay.
   std::optional<std::string> forEachInput(const std::function<void(const JournalInput&)>& visit);
+  // The same for the inputs after `after_seq` (those after a snapshot).
+  std::optional<std::string> forEachInputAfter(std::int64_t after_seq,
+                                               const std::function<void(const JournalInput&)>& visit);
   std::int64_t inputCount();
+  // The oldest input kept (0 when there is none): above 1, older ones were pruned.
+  std::int64_t firstInputSeq();
+  // The stored snapshots, latest first (none in a schema-1 journal). Errors in `error`.
+  std::vector<SnapshotRow> snapshots(std::string& error);
   // The latest engine start recorded, if any.
   std::optional<SessionRow> lastSession(std::string& error);
 

@@ -64,7 +64,18 @@ struct SessionRow {
   std::int64_t recovered_rows = 0;
 };
 
-using JournalRow = std::variant<JournalInput, AlarmLogRow, AcknowledgementRow, AdviceLogRow, PumpLogRow, SessionRow>;
+// A core snapshot (alarms/snapshot/core_snapshot.h) taken after every input queued before
+// it: the writer stores it with the last input's seq, so recovery knows where to resume.
+struct SnapshotRow {
+  std::int64_t after_seq = 0;  // set by the writer (0 until stored)
+  core::TimePoint engine_time;
+  std::uint64_t epoch = 0;
+  std::uint32_t version = 0;
+  std::string payload;  // CoreSnapshot bytes
+};
+
+using JournalRow =
+    std::variant<JournalInput, AlarmLogRow, AcknowledgementRow, AdviceLogRow, PumpLogRow, SessionRow, SnapshotRow>;
 
 // The log's text columns hold enum names from the one table, streamer/enums.h (nameOf).
 

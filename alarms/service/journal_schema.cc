@@ -127,8 +127,20 @@ CREATE TABLE pump_log (
 CREATE INDEX pump_log_by_patient ON pump_log (patient_id, time_ms);
 )sql";
 
-constexpr const char* kTables[] = {"journal_schema",   "sessions",   "inputs",  "alarm_log",
-                                   "acknowledgements", "advice_log", "pump_log"};
+// Version 2. Recovery restores the latest snapshot and replays the inputs after it.
+constexpr char kSnapshotsSql[] = R"sql(
+CREATE TABLE snapshots (
+  id             INTEGER PRIMARY KEY,
+  after_seq      INTEGER NOT NULL,  -- the last input applied before it (0: none)
+  engine_time_ms INTEGER NOT NULL,
+  epoch          INTEGER NOT NULL,
+  version        INTEGER NOT NULL,  -- of proto/snapshot.proto's CoreSnapshot
+  payload        BLOB NOT NULL      -- CoreSnapshot
+);
+)sql";
+
+constexpr const char* kTablesV1[] = {"journal_schema",   "sessions",   "inputs",  "alarm_log",
+                                     "acknowledgements", "advice_log", "pump_log"};
 
 // The names of the tables present; nullopt (and `error`) when the file cannot be read as
 // a database at all, which is how SQLite reports a corrupt or foreign file.
@@ -149,8 +161,10 @@ std::optional<std::set<std::string>> tableNames(sqlite::Database& db, std::strin
 
 std::optional<std::string> createSchema(sqlite::Database& db) {
   std::string error;
+  // Only takes effect before the first table exists.
+  if (!db.execute("PRAGMA auto_vacuum = INCREMENTAL", error)) return "cannot create the journal: " + error;
   if (!db.execute("BEGIN IMMEDIATE", error)) return "cannot create the journal: " + error;
-  if (!db.execute(kSchemaSql, error)) {
+  if (!db.execute(kSchemaSql, error) || !db.execute(kSnapshotsSql, error)) {
     std::string ignored;
     db.execute("ROLLBACK", ignored);
     return "cannot create the journal: " + error;
@@ -179,9 +193,31 @@ std::optional<std::string> checkVersion(sqlite::Database& db) {
   if (query.step() != sqlite::Statement::Step::Row) return "it has no schema version row";
   const auto version = query.integer(0);
   if (query.text(1) != kApplication) return "it was written by '" + query.text(1) + "', not by vigil-engine";
-  if (version != kJournalSchemaVersion) {
-    return "its schema version is " + std::to_string(version) + " and this engine reads version " +
-           std::to_string(kJournalSchemaVersion);
+  if (version > kJournalSchemaVersion || version < kOldestJournalSchemaVersion) {
+    return "its schema version is " + std::to_string(version) + " and this engine reads versions " +
+           std::to_string(kOldestJournalSchemaVersion) + " to " + std::to_string(kJournalSchemaVersion) +
+           (version > kJournalSchemaVersion ? " (it was written by a newer vigil-engine)" : "");
+  }
+  return std::nullopt;
+}
+
+// 1 -> 2: the snapshots table in one transaction, then the file rebuilt with incremental
+// auto-vacuum (VACUUM cannot run inside a transaction; a crash before it leaves a
+// version-2 journal without auto-vacuum, which works, only without giving pages back).
+std::optional<std::string> migrate(sqlite::Database& db, int from) {
+  std::string error;
+  if (from >= kJournalSchemaVersion) return std::nullopt;
+  if (!db.execute("BEGIN IMMEDIATE", error)) return "cannot migrate it: " + error;
+  if (!db.execute(kSnapshotsSql, error) ||
+      !db.execute("UPDATE journal_schema SET version = " + std::to_string(kJournalSchemaVersion), error) ||
+      !db.execute("COMMIT", error)) {
+    std::string ignored;
+    db.execute("ROLLBACK", ignored);
+    return "cannot migrate it from schema version " + std::to_string(from) + ": " + error;
+  }
+  if (!db.execute("PRAGMA auto_vacuum = INCREMENTAL", error) || !db.execute("VACUUM", error)) {
+    return "migrated to schema version " + std::to_string(kJournalSchemaVersion) +
+           " but cannot turn on incremental vacuum: " + error;
   }
   return std::nullopt;
 }
@@ -208,13 +244,25 @@ std::optional<std::string> prepareSchema(sqlite::Database& db, SchemaAction acti
   }
   if (!names->count("journal_schema")) return "it is a SQLite database but not a Vigil journal";
   if (auto wrong = checkVersion(db)) return wrong;
-  for (const char* table : kTables) {
+  for (const char* table : kTablesV1) {
     if (!names->count(table)) return std::string("its table '") + table + "' is missing";
+  }
+  const int version = schemaVersion(db);
+  if (version >= 2 && !names->count("snapshots")) return "its table 'snapshots' is missing";
+  if (action == SchemaAction::CreateIfEmpty) {
+    if (auto failed = migrate(db, version)) return failed;
   }
   // The writer starts from this file after a crash: catch a damaged page now, while the
   // operator is watching the start, rather than half-way through replaying it.
   if (action == SchemaAction::CreateIfEmpty) return quickCheck(db);
   return std::nullopt;
+}
+
+int schemaVersion(sqlite::Database& db) {
+  std::string error;
+  auto query = db.prepare("SELECT version FROM journal_schema", error);
+  if (!query.ok() || query.step() != sqlite::Statement::Step::Row) return 0;
+  return static_cast<int>(query.integer(0));
 }
 
 std::optional<std::string> configureConnection(sqlite::Database& db, bool writer) {
@@ -230,6 +278,8 @@ std::optional<std::string> configureConnection(sqlite::Database& db, bool writer
   if (!mode.ok() || mode.step() != sqlite::Statement::Step::Row) return "cannot switch to WAL: " + db.lastError();
   if (mode.text(0) != "wal") return "cannot switch to WAL (the journal is in '" + mode.text(0) + "' mode)";
   if (!db.execute("PRAGMA synchronous = NORMAL", error)) return "cannot set synchronous=NORMAL: " + error;
+  // A checkpoint that caught up truncates the log to this: the file stays bounded after a burst.
+  if (!db.execute("PRAGMA journal_size_limit = 67108864", error)) return "cannot limit the WAL size: " + error;
   return std::nullopt;
 }
 

@@ -11,14 +11,23 @@
 namespace vigil::service {
 
 // Bumped on any change a reader of an older version could misread; an engine refuses a
-// journal whose version it does not know rather than replaying it wrongly.
-inline constexpr int kJournalSchemaVersion = 1;
+// journal of a newer version rather than replaying it wrongly, and migrates an older one.
+//   1: inputs, sessions and the alarm, acknowledgement, advice and pump logs.
+//   2: + snapshots (core snapshots, so recovery replays only the inputs after the latest),
+//      and incremental auto-vacuum, so pruned pages go back to the file system.
+inline constexpr int kJournalSchemaVersion = 2;
+// The oldest version this engine migrates (writer) or reads as it is (reader).
+inline constexpr int kOldestJournalSchemaVersion = 1;
 
+// CreateIfEmpty (the writer): creates the tables in an empty database and migrates an
+// older journal to this version. CheckOnly (readers): any version from the oldest on.
 enum class SchemaAction { CreateIfEmpty, CheckOnly };
 
-// Creates the tables in an empty database or checks that an existing one is a Vigil
-// journal of this version. nullopt when usable; otherwise a sentence for the operator.
+// Creates, migrates or checks. nullopt when usable; otherwise a sentence for the operator.
 std::optional<std::string> prepareSchema(sqlite::Database& db, SchemaAction action);
+
+// The schema version of an open journal (0 when it cannot be read).
+int schemaVersion(sqlite::Database& db);
 
 // Connection settings every journal connection uses; nullopt or the reason it failed.
 std::optional<std::string> configureConnection(sqlite::Database& db, bool writer);

@@ -74,7 +74,9 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
   std::unique_ptr<service::Journal> journal;
   std::string error;
   if (options.journal_path) {
-    journal = service::Journal::open(*options.journal_path, {}, error);
+    service::JournalOptions journal_options;
+    journal_options.retention = options.journal_retention;
+    journal = service::Journal::open(*options.journal_path, journal_options, error);
     if (!journal) {
       explainJournalRefusal(*options.journal_path, error);
       return kExitConfigError;

@@ -7,17 +7,55 @@
 #include "alarms/service/journal_history.h"
 #include "alarms/service/journal_reader.h"
 #include "alarms/service/protocol_file.h"
+#include "alarms/snapshot/core_snapshot.h"
 #include "streamer/topics.h"
 
 namespace vigil::service {
+namespace {
+
+// The latest snapshot the service can use, if any. false (and `error`) when none can be
+// used and inputs before them were pruned, or when one is newer than this engine.
+bool restoreLatestSnapshot(JournalReader& reader, EngineService& service, RecoverySummary& summary,
+                           std::string& error) {
+  const auto snapshots = reader.snapshots(error);
+  if (!error.empty()) {
+    error = "cannot read its snapshots: " + error;
+    return false;
+  }
+  for (const auto& snapshot : snapshots) {
+    if (snapshot.version > snapshot::kCoreSnapshotVersion) {
+      error = "its latest snapshot is of version " + std::to_string(snapshot.version) +
+              " and this engine reads snapshots up to version " + std::to_string(snapshot::kCoreSnapshotVersion) +
+              " (it was written by a newer vigil-engine)";
+      return false;
+    }
+    std::string why;
+    if (service.restoreSnapshot(snapshot, why)) {
+      summary.snapshot_time = snapshot.engine_time;
+      summary.snapshot_after_seq = snapshot.after_seq;
+      return true;
+    }
+    summary.snapshots_refused.push_back(why);
+  }
+  if (reader.firstInputSeq() > 1) {
+    error = "its oldest inputs were pruned after a snapshot and no snapshot can be used";
+    for (const auto& why : summary.snapshots_refused) error += "; " + why;
+    return false;
+  }
+  return true;  // every input is there: replay them all
+}
+
+}  // namespace
 
 std::optional<RecoverySummary> recoverFromJournal(const std::string& path, EngineService& service, std::string& error) {
   const auto started = std::chrono::steady_clock::now();
   auto reader = JournalReader::open(path, error);
   if (!reader) return std::nullopt;
   RecoverySummary summary;
+  if (!restoreLatestSnapshot(*reader, service, summary, error)) return std::nullopt;
   std::set<std::string, std::less<>> patients;
-  const auto failed = reader->forEachInput([&](const JournalInput& input) {
+  for (const auto& patient : service.engine().statuses()) patients.insert(patient.patient_id);
+  const auto failed = reader->forEachInputAfter(summary.snapshot_after_seq, [&](const JournalInput& input) {
     ++summary.rows;
     switch (input.kind) {
       case InputKind::Ingest: {
@@ -48,8 +86,13 @@ std::string describe(const RecoverySummary& summary) {
   text << "recovered " << summary.rows << " journal rows (" << summary.ingest_rows << " ingest, "
        << summary.control_rows << " control, " << summary.tick_rows << " tick): " << summary.patients << " patients, "
        << summary.active_alarms << " active alarms, engine time "
-       << (summary.rows ? formatUtc(summary.engine_time) + " UTC" : std::string("unset")) << ", in "
-       << summary.took.count() / 1000.0 << " ms";
+       << (summary.rows || summary.snapshot_time ? formatUtc(summary.engine_time) + " UTC" : std::string("unset"))
+       << ", in " << summary.took.count() / 1000.0 << " ms";
+  if (summary.snapshot_time) {
+    text << ", from the snapshot at " << formatUtc(*summary.snapshot_time) << " UTC (after input "
+         << summary.snapshot_after_seq << ")";
+  }
+  for (const auto& why : summary.snapshots_refused) text << "; a snapshot was not used: " << why;
   return text.str();
 }
 

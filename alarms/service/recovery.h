@@ -1,13 +1,18 @@
 // Crash recovery (DESIGN.md section 4): the core is deterministic, so replaying the
 // journaled inputs, in order, into a fresh core rebuilds its whole state (active and
 // latched alarms with their ids, acknowledgements and who made them, baselines, infusion
-// histories and so the concentration estimate) without any "restore" API in the core.
+// histories and so the concentration estimate). Since schema 2 the journal also keeps a
+// core snapshot every few minutes (alarms/snapshot): recovery restores the latest one it
+// can use and replays only the inputs after it, so a restart takes about as long after a
+// month as after an hour. Without a usable snapshot it replays every input, as long as
+// none was pruned; otherwise it refuses to start rather than run with half a history.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "alarms/core/domain.h"
 #include "alarms/core/protocol.h"
@@ -25,6 +30,9 @@ struct RecoverySummary {
   std::size_t active_alarms = 0;
   core::TimePoint engine_time;
   std::chrono::microseconds took{0};
+  std::optional<core::TimePoint> snapshot_time;  // the snapshot recovery started from
+  std::int64_t snapshot_after_seq = 0;
+  std::vector<std::string> snapshots_refused;  // why a stored snapshot was not used
   std::optional<SessionRow> previous_session;  // the start that wrote the journal last
 };
 
