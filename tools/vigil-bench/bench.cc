@@ -245,14 +245,15 @@ std::optional<Middle> startMiddle(Pipeline pipeline, const BenchOptions& options
     if (keys) argv.insert(argv.end(), {"--relay-secret", keys->server.secret_z85});
     marker = "vigil-bench relay";
   } else {
-    argv = {options.engine_path,     "--ingest", endpointFor(options, tag + "-in"),
+    const bool before = pipeline == Pipeline::BeforeEngine || pipeline == Pipeline::BeforeJournal;
+    argv = {before ? options.before_engine_path : options.engine_path, "--ingest", endpointFor(options, tag + "-in"),
             "--alerts",              endpointFor(options, tag + "-out"),
             "--control",             endpointFor(options, tag + "-ctl"),
             "--clock",               "stream",
             "--stats-interval-ms",   "0",
             "--heartbeat-ms",        "50",
             "--max-sources",         "100000000"};
-    if (pipeline == Pipeline::Journal) {
+    if (pipeline == Pipeline::Journal || pipeline == Pipeline::BeforeJournal) {
       argv.insert(argv.end(), {"--journal", options.work_dir + "/" + tag + ".db"});
     } else {
       argv.push_back("--no-journal");
@@ -406,7 +407,7 @@ RoundResult runPipeline(Pipeline pipeline, int round, const BenchOptions& option
   result.curve = keys.has_value();
   zmq::context_t zmq(1);
   std::optional<Middle> middle;
-  const bool engine = pipeline == Pipeline::Engine || pipeline == Pipeline::Journal;
+  const bool engine = pipeline != Pipeline::Direct && pipeline != Pipeline::Relay;
   Gateway gateway(zmq, keys);
   Station station(zmq, workload, engine, keys);
   if (pipeline == Pipeline::Direct) {
@@ -498,6 +499,8 @@ std::string_view pipelineName(Pipeline pipeline) {
     case Pipeline::Relay: return "relay";
     case Pipeline::Engine: return "engine";
     case Pipeline::Journal: return "engine+journal";
+    case Pipeline::BeforeEngine: return "before:engine";
+    case Pipeline::BeforeJournal: return "before:engine+journal";
   }
   return "?";
 }

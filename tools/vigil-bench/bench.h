@@ -19,7 +19,9 @@
 
 namespace vigil::bench {
 
-enum class Pipeline { Direct, Relay, Engine, Journal };
+// Before*: the same with another vigil-engine build (--before-engine), to measure a change
+// against the build before it in one run.
+enum class Pipeline { Direct, Relay, Engine, Journal, BeforeEngine, BeforeJournal };
 std::string_view pipelineName(Pipeline pipeline);
 
 struct BenchOptions {
@@ -33,6 +35,7 @@ struct BenchOptions {
   std::chrono::milliseconds drain{5000};        // how long outputs may trail the last send
   std::vector<Pipeline> pipelines{Pipeline::Relay, Pipeline::Direct, Pipeline::Engine, Pipeline::Journal};
   std::string engine_path;  // vigil-engine
+  std::string before_engine_path;  // the Before* pipelines' vigil-engine
   std::string self_path;    // this executable, started again as the relay
   std::string work_dir;     // journals, ipc sockets and keys; made and removed by the bench
   std::string label;        // names the set in the JSON lines and the table

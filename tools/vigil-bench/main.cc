@@ -29,7 +29,9 @@ std::vector<Pipeline> parsePipelines(const std::string& text) {
     else if (item == "direct") pipelines.push_back(Pipeline::Direct);
     else if (item == "engine") pipelines.push_back(Pipeline::Engine);
     else if (item == "journal") pipelines.push_back(Pipeline::Journal);
-    else throw std::invalid_argument("unknown pipeline '" + item + "' (relay, direct, engine, journal)");
+    else if (item == "before-engine") pipelines.push_back(Pipeline::BeforeEngine);
+    else if (item == "before-journal") pipelines.push_back(Pipeline::BeforeJournal);
+    else throw std::invalid_argument("unknown pipeline '" + item + "' (relay, direct, engine, journal, before-engine, before-journal)");
   }
   return pipelines;
 }
@@ -62,6 +64,8 @@ int main(int argc, char** argv) {
       ("drain-ms", po::value<long>()->default_value(5000), "how long outputs may trail the last send")
       ("pipelines", po::value(&pipelines)->default_value(pipelines), "which, in each round's order")
       ("engine", po::value(&options.engine_path), "the vigil-engine executable (default: this build's)")
+      ("before-engine", po::value(&options.before_engine_path),
+       "another vigil-engine build, for the pipelines before-engine and before-journal")
       ("label", po::value(&options.label), "names this set in the output")
       ("quick", po::bool_switch(&quick), "fewer rounds and frames: a look, not a figure")
       ("relay", "internal: run as the relay process")
@@ -81,6 +85,10 @@ int main(int argc, char** argv) {
     if (options.patients == 0) throw std::invalid_argument("--patients must be at least 1");
     options.loads = parseLoads(loads);
     options.pipelines = parsePipelines(pipelines);
+    for (const auto pipeline : options.pipelines) {
+      if ((pipeline == Pipeline::BeforeEngine || pipeline == Pipeline::BeforeJournal) && options.before_engine_path.empty())
+        throw std::invalid_argument("the before-* pipelines need --before-engine");
+    }
     options.drain = std::chrono::milliseconds(vm["drain-ms"].as<long>());
   } catch (const std::exception& error) {
     std::cerr << "vigil-bench: " << error.what() << "\n(see vigil-bench --help)\n";
