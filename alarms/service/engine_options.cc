@@ -20,6 +20,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t heartbeat_ms = options.config.heartbeat_interval.count();
   std::int64_t stale_tolerance_ms = options.config.ingest_guard.stale_tolerance.count();
   std::size_t max_sources = options.config.ingest_guard.max_sources;
+  std::int64_t overload_lag_ms = options.config.overload_lag.count();
+  std::int64_t max_ingest_age_ms = options.config.max_ingest_age.count();
+  std::int64_t test_delay_us = 0;
   // One option per line reads as the table it is.
   // clang-format off
   described.add_options()
@@ -65,6 +68,14 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("max-sources", po::value(&max_sources)->default_value(max_sources),
        "devices remembered per gateway (per CURVE key; plain connections share one budget); new ones beyond it are "
        "refused, counted and raise a technical alarm")
+      ("overload-lag-ms", po::value(&overload_lag_ms)->default_value(overload_lag_ms),
+       "a frame that waited longer than this between its arrival and its processing raises ENGINE OVERLOADED at "
+       "every unit, until the queue has run dry")
+      ("max-ingest-age-ms", po::value(&max_ingest_age_ms)->default_value(max_ingest_age_ms),
+       "a frame that waited longer than this is not applied (counted: service.ingest_dropped_too_old); at least "
+       "--overload-lag-ms")
+      ("test-delay-per-message-us", po::value(&test_delay_us)->default_value(test_delay_us),
+       "tests only: each ingest message costs this much more, to make an engine slow deterministically")
       ("key", po::value(&options.stats_keys.key_file),
        "with --stats to an engine started with --keys: a station's secret key file (NAME.key, NAME.pub in its "
        "stations/)")
@@ -103,6 +114,13 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
     throw po::error(
         "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
   }
+  if (overload_lag_ms <= 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
+    throw po::error("--overload-lag-ms must be positive, --max-ingest-age-ms at least as long, and the test delay "
+                    "not negative");
+  }
+  options.config.overload_lag = std::chrono::milliseconds(overload_lag_ms);
+  options.config.max_ingest_age = std::chrono::milliseconds(max_ingest_age_ms);
+  options.config.test_delay_per_message = std::chrono::microseconds(test_delay_us);
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
   options.config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

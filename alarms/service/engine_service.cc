@@ -83,10 +83,12 @@ void EngineService::start() {
     zap_reader_ = std::make_unique<SocketReader>(io_, zap_->handle(), [this] { zap_->handleOne(); });
     zap_reader_->start();
   }
-  ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
+  // From here on the ingest socket belongs to the intake's thread.
+  intake_ = std::make_unique<IngestIntake>(ingest_.handle(), config_.max_ingest_messages, zap_ != nullptr,
+                                           [this] { boost::asio::post(io_, [this] { drainIntake(); }); });
   control_reader_ = std::make_unique<SocketReader>(io_, control_, [this] { readControl(); });
   subscription_reader_ = std::make_unique<SocketReader>(io_, alerts_.handle(), [this] { readSubscription(); });
-  ingest_reader_->start();
+  intake_->start();
   control_reader_->start();
   subscription_reader_->start();
   scheduleHeartbeat();
@@ -94,19 +96,82 @@ void EngineService::start() {
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
-void EngineService::readIngest() {
-  auto frames = streamer::receiveMultipart(ingest_.handle());
-  if (frames.empty()) return;
-  input_arrived_ = std::chrono::steady_clock::now();
-  // With CURVE, the name the ZAP handler gave the sending gateway's key: the guard's
-  // source limit applies per gateway, so one cannot use up the others' sources.
-  const char* user_id = zap_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
-  streamer::Envelope envelope;
-  envelope.parts = frames.size();
-  envelope.topic = frames[0].to_string();
-  if (frames.size() > 1) envelope.payload = frames[1].to_string();
-  // The receive time is the wall clock; the pipeline uses it only in wall mode.
-  handleIngest(envelope, clock_.now(), user_id ? std::string_view(user_id) : std::string_view());
+namespace {
+
+// Messages applied per turn of the event loop before timers and control get their chance.
+constexpr std::size_t kIntakeBatch = 256;
+constexpr char kOverloadCondition[] = "engine-overloaded";
+constexpr char kOverloadPatient[] = "engine";
+
+}  // namespace
+
+void EngineService::drainIntake() {
+  intake_batch_.clear();
+  const auto taken = intake_->take(intake_batch_, kIntakeBatch);
+  for (auto& message : intake_batch_) {
+    input_arrived_ = std::chrono::steady_clock::now();  // the commit wait starts here, as before the intake
+    const auto lag = input_arrived_ - message.arrived;
+    noteIngestLag(lag, false);
+    if (lag > config_.max_ingest_age) {
+      // Too late to be monitoring: not applied, counted, and the alarm is on (noteIngestLag).
+      ++counters_.ingest_dropped_too_old;
+      continue;
+    }
+    // The receive time is the wall clock; the pipeline uses it only in wall mode.
+    handleIngest(message.envelope, clock_.now(), message.gateway);
+    if (config_.test_delay_per_message.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + config_.test_delay_per_message;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
+  }
+  if (taken == kIntakeBatch) {
+    boost::asio::post(io_, [this] { drainIntake(); });  // more waiting: after other work
+    return;
+  }
+  noteIngestLag({}, true);  // ran dry: the intake wakes this again on the next arrival
+}
+
+void EngineService::noteIngestLag(std::chrono::steady_clock::duration lag, bool queue_empty) {
+  worst_lag_ = std::max(worst_lag_, lag);
+  const bool over = lag > config_.overload_lag;
+  if (over == overloaded_ || (!over && !queue_empty)) return;
+  overloaded_ = over;
+  core::Outputs outputs;
+  const auto now = engine_.now();
+  for (const auto& unit : units_) {
+    auto board = overload_boards_.find(unit);
+    if (board == overload_boards_.end()) {
+      board = overload_boards_.emplace(unit, core::AlarmBoard(kOverloadPatient, engine_.protocol().alarm_system)).first;
+      board->second.setUnit(unit);
+    }
+    if (!over) {
+      board->second.clear(kOverloadCondition, now, outputs.alarms);
+      continue;
+    }
+    core::Raise raise;
+    raise.condition = kOverloadCondition;
+    raise.kind = core::AlarmKind::Technical;
+    raise.level = core::ConditionLevel{"ENGINE OVERLOADED: alarms are late; frames older than " +
+                                           std::to_string(config_.max_ingest_age.count()) + " ms are not applied",
+                                       core::Priority::High, core::AdviceAction::None, false};
+    raise.trigger.metric = "ingest_lag_ms";
+    raise.trigger.value = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(lag).count());
+    raise.trigger.limit = "max " + std::to_string(config_.overload_lag.count()) + " ms";
+    raise.trigger.limit_value = static_cast<double>(config_.overload_lag.count());
+    board->second.raise(std::move(raise), now, outputs.alarms);
+  }
+  if (over) ++counters_.overload_episodes;
+  std::clog << "vigil-engine: " << (over ? "OVERLOADED: a frame waited " : "no longer overloaded (last lag ")
+            << std::chrono::duration_cast<std::chrono::milliseconds>(lag).count() << " ms" << (over ? "" : ")")
+            << std::endl;
+  publish(outputs);
+}
+
+void EngineService::noteUnits(const core::Outputs& outputs) {
+  for (const auto& status : outputs.statuses) {
+    if (units_.find(status.unit) == units_.end()) units_.insert(status.unit);
+  }
 }
 
 void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
@@ -134,6 +199,7 @@ void EngineService::logPumpChange(Journal& journal, const streamer::Envelope& en
 }
 
 void EngineService::publish(const core::Outputs& outputs) {
+  noteUnits(outputs);
   trend_.record(outputs);  // recovery too: the trend is rebuilt from the replayed inputs
   if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
   if (journal_) {
@@ -326,6 +392,11 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   for (const auto& alarm : pipeline_.gatewayAlarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
   }
+  for (const auto& [unit, board] : overload_boards_) {
+    for (const auto* alarm : board.all()) {
+      if (wanted(alarm->unit)) *snapshot->add_alarms() = stamped(streamer::toProto(*alarm));
+    }
+  }
   for (const auto& advice : engine_.currentAdvice()) {
     if (wanted(advice.unit)) *snapshot->add_advice() = stamped(streamer::toProto(advice));
   }
@@ -401,6 +472,14 @@ v1::Stats EngineService::stats() const {
   visit("service.commit_wait_p50_us", gate_.waits().percentile(50));
   visit("service.commit_wait_p99_us", gate_.waits().percentile(99));
   visit("service.commit_wait_max_us", gate_.waits().max());
+  visit("service.ingest_lag_max_us",
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(worst_lag_).count()));
+  if (intake_) {
+    const auto intake = intake_->counters();
+    visit("intake.received", intake.received);
+    visit("intake.dropped_queue_full", intake.dropped_queue_full);
+    visit("intake.depth", intake_->depth());
+  }
   pipeline_.visitCounters(visit);
   core::visitPrefixed(engine_.counters(), "engine.", visit);
   if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);
