@@ -74,6 +74,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("max-ingest-age-ms", po::value(&max_ingest_age_ms)->default_value(max_ingest_age_ms),
        "a frame that waited longer than this is not applied (counted: service.ingest_dropped_too_old); at least "
        "--overload-lag-ms")
+      ("alerts-queue-messages", po::value(&options.config.alerts_queue_messages)
+           ->default_value(options.config.alerts_queue_messages),
+       "alert-stream messages queued per station; a station further behind loses the rest and resynchronises")
       ("test-delay-per-message-us", po::value(&test_delay_us)->default_value(test_delay_us),
        "tests only: each ingest message costs this much more, to make an engine slow deterministically")
       ("key", po::value(&options.stats_keys.key_file),
@@ -114,6 +117,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
     throw po::error(
         "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
   }
+  if (options.config.alerts_queue_messages <= 0) throw po::error("--alerts-queue-messages must be positive");
   if (overload_lag_ms <= 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
     throw po::error("--overload-lag-ms must be positive, --max-ingest-age-ms at least as long, and the test delay "
                     "not negative");

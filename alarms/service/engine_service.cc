@@ -13,11 +13,6 @@ namespace vigil::service {
 namespace {
 // About 200 MB at the largest frames a monitor sends; a burst, not a backlog to live with.
 constexpr int kIngestQueueMessages = 1'000'000;
-// A PUB socket drops, silently and uncounted, what a station's queue cannot take (its
-// send never fails); ZeroMQ's default of 1000 lost statuses to a station that paused for
-// 20 ms at 50 k statuses/s (vigil-bench). A station that falls further behind than this
-// sees the gap in the alert stream's sequence and resynchronises (Clone pattern).
-constexpr int kAlertQueueMessages = 200'000;
 }  // namespace
 namespace v1 = vigil::v1;
 using streamer::TopicKind;
@@ -43,7 +38,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   // lost ~0.1 % of its frames to a momentarily busy engine (tools/soak). A deep queue
   // absorbs such bursts; sequence gaps still reveal any loss beyond it.
   ingest_.handle().set(zmq::sockopt::rcvhwm, kIngestQueueMessages);
-  alerts_.handle().set(zmq::sockopt::sndhwm, kAlertQueueMessages);
+  alerts_.handle().set(zmq::sockopt::sndhwm, config_.alerts_queue_messages);
   // The engine serves every unit it is told about by the topics; a deployment that splits
   // units across engines narrows this with a proxy in front.
   ingest_.subscribe(streamer::topicPrefix(TopicKind::Vitals));

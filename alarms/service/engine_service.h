@@ -58,6 +58,11 @@ struct ServiceConfig {
   std::chrono::milliseconds overload_lag{2000};
   std::chrono::milliseconds max_ingest_age{10000};
   std::size_t max_ingest_messages = 1'000'000;
+  // Messages queued per station on the alert stream. Beyond it ZeroMQ's PUB drops, silently
+  // for the engine (a PUB send never fails); the station sees the gap in the sequence and
+  // resynchronises (Clone pattern). ZeroMQ's default of 1000 lost statuses to a station that
+  // paused 20 ms at 50 k statuses/s; vigil-bench, which must be lossless, raises it.
+  int alerts_queue_messages = 1000;
   // Tests only: each ingest message costs this much more, so an engine can be made slow
   // deterministically by a real process's test (tests/integration/overload_test.cc).
   std::chrono::microseconds test_delay_per_message{0};

@@ -15,15 +15,17 @@ if [ -n "${BEFORE_ENGINE:-}" ]; then
 fi
 
 echo "== the core alone (Google Benchmark; items_per_second is frames or calls per second on one core)"
-"$BUILD/tools/vigil-microbench" --benchmark_min_time=0.2 | tee "$out/micro.txt"
+"$BUILD/tools/vigil-microbench" --benchmark_min_time=0.1 | tee "$out/micro.txt"
 
 echo "== tcp loopback, 1000 patients, 5 interleaved rounds"
-"$bench" --label "tcp 1000p" --patients 1000 --frames 50000 --rounds 5 --load-seconds 0.5 --drain-ms 3000 \
+"$bench" --label "tcp 1000p" --patients 1000 --frames 40000 --rounds 5 --load-seconds 0.3 --drain-ms 3000 \
   --pipelines "$pipelines" "${before[@]}" | tee "$out/tcp-1000.jsonl"
 
 echo "== scale: 100, 10000 and 100000 patients (cost per frame, bytes per patient)"
+# At least two frames per patient: the second round is the steady state, not patients being created.
 for patients in 100 10000 100000; do
-  "$bench" --label "scale ${patients}p" --patients "$patients" --frames 60000 --rounds 1 --loads 10 \
+  frames=$((patients * 2 > 60000 ? patients * 2 : 60000))
+  "$bench" --label "scale ${patients}p" --patients "$patients" --frames "$frames" --rounds 1 --loads 10 \
     --load-seconds 0.5 --drain-ms 3000 --pipelines relay,engine | tee "$out/scale-$patients.jsonl"
 done
 
