@@ -70,7 +70,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "refused, counted and raise a technical alarm")
       ("overload-lag-ms", po::value(&overload_lag_ms)->default_value(overload_lag_ms),
        "a frame that waited longer than this between its arrival and its processing raises ENGINE OVERLOADED at "
-       "every unit, until the queue has run dry")
+       "every unit, until the queue has run dry; 0 (the default for now): off, no intake thread")
       ("max-ingest-age-ms", po::value(&max_ingest_age_ms)->default_value(max_ingest_age_ms),
        "a frame that waited longer than this is not applied (counted: service.ingest_dropped_too_old); at least "
        "--overload-lag-ms")
@@ -118,9 +118,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
         "intervals, timeouts and tolerances cannot be negative; --heartbeat-ms and --max-sources must be positive");
   }
   if (options.config.alerts_queue_messages <= 0) throw po::error("--alerts-queue-messages must be positive");
-  if (overload_lag_ms <= 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
-    throw po::error("--overload-lag-ms must be positive, --max-ingest-age-ms at least as long, and the test delay "
-                    "not negative");
+  if (overload_lag_ms < 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
+    throw po::error("--overload-lag-ms cannot be negative, --max-ingest-age-ms must be at least as long, and the "
+                    "test delay not negative");
   }
   options.config.overload_lag = std::chrono::milliseconds(overload_lag_ms);
   options.config.max_ingest_age = std::chrono::milliseconds(max_ingest_age_ms);

@@ -78,12 +78,17 @@ void EngineService::start() {
     zap_reader_ = std::make_unique<SocketReader>(io_, zap_->handle(), [this] { zap_->handleOne(); });
     zap_reader_->start();
   }
-  // From here on the ingest socket belongs to the intake's thread.
-  intake_ = std::make_unique<IngestIntake>(ingest_.handle(), config_.max_ingest_messages, zap_ != nullptr,
-                                           [this] { boost::asio::post(io_, [this] { drainIntake(); }); });
+  if (config_.overload_lag.count() > 0) {
+    // From here on the ingest socket belongs to the intake's thread.
+    intake_ = std::make_unique<IngestIntake>(ingest_.handle(), config_.max_ingest_messages, zap_ != nullptr,
+                                             [this] { boost::asio::post(io_, [this] { drainIntake(); }); });
+  } else {
+    ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
+  }
   control_reader_ = std::make_unique<SocketReader>(io_, control_, [this] { readControl(); });
   subscription_reader_ = std::make_unique<SocketReader>(io_, alerts_.handle(), [this] { readSubscription(); });
-  intake_->start();
+  if (intake_) intake_->start();
+  if (ingest_reader_) ingest_reader_->start();
   control_reader_->start();
   subscription_reader_->start();
   scheduleHeartbeat();
@@ -167,6 +172,22 @@ void EngineService::noteUnits(const core::Outputs& outputs) {
   for (const auto& status : outputs.statuses) {
     if (units_.find(status.unit) == units_.end()) units_.insert(status.unit);
   }
+}
+
+// Without an overload limit: read on this thread, one message at a time, as it arrives.
+void EngineService::readIngest() {
+  auto frames = streamer::receiveMultipart(ingest_.handle());
+  if (frames.empty()) return;
+  input_arrived_ = std::chrono::steady_clock::now();
+  // With CURVE, the name the ZAP handler gave the sending gateway's key: the guard's
+  // source limit applies per gateway, so one cannot use up the others' sources.
+  const char* user_id = zap_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
+  streamer::Envelope envelope;
+  envelope.parts = frames.size();
+  envelope.topic = frames[0].to_string();
+  if (frames.size() > 1) envelope.payload = frames[1].to_string();
+  // The receive time is the wall clock; the pipeline uses it only in wall mode.
+  handleIngest(envelope, clock_.now(), user_id ? std::string_view(user_id) : std::string_view());
 }
 
 void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,

@@ -55,7 +55,9 @@ struct ServiceConfig {
   // processing raises ENGINE OVERLOADED at every unit; one that waited longer than
   // max_ingest_age is not applied (counted, and the alarm says so). The queue also holds
   // at most max_ingest_messages.
-  std::chrono::milliseconds overload_lag{2000};
+  // 0: off, the ingest socket is read on the engine's thread as before (the default for
+  // now: see BENCHMARKS.md, "Overload").
+  std::chrono::milliseconds overload_lag{0};
   std::chrono::milliseconds max_ingest_age{10000};
   std::size_t max_ingest_messages = 1'000'000;
   // Messages queued per station on the alert stream. Beyond it ZeroMQ's PUB drops, silently
@@ -141,6 +143,7 @@ class EngineService {
   const ZapCounters* zapCounters() const { return zap_ ? &zap_->counters() : nullptr; }
 
  private:
+  void readIngest();
   // The intake's queue, in batches, on this thread.
   void drainIntake();
   // ENGINE OVERLOADED at every unit while frames wait longer than overload_lag.
@@ -206,7 +209,8 @@ class EngineService {
   zmq::socket_t control_;
   BoundEndpoints endpoints_;
   ServiceCounters counters_;
-  std::unique_ptr<IngestIntake> intake_;
+  std::unique_ptr<SocketReader> ingest_reader_;  // without an overload limit
+  std::unique_ptr<IngestIntake> intake_;         // with one
   std::vector<ArrivedMessage> intake_batch_;
   std::chrono::steady_clock::duration worst_lag_{};  // the longest wait since the start
   // One board per unit: a station follows its unit's alert topics, so every unit hears it.
