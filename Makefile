@@ -5,6 +5,7 @@
 #                    FUZZ_SECONDS each, all from one clang tree (build-sanitize/)
 #   make fuzz        only the fuzzing, in that same tree
 #   make format      rewrites every git-tracked C++ file in the style of .clang-format
+#   make bench       vigil-bench (the engine against raw ZeroMQ) and the core's microbenchmarks (BENCHMARKS.md)
 #   make format-check  lists the files `make format` would change; fails if there is one
 BUILD ?= build
 SANITIZE_BUILD ?= build-sanitize
@@ -29,7 +30,7 @@ CLANG_FORMAT ?= clang-format-14
 # The C++ files under version control: never build trees or generated protobuf code.
 CXX_FILES = git ls-files -z -- '*.cc' '*.h'
 
-.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean format format-check bench-journal
+.PHONY: all setup build test test-fast sanitize sanitize-build fuzz demo clean format format-check bench bench-journal
 
 all: build
 
@@ -59,6 +60,12 @@ sanitize-build: setup
 
 fuzz: sanitize-build
 	bash tests/fuzz/run.sh $(SANITIZE_BUILD) $(FUZZ_SECONDS)
+
+# The microbenchmarks are not part of the plain build (EXCLUDE_FROM_ALL): built here only.
+bench: setup
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER)
+	cmake --build $(BUILD) -j$(JOBS) --target vigil-engine vigil-bench vigil-microbench
+	BUILD=$(BUILD) bash tools/vigil-bench/standard.sh
 
 demo: build
 	BUILD=$(BUILD) bash tools/demo.sh

@@ -30,6 +30,13 @@ double median(std::vector<double> values) {
   return (lower + upper) / 2.0;
 }
 
+void BaselineTracker::Window::pop_front() {
+  ++first_;
+  if (first_ * 2 < samples_.size() || first_ < 16) return;
+  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(first_));
+  first_ = 0;
+}
+
 void BaselineTracker::keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const {
   while (!metric.samples.empty() && metric.samples.front().time < end - window_) metric.samples.pop_front();
   while (metric.samples.size() > kMaxBaselineSamples) metric.samples.pop_front();
@@ -52,7 +59,7 @@ void BaselineTracker::addSample(Metric metric, TimePoint time, double value) {
   }
   if (state.samples.empty()) state.samples.push_back({time, value});
   state.baseline = BaselineValue{median(valuesOf(state.samples)), true};
-  state.samples = {};
+  state.samples.clear();
 }
 
 void BaselineTracker::onInfusionStart(TimePoint time) {
@@ -65,7 +72,7 @@ void BaselineTracker::onInfusionStart(TimePoint time) {
       continue;
     }
     state.baseline = BaselineValue{median(valuesOf(state.samples)), false};
-    state.samples = {};
+    state.samples.clear();
   }
 }
 

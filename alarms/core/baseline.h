@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <deque>
 #include <optional>
+#include <vector>
 
 #include "alarms/core/domain.h"
 #include "alarms/core/metrics.h"
@@ -32,8 +32,30 @@ class BaselineTracker {
     TimePoint time;
     double value;
   };
+  // The samples of one metric's window, oldest first: a vector read from `first`, so a
+  // sample costs no allocation once the window is full (a std::deque allocated a 512-byte
+  // block per metric however few samples it held, and one more every 32 samples); the
+  // dropped front is compacted away once it is half the vector.
+  class Window {
+   public:
+    bool empty() const { return first_ == samples_.size(); }
+    std::size_t size() const { return samples_.size() - first_; }
+    const Sample& front() const { return samples_[first_]; }
+    void push_back(Sample sample) { samples_.push_back(sample); }
+    void pop_front();
+    void clear() {
+      samples_ = {};
+      first_ = 0;
+    }
+    auto begin() const { return samples_.begin() + static_cast<std::ptrdiff_t>(first_); }
+    auto end() const { return samples_.end(); }
+
+   private:
+    std::vector<Sample> samples_;
+    std::size_t first_ = 0;
+  };
   struct MetricBaseline {
-    std::deque<Sample> samples;  // kept only while no baseline is set
+    Window samples;  // kept only while no baseline is set
     std::optional<TimePoint> first_sample;
     std::optional<BaselineValue> baseline;
   };

@@ -282,10 +282,21 @@ void Engine::runPatientDeadlines(Patient& p, TimePoint due, Outputs& out) {
   }
 }
 
+// After every input: usually the next deadline has not moved, or moves the patient's own
+// node in the schedule (no allocation).
 void Engine::reschedule(Patient& p) {
-  if (p.scheduled) schedule_.erase({*p.scheduled, p.facts.id});
-  p.scheduled = deadlines::next(deadlinesOf(*parts_, p));
-  if (p.scheduled) schedule_.insert({*p.scheduled, p.facts.id});
+  const auto next = deadlines::next(deadlinesOf(*parts_, p));
+  if (next == p.scheduled) return;
+  if (p.scheduled && next) {
+    auto node = schedule_.extract({*p.scheduled, p.facts.id});
+    node.value().first = *next;
+    schedule_.insert(std::move(node));
+  } else if (p.scheduled) {
+    schedule_.erase({*p.scheduled, p.facts.id});
+  } else {
+    schedule_.insert({*next, p.facts.id});
+  }
+  p.scheduled = next;
 }
 
 void Engine::settle(Patient& p, TimePoint time, Outputs& out, std::size_t first_alarm) {

@@ -73,9 +73,12 @@ void LimitRules::evaluateRule(State& state, PatientFacts& patient, std::size_t r
   auto& condition = rule_state.per_metric[2 * slot + (sample.episodic ? 1 : 0)];
   const int side = sideCrossed(rule, *thresholds, sample.value);
   if (side == 0) {
-    // A valid value inside the limit, from either kind of source, resets both.
-    rule_state.per_metric[2 * slot] = {};
-    rule_state.per_metric[2 * slot + 1] = {};
+    // A valid value inside the limit, from either kind of source, resets both. A condition
+    // not violating is already as good as reset (everything else in it is rewritten when it
+    // starts): only a violating one is touched, so a normal sample costs no string work.
+    for (auto* reset : {&rule_state.per_metric[2 * slot], &rule_state.per_metric[2 * slot + 1]}) {
+      if (reset->violating) *reset = {};
+    }
     if (!anyViolating(rule_state)) patient.board.clear(rule.id, sample.time, out.alarms);
     return;
   }

@@ -23,6 +23,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::string units;
   std::int64_t snapshot_interval_s = options.config.snapshot_interval.count() / 1000;
   std::int64_t retention_days = options.journal_retention.count() / 86'400'000;
+  std::int64_t overload_lag_ms = options.config.overload_lag.count();
+  std::int64_t max_ingest_age_ms = options.config.max_ingest_age.count();
+  std::int64_t test_delay_us = 0;
   // One option per line reads as the table it is.
   // clang-format off
   described.add_options()
@@ -82,6 +85,17 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("max-sources", po::value(&max_sources)->default_value(max_sources),
        "devices remembered per gateway (per CURVE key; plain connections share one budget); new ones beyond it are "
        "refused, counted and raise a technical alarm")
+      ("overload-lag-ms", po::value(&overload_lag_ms)->default_value(overload_lag_ms),
+       "a frame that waited longer than this between its arrival and its processing raises ENGINE OVERLOADED at "
+       "every unit, until the queue has run dry; 0 (the default for now): off, no intake thread")
+      ("max-ingest-age-ms", po::value(&max_ingest_age_ms)->default_value(max_ingest_age_ms),
+       "a frame that waited longer than this is not applied (counted: service.ingest_dropped_too_old); at least "
+       "--overload-lag-ms")
+      ("alerts-queue-messages", po::value(&options.config.alerts_queue_messages)
+           ->default_value(options.config.alerts_queue_messages),
+       "alert-stream messages queued per station; a station further behind loses the rest and resynchronises")
+      ("test-delay-per-message-us", po::value(&test_delay_us)->default_value(test_delay_us),
+       "tests only: each ingest message costs this much more, to make an engine slow deterministically")
       ("key", po::value(&options.stats_keys.key_file),
        "with --stats to an engine started with --keys: a station's secret key file (NAME.key, NAME.pub in its "
        "stations/)")
@@ -132,6 +146,14 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   options.config.snapshot_interval = std::chrono::seconds(snapshot_interval_s);
   options.journal_retention = std::chrono::hours(24 * retention_days);
+  if (options.config.alerts_queue_messages <= 0) throw po::error("--alerts-queue-messages must be positive");
+  if (overload_lag_ms < 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
+    throw po::error("--overload-lag-ms cannot be negative, --max-ingest-age-ms must be at least as long, and the "
+                    "test delay not negative");
+  }
+  options.config.overload_lag = std::chrono::milliseconds(overload_lag_ms);
+  options.config.max_ingest_age = std::chrono::milliseconds(max_ingest_age_ms);
+  options.config.test_delay_per_message = std::chrono::microseconds(test_delay_us);
   options.stats_timeout = std::chrono::milliseconds(stats_timeout_ms);
   options.config.stats_interval = std::chrono::milliseconds(stats_interval_ms);
   options.config.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);

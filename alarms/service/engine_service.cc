@@ -44,6 +44,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   // lost ~0.1 % of its frames to a momentarily busy engine (tools/soak). A deep queue
   // absorbs such bursts; sequence gaps still reveal any loss beyond it.
   ingest_.handle().set(zmq::sockopt::rcvhwm, kIngestQueueMessages);
+  alerts_.handle().set(zmq::sockopt::sndhwm, config_.alerts_queue_messages);
   // Every unit the topics bring, or only --units: behind vigil-proxy these prefixes travel
   // upstream, so the other units' frames never reach this machine.
   for (const auto& prefix : unitIngestPrefixes(config_.units)) ingest_.subscribe(prefix);
@@ -89,10 +90,17 @@ void EngineService::start() {
     zap_reader_ = std::make_unique<SocketReader>(io_, zap_->handle(), [this] { zap_->handleOne(); });
     zap_reader_->start();
   }
-  ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
+  if (config_.overload_lag.count() > 0) {
+    // From here on the ingest socket belongs to the intake's thread.
+    intake_ = std::make_unique<IngestIntake>(ingest_.handle(), config_.max_ingest_messages, zap_ != nullptr,
+                                             [this] { boost::asio::post(io_, [this] { drainIntake(); }); });
+  } else {
+    ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
+  }
   control_reader_ = std::make_unique<SocketReader>(io_, control_, [this] { readControl(); });
   subscription_reader_ = std::make_unique<SocketReader>(io_, alerts_.handle(), [this] { readSubscription(); });
-  ingest_reader_->start();
+  if (intake_) intake_->start();
+  if (ingest_reader_) ingest_reader_->start();
   control_reader_->start();
   subscription_reader_->start();
   scheduleHeartbeat();
@@ -101,6 +109,85 @@ void EngineService::start() {
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
+namespace {
+
+// Messages applied per turn of the event loop before timers and control get their chance.
+constexpr std::size_t kIntakeBatch = 256;
+constexpr char kOverloadCondition[] = "engine-overloaded";
+constexpr char kOverloadPatient[] = "engine";
+
+}  // namespace
+
+void EngineService::drainIntake() {
+  intake_batch_.clear();
+  const auto taken = intake_->take(intake_batch_, kIntakeBatch);
+  for (auto& message : intake_batch_) {
+    input_arrived_ = std::chrono::steady_clock::now();  // the commit wait starts here, as before the intake
+    const auto lag = input_arrived_ - message.arrived;
+    noteIngestLag(lag, false);
+    if (lag > config_.max_ingest_age) {
+      // Too late to be monitoring: not applied, counted, and the alarm is on (noteIngestLag).
+      ++counters_.ingest_dropped_too_old;
+      continue;
+    }
+    // The receive time is the wall clock; the pipeline uses it only in wall mode.
+    handleIngest(message.envelope, clock_.now(), message.gateway);
+    if (config_.test_delay_per_message.count() > 0) {
+      const auto until = std::chrono::steady_clock::now() + config_.test_delay_per_message;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+    }
+  }
+  if (taken == kIntakeBatch) {
+    boost::asio::post(io_, [this] { drainIntake(); });  // more waiting: after other work
+    return;
+  }
+  noteIngestLag({}, true);  // ran dry: the intake wakes this again on the next arrival
+}
+
+void EngineService::noteIngestLag(std::chrono::steady_clock::duration lag, bool queue_empty) {
+  worst_lag_ = std::max(worst_lag_, lag);
+  const bool over = lag > config_.overload_lag;
+  if (over == overloaded_ || (!over && !queue_empty)) return;
+  overloaded_ = over;
+  core::Outputs outputs;
+  const auto now = engine_.now();
+  for (const auto& unit : units_) {
+    auto board = overload_boards_.find(unit);
+    if (board == overload_boards_.end()) {
+      board = overload_boards_.emplace(unit, core::AlarmBoard(kOverloadPatient, engine_.protocol().alarm_system)).first;
+      board->second.setUnit(unit);
+    }
+    if (!over) {
+      board->second.clear(kOverloadCondition, now, outputs.alarms);
+      continue;
+    }
+    core::Raise raise;
+    raise.condition = kOverloadCondition;
+    raise.kind = core::AlarmKind::Technical;
+    raise.level = core::ConditionLevel{"ENGINE OVERLOADED: alarms are late; frames older than " +
+                                           std::to_string(config_.max_ingest_age.count()) + " ms are not applied",
+                                       core::Priority::High, core::AdviceAction::None, false};
+    raise.trigger.metric = "ingest_lag_ms";
+    raise.trigger.value = static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(lag).count());
+    raise.trigger.limit = "max " + std::to_string(config_.overload_lag.count()) + " ms";
+    raise.trigger.limit_value = static_cast<double>(config_.overload_lag.count());
+    board->second.raise(std::move(raise), now, outputs.alarms);
+  }
+  if (over) ++counters_.overload_episodes;
+  std::clog << "vigil-engine: " << (over ? "OVERLOADED: a frame waited " : "no longer overloaded (last lag ")
+            << std::chrono::duration_cast<std::chrono::milliseconds>(lag).count() << " ms" << (over ? "" : ")")
+            << std::endl;
+  publish(outputs);
+}
+
+void EngineService::noteUnits(const core::Outputs& outputs) {
+  for (const auto& status : outputs.statuses) {
+    if (units_.find(status.unit) == units_.end()) units_.insert(status.unit);
+  }
+}
+
+// Without an overload limit: read on this thread, one message at a time, as it arrives.
 void EngineService::readIngest() {
   auto frames = streamer::receiveMultipart(ingest_.handle());
   if (frames.empty()) return;
@@ -141,6 +228,7 @@ void EngineService::logPumpChange(Journal& journal, const streamer::Envelope& en
 }
 
 void EngineService::publish(const core::Outputs& outputs) {
+  noteUnits(outputs);
   trend_.record(outputs);  // recovery too: the trend is rebuilt from the replayed inputs
   if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
   if (journal_) {
@@ -383,6 +471,11 @@ v1::ControlReply EngineService::snapshot(const v1::SnapshotRequest& request) con
   for (const auto& alarm : journal_watch_.alarms()) {
     if (wanted(alarm.unit)) *snapshot->add_alarms() = stamped(streamer::toProto(alarm));
   }
+  for (const auto& [unit, board] : overload_boards_) {
+    for (const auto* alarm : board.all()) {
+      if (wanted(alarm->unit)) *snapshot->add_alarms() = stamped(streamer::toProto(*alarm));
+    }
+  }
   for (const auto& advice : engine_.currentAdvice()) {
     if (wanted(advice.unit)) *snapshot->add_advice() = stamped(streamer::toProto(advice));
   }
@@ -460,6 +553,14 @@ v1::Stats EngineService::stats() const {
   visit("service.commit_wait_p50_us", gate_.waits().percentile(50));
   visit("service.commit_wait_p99_us", gate_.waits().percentile(99));
   visit("service.commit_wait_max_us", gate_.waits().max());
+  visit("service.ingest_lag_max_us",
+        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(worst_lag_).count()));
+  if (intake_) {
+    const auto intake = intake_->counters();
+    visit("intake.received", intake.received);
+    visit("intake.dropped_queue_full", intake.dropped_queue_full);
+    visit("intake.depth", intake_->depth());
+  }
   pipeline_.visitCounters(visit);
   core::visitPrefixed(engine_.counters(), "engine.", visit);
   if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);

@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -14,7 +16,9 @@
 #include <zmq.hpp>
 
 #include "alarms/core/engine.h"
+#include "alarms/core/alarm_board.h"
 #include "alarms/service/clock.h"
+#include "alarms/service/ingest_intake.h"
 #include "alarms/service/ingest_pipeline.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
@@ -58,6 +62,23 @@ struct ServiceConfig {
   // A core snapshot to the journal this often (0: never), so that recovery replays only the
   // inputs after the latest one. Serialising is a copy of the state on the engine thread.
   std::chrono::milliseconds snapshot_interval{5 * 60'000};
+  // Overload: a frame that waited longer than overload_lag between its arrival and its
+  // processing raises ENGINE OVERLOADED at every unit; one that waited longer than
+  // max_ingest_age is not applied (counted, and the alarm says so). The queue also holds
+  // at most max_ingest_messages.
+  // 0: off, the ingest socket is read on the engine's thread as before (the default for
+  // now: see BENCHMARKS.md, "Overload").
+  std::chrono::milliseconds overload_lag{0};
+  std::chrono::milliseconds max_ingest_age{10000};
+  std::size_t max_ingest_messages = 1'000'000;
+  // Messages queued per station on the alert stream. Beyond it ZeroMQ's PUB drops, silently
+  // for the engine (a PUB send never fails); the station sees the gap in the sequence and
+  // resynchronises (Clone pattern). ZeroMQ's default of 1000 lost statuses to a station that
+  // paused 20 ms at 50 k statuses/s; vigil-bench, which must be lossless, raises it.
+  int alerts_queue_messages = 1000;
+  // Tests only: each ingest message costs this much more, so an engine can be made slow
+  // deterministically by a real process's test (tests/integration/overload_test.cc).
+  std::chrono::microseconds test_delay_per_message{0};
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -74,6 +95,11 @@ struct ServiceCounters {
   // Outputs (alert-stream messages, control replies) that waited for the journal to
   // commit what they depend on; their waits are service.commit_wait_{p50,p99,max}_us.
   std::uint64_t outputs_held_for_commit = 0;
+  // Ingest messages that waited longer than max_ingest_age in the intake queue: not
+  // applied (the ENGINE OVERLOADED alarm was on). The queue's own refusals when full are
+  // intake.dropped_queue_full.
+  std::uint64_t ingest_dropped_too_old = 0;
+  std::uint64_t overload_episodes = 0;  // times ENGINE OVERLOADED was raised
 
   // Every field, by name (alarms/core/counters.h).
   template <typename Visit>
@@ -87,6 +113,8 @@ struct ServiceCounters {
     visit("stats_published", stats_published);
     visit("stats_requests", stats_requests);
     visit("outputs_held_for_commit", outputs_held_for_commit);
+    visit("ingest_dropped_too_old", ingest_dropped_too_old);
+    visit("overload_episodes", overload_episodes);
   }
 };
 
@@ -135,6 +163,11 @@ class EngineService {
 
  private:
   void readIngest();
+  // The intake's queue, in batches, on this thread.
+  void drainIntake();
+  // ENGINE OVERLOADED at every unit while frames wait longer than overload_lag.
+  void noteIngestLag(std::chrono::steady_clock::duration lag, bool queue_empty);
+  void noteUnits(const core::Outputs& outputs);
   void readControl();
   void readSubscription();
   // Through the pipeline into the engine; what it accepted is journaled (live only).
@@ -206,7 +239,14 @@ class EngineService {
   zmq::socket_t control_;
   BoundEndpoints endpoints_;
   ServiceCounters counters_;
-  std::unique_ptr<SocketReader> ingest_reader_;
+  std::unique_ptr<SocketReader> ingest_reader_;  // without an overload limit
+  std::unique_ptr<IngestIntake> intake_;         // with one
+  std::vector<ArrivedMessage> intake_batch_;
+  std::chrono::steady_clock::duration worst_lag_{};  // the longest wait since the start
+  // One board per unit: a station follows its unit's alert topics, so every unit hears it.
+  std::map<std::string, core::AlarmBoard, std::less<>> overload_boards_;
+  std::set<std::string, std::less<>> units_;
+  bool overloaded_ = false;
   std::unique_ptr<SocketReader> control_reader_;
   std::unique_ptr<SocketReader> subscription_reader_;
   std::unique_ptr<SocketReader> zap_reader_;
