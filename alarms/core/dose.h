@@ -50,9 +50,14 @@ class DoseTracker {
     double concentration_mg_per_ml = 0.0;
     std::optional<RateIncrease> last_increase;
     std::vector<double> rate_history;
+    std::string drug;
+    PumpState pump_state = PumpState::Unspecified;
+    double pump_ml_per_h = 0.0;
+    std::optional<TimePoint> last_change;
   };
   Saved saved() const {
-    return {model_.saved(), rate_, weight_kg_, concentration_mg_per_ml_, last_increase_, rate_history_};
+    return {model_.saved(), rate_,  weight_kg_,   concentration_mg_per_ml_, last_increase_,
+            rate_history_,  drug_,  pump_state_,  pump_ml_per_h_,           last_change_};
   }
   void restore(const Saved& saved) {
     model_.restore(saved.model);
@@ -61,6 +66,10 @@ class DoseTracker {
     concentration_mg_per_ml_ = saved.concentration_mg_per_ml;
     last_increase_ = saved.last_increase;
     rate_history_ = saved.rate_history;
+    drug_ = saved.drug;
+    pump_state_ = saved.pump_state;
+    pump_ml_per_h_ = saved.pump_ml_per_h;
+    last_change_ = saved.last_change;
   }
 
  private:

@@ -135,6 +135,10 @@ v1::DoseTracker saveDose(const core::DoseTracker::Saved& saved) {
     out.set_ce_ug_per_ml(step->at_step.ce_ug_per_ml);
   }
   for (double rate : saved.rate_history) message.add_rate_history(rate);
+  message.set_drug(saved.drug);
+  message.set_pump_state(streamer::toWire(saved.pump_state));
+  message.set_pump_ml_per_h(saved.pump_ml_per_h);
+  VIGIL_SAVE_TIME(message, last_change_ms, saved.last_change);
   return message;
 }
 std::optional<core::DoseTracker::Saved> loadDose(const v1::DoseTracker& message, std::string& error) {
@@ -158,6 +162,10 @@ std::optional<core::DoseTracker::Saved> loadDose(const v1::DoseTracker& message,
                                              step.to_mg_per_kg_per_h(), {step.cp_ug_per_ml(), step.ce_ug_per_ml()}};
   }
   saved.rate_history.assign(message.rate_history().begin(), message.rate_history().end());
+  saved.drug = message.drug();
+  saved.pump_state = streamer::fromWireOrShownAs<core::PumpState>(message.pump_state());
+  saved.pump_ml_per_h = message.pump_ml_per_h();
+  saved.last_change = VIGIL_LOAD_TIME(message, last_change_ms);
   return saved;
 }
 
@@ -309,6 +317,28 @@ void setIf(const std::optional<double>& value, Set set) {
   if (value) set(*value);
 }
 std::optional<double> optionalValue(bool has, double value) { return has ? std::optional(value) : std::nullopt; }
+using News2Run = core::engine_detail::News2Triggers::ParameterRun;
+void saveNews2Run(const News2Run& run, v1::News2ParameterRun& message) {
+  for (std::size_t k = 0; k < run.at_least_since.size(); ++k) {
+    auto& score = *message.add_at_least();
+    VIGIL_SAVE_TIME(score, since_ms, run.at_least_since[k]);
+    score.set_readings(run.at_least_readings[k]);
+    setIf(run.latest_scoring[k], [&](double v) { score.set_latest_scoring(v); });
+  }
+  VIGIL_SAVE_TIME(message, last_sample_ms, run.last_sample);
+}
+News2Run loadNews2Run(const v1::News2ParameterRun& message) {
+  News2Run run;
+  for (std::size_t k = 0; k < run.at_least_since.size() && k < static_cast<std::size_t>(message.at_least_size()); ++k) {
+    const auto& score = message.at_least(static_cast<int>(k));
+    run.at_least_since[k] = VIGIL_LOAD_TIME(score, since_ms);
+    run.at_least_readings[k] = score.readings();
+    run.latest_scoring[k] = optionalValue(score.has_latest_scoring(), score.latest_scoring());
+  }
+  run.last_sample = VIGIL_LOAD_TIME(message, last_sample_ms);
+  return run;
+}
+
 v1::News2Triggers saveNews2(const News2State& state) {
   v1::News2Triggers message;
   auto& inputs = *message.mutable_inputs();
@@ -323,6 +353,7 @@ v1::News2Triggers saveNews2(const News2State& state) {
   inputs.set_spo2_scale_2(in.spo2_scale_2);
   *message.mutable_score() = streamer::toProto(state.score);
   message.set_band_changed(state.band_changed);
+  for (const auto& run : state.runs) saveNews2Run(run, *message.add_runs());
   return message;
 }
 News2State loadNews2(const v1::News2Triggers& message) {
@@ -339,6 +370,10 @@ News2State loadNews2(const v1::News2Triggers& message) {
   inputs.spo2_scale_2 = in.spo2_scale_2();
   state.score = streamer::fromProto(message.score());
   state.band_changed = message.band_changed();
+  // A snapshot from before persistence existed has no runs: every parameter starts afresh.
+  for (std::size_t i = 0; i < state.runs.size() && i < static_cast<std::size_t>(message.runs_size()); ++i) {
+    state.runs[i] = loadNews2Run(message.runs(static_cast<int>(i)));
+  }
   return state;
 }
 
