@@ -16,6 +16,7 @@
 #include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
 #include "alarms/service/ingest_pipeline.h"
+#include "alarms/service/star_peer.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
@@ -54,6 +55,8 @@ struct ServiceConfig {
   // ingest_endpoint, as a CURVE client with these keys (none: plain).
   std::string ingest_connect;
   streamer::ClientSecurity ingest_security;
+  // --star: one of a Binary Star pair (issue 16); none: a single engine, as ever.
+  std::optional<StarConfig> star;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -120,6 +123,8 @@ class EngineService {
   std::uint64_t epoch() const { return epoch_; }
   // nullptr without keys.
   const ZapCounters* zapCounters() const { return zap_ ? &zap_->counters() : nullptr; }
+  // nullptr without --star.
+  const StarPeer* star() const { return star_.get(); }
 
  private:
   void readIngest();
@@ -174,6 +179,13 @@ class EngineService {
   void scheduleHeartbeat();
   void publishStats();
   void scheduleStats();
+  // Binary Star (star_peer.h): only a single or an active engine publishes on the alert
+  // stream; a passive one computes the same and withholds it.
+  bool mayPublish();
+  // A station's request to a passive engine: refused (nullopt: serve it here).
+  std::optional<vigil::v1::ControlReply> refuseIfPassive(const vigil::v1::ControlRequest& request);
+  vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward);
+  void tookOver();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
@@ -202,6 +214,7 @@ class EngineService {
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
+  std::unique_ptr<StarPeer> star_;
 };
 
 }  // namespace vigil::service
