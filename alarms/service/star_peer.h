@@ -70,7 +70,7 @@ struct StarCounters {
 
 // The text of the refusal a passive engine answers station requests with: clients that
 // know both engines switch to the other on it.
-inline constexpr char kPassiveRefusal[] = "passive: this engine is the Binary Star standby; ask its peer";
+using streamer::kPassiveRefusal;  // control_client.h: the clients know it
 
 class StarPeer {
  public:
