@@ -128,15 +128,7 @@ class WardFeed {
   }
 
   void spo2(const std::string& patient, std::int64_t at, double value) {
-    v1::VitalsFrame frame;
-    frame.set_patient_id(patient);
-    frame.set_unit(kUnit);
-    frame.set_device_id("monitor-" + patient);
-    frame.set_sequence(++sequences_["monitor-" + patient]);
-    frame.set_source_time_ms(at);
-    auto* measurement = frame.add_measurements();
-    measurement->set_code(core::mdc::kSpO2);
-    measurement->set_value(value);
+    const auto frame = vitalsFrame(kUnit, patient, ++sequences_["monitor-" + patient], at, core::mdc::kSpO2, value);
     publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient), frame);
   }
 

@@ -13,6 +13,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Sends `reply` back in the envelope the request came in.
+void answer(zmq::socket_t& router, std::vector<zmq::message_t>& frames, const vigil::v1::ControlReply& reply) {
+  const auto payload = reply.SerializeAsString();
+  frames.back().rebuild(payload.data(), payload.size());
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    router.send(frames[i], i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  }
+}
+
 // A one-shot engine stand-in: answers each request with `reply_ids` in turn (0 = echo).
 void serve(zmq::socket_t& router, std::vector<std::uint64_t> reply_ids) {
   for (auto reply_id : reply_ids) {
@@ -25,11 +34,7 @@ void serve(zmq::socket_t& router, std::vector<std::uint64_t> reply_ids) {
     reply.set_ok(true);
     reply.set_request_id(reply_id == 0 ? request.request_id() : reply_id);
     reply.set_error(request.acknowledge().alert_id());
-    const auto payload = reply.SerializeAsString();
-    frames.back().rebuild(payload.data(), payload.size());
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      router.send(frames[i], i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-    }
+    answer(router, frames, reply);
   }
 }
 
@@ -95,11 +100,7 @@ void refuseAsPassive(zmq::socket_t& router, const std::atomic<bool>& stop) {
     reply.set_ok(false);
     reply.set_error(kPassiveRefusal);
     reply.set_request_id(request.request_id());
-    const auto payload = reply.SerializeAsString();
-    frames.back().rebuild(payload.data(), payload.size());
-    for (std::size_t i = 0; i < frames.size(); ++i) {
-      router.send(frames[i], i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
-    }
+    answer(router, frames, reply);
   }
 }
 
