@@ -505,9 +505,10 @@ bool EngineService::mayPublish() {
 }
 
 std::optional<v1::ControlReply> EngineService::refuseIfPassive(const v1::ControlRequest& request) {
-  if (!star_ || request.has_peer_forward()) return std::nullopt;
+  // The counters come from either engine; an operator's probe is not a client.
+  if (!star_ || request.has_peer_forward() || request.has_stats()) return std::nullopt;
   // A station's request is a client event: it may be what lets a passive take over.
-  if (star_->onClient() || request.has_stats()) return std::nullopt;  // the counters, from either engine
+  if (star_->onClient()) return std::nullopt;
   ++star_->counters().requests_refused_passive;
   v1::ControlReply reply;
   reply.set_ok(false);

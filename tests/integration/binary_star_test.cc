@@ -295,5 +295,38 @@ TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) {
   EXPECT_LT(takeover_ms.back(), 5 * kPeerTimeoutMs);
 }
 
+// The peer-state socket and the forwarding request are new ways in: garbage on the first
+// is counted and changes nothing, and an active engine refuses a "forwarded" request
+// (only a passive one applies what its active peer sends).
+TEST(BinaryStarHostile, GarbageStatesAndStrayForwardsAreRefusedAndCounted) {
+  zmq::context_t context;
+  Pair pair(context);
+  zmq::socket_t fake_backup(context, zmq::socket_type::pub);
+  fake_backup.bind(pair.endpoint(pair.backup(), "state"));
+  pair.start(pair.primary());
+  const std::vector<std::string> garbage{"", "activ", "ACTIVE", std::string(10000, '\xff'), std::string("pri\0mary", 8)};
+  const auto deadline = Clock::now() + 10s;
+  // PUB/SUB joins late: send until the engine has counted every kind of garbage.
+  while (Clock::now() < deadline && pair.counter(pair.primary(), "star.peer_states_malformed").value_or(0) < 20) {
+    for (const auto& text : garbage) fake_backup.send(zmq::buffer(text), zmq::send_flags::dontwait);
+  }
+  EXPECT_GE(pair.counter(pair.primary(), "star.peer_states_malformed"), 20u);
+  EXPECT_EQ(pair.counter(pair.primary(), "star.takeovers"), 0u) << "garbage made the primary active";
+  // A real backup's state: the primary becomes active.
+  const auto heard_by = Clock::now() + 10s;
+  while (Clock::now() < heard_by && pair.counter(pair.primary(), "star.takeovers").value_or(0) < 1) {
+    fake_backup.send(zmq::str_buffer("backup"), zmq::send_flags::dontwait);
+  }
+  ASSERT_EQ(pair.counter(pair.primary(), "star.takeovers"), 1u);
+
+  streamer::ControlClient control(context, pair.endpoint(pair.primary(), "control"));
+  v1::ControlRequest stray;
+  stray.mutable_peer_forward()->set_request("not a request");
+  const auto reply = control.request(stray, 2s);
+  ASSERT_TRUE(reply);
+  EXPECT_FALSE(reply->ok());
+  EXPECT_NE(reply->error().find("only a passive"), std::string::npos) << reply->error();
+}
+
 }  // namespace
 }  // namespace vigil::testing
