@@ -13,7 +13,22 @@ ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoin
   // With CURVE, "connected" means the engine admitted this key: a refused station's
   // requests are never sent, they time out.
   security.apply(socket_);
-  socket_.connect(endpoint);
+  for (const auto& one : splitEndpoints(endpoint)) {
+    socket_.connect(one);
+    ++endpoints_;
+  }
+}
+
+std::vector<std::string> splitEndpoints(const std::string& endpoints) {
+  std::vector<std::string> split;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = endpoints.find(',', start);
+    auto one = endpoints.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!one.empty()) split.push_back(std::move(one));
+    if (comma == std::string::npos) return split;
+    start = comma + 1;
+  }
 }
 
 namespace {
@@ -37,6 +52,19 @@ bool waitFor(zmq::socket_ref socket, short events, std::chrono::steady_clock::ti
 std::optional<vigil::v1::ControlReply> ControlClient::request(vigil::v1::ControlRequest request,
                                                               std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
+  // Each engine of a pair at most once: the DEALER's turn-taking sends the next try to
+  // the other one. A passive answer after that is the answer (both passive, or no peer).
+  auto reply = requestOnce(request, deadline);
+  for (std::size_t tried = 1; tried < endpoints_ && reply && !reply->ok() && reply->error() == kPassiveRefusal;
+       ++tried) {
+    ++passive_refusals_;
+    reply = requestOnce(request, deadline);
+  }
+  return reply;
+}
+
+std::optional<vigil::v1::ControlReply> ControlClient::requestOnce(vigil::v1::ControlRequest request,
+                                                                  std::chrono::steady_clock::time_point deadline) {
   const auto id = next_request_id_++;
   request.set_request_id(id);
   const auto payload = request.SerializeAsString();

@@ -1,5 +1,8 @@
 #include "alarms/service/engine_options.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <boost/program_options.hpp>
 
 #include "alarms/service/journal_history.h"
@@ -8,6 +11,25 @@
 namespace vigil::service {
 namespace po = boost::program_options;
 namespace {
+
+// --star and its peer: all or nothing, so a half-configured pair never starts.
+StarConfig parseStar(const std::string& role, StarConfig config, std::int64_t peer_timeout_ms) {
+  if (role != "primary" && role != "backup") {
+    throw po::error(role.empty() ? "--peer-state-bind, --peer-state-connect, --peer-control and --peer-timeout-ms "
+                                   "go with --star primary|backup"
+                                 : "--star must be primary or backup, not '" + role + "'");
+  }
+  if (config.state_bind.empty() || config.state_connect.empty() || config.peer_control.empty()) {
+    throw po::error("--star needs --peer-state-bind, --peer-state-connect and --peer-control");
+  }
+  if (peer_timeout_ms <= 0) throw po::error("--peer-timeout-ms must be positive");
+  config.role = role == "primary" ? StarRole::Primary : StarRole::Backup;
+  config.peer_timeout = std::chrono::milliseconds(peer_timeout_ms);
+  // A quarter of the silence that ends the peer: a slow passive delays a station's
+  // answer a little, never into an ENGINE SILENT.
+  config.forward_timeout = std::max(config.peer_timeout / 4, std::chrono::milliseconds(20));
+  return config;
+}
 
 EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_description& described) {
   EngineOptions options;
@@ -26,6 +48,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   std::int64_t overload_lag_ms = options.config.overload_lag.count();
   std::int64_t max_ingest_age_ms = options.config.max_ingest_age.count();
   std::int64_t test_delay_us = 0;
+  std::string star;
+  StarConfig star_config;
+  std::int64_t peer_timeout_ms = star_config.peer_timeout.count();
   // One option per line reads as the table it is.
   // clang-format off
   described.add_options()
@@ -46,6 +71,19 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("units", po::value(&units),
        "serve only these care units (pacu,icu): ingest subscribes to their topics only, snapshots and control "
        "inputs are theirs; default every unit the ingest brings")
+      ("star", po::value(&star),
+       "primary|backup: one of a Binary Star pair for the same units (docs/DEPLOYMENT.md); only the active one "
+       "publishes and serves stations, the passive one computes the same in shadow and takes over when the "
+       "other falls silent")
+      ("peer-state-bind", po::value(&star_config.state_bind),
+       "with --star: PUB endpoint announcing this engine's state to its peer (bind)")
+      ("peer-state-connect", po::value(&star_config.state_connect),
+       "with --star: the peer's --peer-state-bind endpoint")
+      ("peer-control", po::value(&star_config.peer_control),
+       "with --star: the peer's --control endpoint; the active engine hands it acknowledgements and nurse entries "
+       "before answering the station")
+      ("peer-timeout-ms", po::value(&peer_timeout_ms)->default_value(peer_timeout_ms),
+       "with --star: the peer is gone after this long without its state; the passive then takes over")
       ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
       ("clock", po::value(&clock)->default_value(clock),
        "wall: live, the wall clock advances time; stream: time moves only with the data (replays)")
@@ -119,6 +157,10 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
     if (!parsed.ok()) throw po::error(parsed.error);
     options.config.units = std::move(*parsed.value);
   }
+  if (!star.empty() || values.count("peer-state-bind") || values.count("peer-state-connect") ||
+      values.count("peer-control") || !values["peer-timeout-ms"].defaulted()) {
+    options.config.star = parseStar(star, std::move(star_config), peer_timeout_ms);
+  }
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
   if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();
   if (values.count("no-journal")) {
@@ -179,7 +221,9 @@ std::string bindRefusal(const EngineOptions& options) {
   if (options.insecure) return "";
   const auto& c = options.config;
   const auto& ingest = c.ingest_connect.empty() ? c.ingest_endpoint : c.ingest_connect;
-  for (const auto& endpoint : {ingest, c.alerts_endpoint, c.control_endpoint}) {
+  std::vector<std::string> endpoints{ingest, c.alerts_endpoint, c.control_endpoint};
+  if (c.star) endpoints.insert(endpoints.end(), {c.star->state_bind, c.star->state_connect, c.star->peer_control});
+  for (const auto& endpoint : endpoints) {
     if (!streamer::isLoopbackEndpoint(endpoint)) {
       return "refusing to bind " + endpoint +
              " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "

@@ -52,6 +52,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   endpoints_.ingest = connectOrBindIngest();
   endpoints_.alerts = alerts_.bind(config_.alerts_endpoint);
   endpoints_.control = streamer::bindResolved(control_, config_.control_endpoint);
+  if (config_.star) star_ = std::make_unique<StarPeer>(io, zmq, *config_.star, [this] { tookOver(); });
 }
 
 // Every socket a CURVE server in its own ZAP domain, so a gateway key opens ingest only and
@@ -106,6 +107,7 @@ void EngineService::start() {
   scheduleHeartbeat();
   scheduleStats();
   scheduleSnapshot();
+  if (star_) star_->start();
   if (config_.clock_mode == ClockMode::Wall) scheduleTick();
 }
 
@@ -192,6 +194,7 @@ void EngineService::readIngest() {
   auto frames = streamer::receiveMultipart(ingest_.handle());
   if (frames.empty()) return;
   input_arrived_ = std::chrono::steady_clock::now();
+  if (star_) (void)star_->onClient();  // the gateways are Binary Star's clients; a passive ingests too
   // With CURVE, the name the ZAP handler gave the sending gateway's key: the guard's
   // source limit applies per gateway, so one cannot use up the others' sources.
   const char* user_id = zap_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
@@ -275,6 +278,7 @@ void EngineService::deliver(Outgoing& outgoing) {
   if (auto* message = std::get_if<AlertMessage>(&outgoing)) {
     released_sequence_ = message->sequence;
     unit_sequences_.released(message->unit, message->unit_sequence);
+    if (!mayPublish()) return;
     if (alerts_.publishRaw(message->topic, message->payload)) {
       ++counters_.alert_events_published;
     } else {
@@ -306,7 +310,11 @@ void EngineService::readControl() {
   if (request.ParseFromArray(frames.back().data(), static_cast<int>(frames.back().size()))) {
     // The User-Id the ZAP handler gave this connection (its key's name), if any.
     const char* user_id = zmq_msg_gets(frames.back().handle(), "User-Id");
-    reply = handleControl(request, user_id ? std::optional<std::string>(user_id) : std::nullopt);
+    if (auto refusal = refuseIfPassive(request)) {
+      reply = std::move(*refusal);
+    } else {
+      reply = handleControl(request, user_id ? std::optional<std::string>(user_id) : std::nullopt);
+    }
   } else {
     ++counters_.control_malformed;
     reply.set_ok(false);
@@ -338,6 +346,8 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     reply.set_ok(true);
   } else if (request.has_alert_status()) {
     reply = alertStatus(request, authenticated);
+  } else if (request.has_peer_forward()) {
+    reply = applyForwarded(request.peer_forward());
   } else if (request.has_outbox()) {
     // Committed rows only, read on their own connection (journal_outbox.h).
     reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
@@ -366,6 +376,8 @@ v1::ControlReply EngineService::applyControl(const v1::ControlRequest& request, 
       for (const auto& event : outputs.alarms) journal->logAcknowledgement(event);
     }
   }
+  // Binary Star: the passive applies it too before the station hears "done".
+  if (ok && !replaying_ && star_ && star_->active()) (void)star_->forward(request, identity, engine_time_before);
   publish(outputs);
   for (const auto& event : outputs.alarms) *reply.add_events() = streamer::toProto(event);
   return reply;
@@ -533,6 +545,7 @@ void EngineService::applyJournaled(const JournalInput& input) {
 
 void EngineService::heartbeat() {
   watchJournal();
+  if (!mayPublish()) return;  // a passive engine is silent: stations follow the active one
   v1::Heartbeat beat;
   beat.set_engine_epoch(epoch_);
   // Heartbeats need not wait for the journal, but they name the last message actually
@@ -565,10 +578,12 @@ v1::Stats EngineService::stats() const {
   core::visitPrefixed(engine_.counters(), "engine.", visit);
   if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);
   if (const auto* zap = zapCounters()) core::visitPrefixed(*zap, "zap.", visit);
+  if (star_) core::visitPrefixed(star_->counters(), "star.", visit);
   return builder.take();
 }
 
 void EngineService::publishStats() {
+  if (!mayPublish()) return;
   if (alerts_.publish(streamer::makeTopic(TopicKind::Stats, {}, {}), stats())) ++counters_.stats_published;
 }
 
@@ -649,6 +664,62 @@ void EngineService::watchJournal() {
   journal_watch_.check(journal_->counters(), journal_->lastWriteError(), units, engine_.now(), events);
   // Not through publish(): the journal these would be logged to is the one failing.
   for (const auto& event : events) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
+}
+
+bool EngineService::mayPublish() {
+  if (!star_ || star_->active()) return true;
+  ++star_->counters().alert_messages_withheld;
+  return false;
+}
+
+std::optional<v1::ControlReply> EngineService::refuseIfPassive(const v1::ControlRequest& request) {
+  // The counters come from either engine; an operator's probe is not a client.
+  if (!star_ || request.has_peer_forward() || request.has_stats()) return std::nullopt;
+  // A station's request is a client event: it may be what lets a passive take over.
+  if (star_->onClient()) return std::nullopt;
+  ++star_->counters().requests_refused_passive;
+  v1::ControlReply reply;
+  reply.set_ok(false);
+  reply.set_error(kPassiveRefusal);
+  reply.set_request_id(request.request_id());
+  return reply;
+}
+
+// What the active peer applied, applied here through the journal's replay path at the
+// same engine time, so both cores stay identical (the same acknowledgements, under the
+// same names). Journaled here too: a restart of this engine replays it.
+v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
+  v1::ControlReply reply;
+  v1::ControlRequest request;
+  if (!star_ || star_->active() || !request.ParseFromString(forward.request())) {
+    ++counters_.control_malformed;
+    reply.set_ok(false);
+    reply.set_error(!star_ || star_->active() ? "only a passive Binary Star engine applies its peer's requests"
+                                             : "undecodable forwarded request");
+    return reply;
+  }
+  JournalInput input;
+  input.kind = InputKind::Control;
+  input.engine_time = core::fromMillis(forward.engine_time_ms());
+  input.receive_time = clock_.now();
+  input.epoch = epoch_;
+  input.payload = forward.request();
+  input.identity = forward.identity();
+  if (auto* journal = liveJournal()) {
+    journal->recordControl(input.payload, input.identity, input.engine_time, input.receive_time, epoch_);
+  }
+  applyJournaled(input);
+  ++star_->counters().forwards_applied;
+  reply.set_ok(true);
+  return reply;
+}
+
+// Binary Star made this engine active: a new epoch tells every station its picture is
+// stale, and the heartbeat sent at once carries it, so they resync from a snapshot as
+// after any restart.
+void EngineService::tookOver() {
+  epoch_ = std::max(epoch_ + 1, static_cast<std::uint64_t>(core::toMillis(clock_.now())));
+  heartbeat();
 }
 
 }  // namespace vigil::service

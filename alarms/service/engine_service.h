@@ -20,6 +20,7 @@
 #include "alarms/service/clock.h"
 #include "alarms/service/ingest_intake.h"
 #include "alarms/service/ingest_pipeline.h"
+#include "alarms/service/star_peer.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
@@ -79,6 +80,8 @@ struct ServiceConfig {
   // Tests only: each ingest message costs this much more, so an engine can be made slow
   // deterministically by a real process's test (tests/integration/overload_test.cc).
   std::chrono::microseconds test_delay_per_message{0};
+  // --star: one of a Binary Star pair (issue 16); none: a single engine, as ever.
+  std::optional<StarConfig> star;
 };
 
 // Everything the service refused or could not deliver; nothing is dropped uncounted.
@@ -160,6 +163,8 @@ class EngineService {
   std::uint64_t epoch() const { return epoch_; }
   // nullptr without keys.
   const ZapCounters* zapCounters() const { return zap_ ? &zap_->counters() : nullptr; }
+  // nullptr without --star.
+  const StarPeer* star() const { return star_.get(); }
 
  private:
   void readIngest();
@@ -224,6 +229,13 @@ class EngineService {
   void scheduleSnapshot();
   // JOURNAL FAILING at every unit's stations while the journal holds rows its file refused.
   void watchJournal();
+  // Binary Star (star_peer.h): only a single or an active engine publishes on the alert
+  // stream; a passive one computes the same and withholds it.
+  bool mayPublish();
+  // A station's request to a passive engine: refused (nullopt: serve it here).
+  std::optional<vigil::v1::ControlReply> refuseIfPassive(const vigil::v1::ControlRequest& request);
+  vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward);
+  void tookOver();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
@@ -261,6 +273,7 @@ class EngineService {
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer snapshot_timer_;
   JournalWatch journal_watch_;
+  std::unique_ptr<StarPeer> star_;
 };
 
 }  // namespace vigil::service

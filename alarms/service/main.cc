@@ -116,7 +116,9 @@ int run(const service::EngineOptions& options, core::Protocol protocol) {
   const auto& bound = engine.endpoints();
   // One line on stdout that scripts and tests read to find the ports actually bound.
   std::cout << "vigil-engine listening ingest=" << bound.ingest << " alerts=" << bound.alerts
-            << " control=" << bound.control << std::endl;
+            << " control=" << bound.control;
+  if (const auto* star = engine.star()) std::cout << " peer-state=" << star->stateEndpoint();
+  std::cout << std::endl;
   engine.start();
   io.run();
   // SIGINT/SIGTERM: everything queued before the stop is committed before exit. The

@@ -33,7 +33,8 @@ void StationClient::subscribe() {
     subscriber_.subscribe(topicPrefix(kind, options_.unit));
   }
   subscriber_.subscribe(topicPrefix(TopicKind::Heartbeat));
-  subscriber_.connect(options_.alerts_endpoint);
+  // A Binary Star pair: both engines, only the active one publishes (control_client.h).
+  for (const auto& endpoint : splitEndpoints(options_.alerts_endpoint)) subscriber_.connect(endpoint);
 }
 
 PumpResult StationClient::pump(SteadyTime now, int max_messages) {

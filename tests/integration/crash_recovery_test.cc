@@ -68,15 +68,7 @@ class Scenario {
 
   void vitals(streamer::Publisher& gateway, const std::string& patient, std::int64_t at, std::uint32_t code,
               double value) {
-    v1::VitalsFrame frame;
-    frame.set_patient_id(patient);
-    frame.set_unit(kUnit);
-    frame.set_device_id("monitor-" + patient);
-    frame.set_sequence(++sequences_["monitor-" + patient]);
-    frame.set_source_time_ms(at);
-    auto* measurement = frame.add_measurements();
-    measurement->set_code(code);
-    measurement->set_value(value);
+    const auto frame = vitalsFrame(kUnit, patient, ++sequences_["monitor-" + patient], at, code, value);
     ASSERT_TRUE(gateway.publish(streamer::makeTopic(streamer::TopicKind::Vitals, kUnit, patient), frame));
   }
 

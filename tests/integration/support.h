@@ -45,6 +45,21 @@ inline vigil::v1::PumpStatus ketaminePump(const std::string& unit, const std::st
   return status;
 }
 
+// One measurement from a bedside monitor, as the tests' gateways report it.
+inline vigil::v1::VitalsFrame vitalsFrame(const std::string& unit, const std::string& patient, std::uint64_t sequence,
+                                          std::int64_t time_ms, std::uint32_t code, double value) {
+  vigil::v1::VitalsFrame frame;
+  frame.set_patient_id(patient);
+  frame.set_unit(unit);
+  frame.set_device_id("monitor-" + patient);
+  frame.set_sequence(sequence);
+  frame.set_source_time_ms(time_ms);
+  auto* measurement = frame.add_measurements();
+  measurement->set_code(code);
+  measurement->set_value(value);
+  return frame;
+}
+
 // A fresh directory under the system's temp folder, removed with everything in it.
 class TempDir {
  public:

@@ -55,8 +55,8 @@ po::options_description describeOptions() {
   // clang-format off
   options.add_options()
       ("help", "show this help")
-      ("alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB)")
-      ("control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"), "the engine's control endpoint (ROUTER)")
+      ("alerts", po::value<std::string>()->default_value("tcp://127.0.0.1:7402"), "the engine's alerts endpoint (PUB); A,B: a Binary Star pair, followed across a takeover")
+      ("control", po::value<std::string>()->default_value("tcp://127.0.0.1:7403"), "the engine's control endpoint (ROUTER); A,B: a Binary Star pair, the passive one's refusals go to the other")
       ("unit", po::value<std::string>()->default_value(""), "only this care unit (default: all)")
       ("listen", po::value<std::string>()->default_value("127.0.0.1:8080"), "HOST:PORT to serve on; port 0 picks a free one")
       ("station", po::value<std::string>()->default_value(""), "this station's name in acknowledgements (default station@<hostname>)")

@@ -69,5 +69,42 @@ TEST(EngineOptions, HelpListsTheFlags) {
   EXPECT_NE(parsed.help.find("--journal"), std::string::npos);
 }
 
+TEST(EngineOptions, StarNamesARoleThePeerAndItsTimeout) {
+  const auto parsed = parse({"--star", "backup", "--peer-state-bind", "tcp://127.0.0.1:7411", "--peer-state-connect",
+                             "tcp://127.0.0.1:7410", "--peer-control", "tcp://127.0.0.1:7503", "--peer-timeout-ms",
+                             "800"});
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  const auto& star = parsed.value->config.star;
+  ASSERT_TRUE(star);
+  EXPECT_EQ(star->role, StarRole::Backup);
+  EXPECT_EQ(star->state_bind, "tcp://127.0.0.1:7411");
+  EXPECT_EQ(star->state_connect, "tcp://127.0.0.1:7410");
+  EXPECT_EQ(star->peer_control, "tcp://127.0.0.1:7503");
+  EXPECT_EQ(star->peer_timeout, std::chrono::milliseconds(800));
+  EXPECT_EQ(star->forward_timeout, std::chrono::milliseconds(200));
+  EXPECT_FALSE(parse({}).value->config.star) << "a single engine unless --star is given";
+}
+
+TEST(EngineOptions, AHalfConfiguredStarIsRefused) {
+  EXPECT_NE(parse({"--star", "tertiary", "--peer-state-bind", "a", "--peer-state-connect", "b", "--peer-control", "c"})
+                .error.find("primary or backup, not 'tertiary'"),
+            std::string::npos);
+  EXPECT_NE(parse({"--star", "primary", "--peer-state-bind", "tcp://127.0.0.1:7410"}).error.find("--star needs"),
+            std::string::npos);
+  EXPECT_NE(parse({"--peer-state-bind", "tcp://127.0.0.1:7410"}).error.find("go with --star"), std::string::npos);
+  EXPECT_NE(parse({"--peer-timeout-ms", "500"}).error.find("go with --star"), std::string::npos);
+  EXPECT_NE(parse({"--star", "primary", "--peer-state-bind", "a", "--peer-state-connect", "b", "--peer-control", "c",
+                   "--peer-timeout-ms", "0"})
+                .error.find("must be positive"),
+            std::string::npos);
+}
+
+TEST(EngineOptions, APeerOnTheNetworkNeedsKeysToo) {
+  const auto parsed = parse({"--star", "primary", "--peer-state-bind", "tcp://0.0.0.0:7410", "--peer-state-connect",
+                             "tcp://127.0.0.1:7411", "--peer-control", "tcp://127.0.0.1:7503"});
+  ASSERT_TRUE(parsed.value) << parsed.error;
+  EXPECT_NE(bindRefusal(*parsed.value).find("refusing to bind tcp://0.0.0.0:7410"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace vigil::service

@@ -1,0 +1,114 @@
+#include "alarms/service/star_peer.h"
+
+#include <algorithm>
+#include <iostream>
+
+#include "streamer/zmq_io.h"
+
+namespace vigil::service {
+namespace v1 = vigil::v1;
+using Steady = std::chrono::steady_clock;
+
+StarPeer::StarPeer(boost::asio::io_context& io, zmq::context_t& zmq, StarConfig config, TookOver took_over)
+    : io_(io),
+      config_(std::move(config)),
+      took_over_(std::move(took_over)),
+      fsm_(config_.role, config_.peer_timeout, Steady::now()),
+      state_pub_(zmq, zmq::socket_type::pub),
+      state_sub_(zmq, zmq::socket_type::sub),
+      announce_timer_(io) {
+  state_pub_.set(zmq::sockopt::linger, 0);
+  state_sub_.set(zmq::sockopt::linger, 0);
+  // Only the newest state matters: an old one queued behind a stall would mislead.
+  state_sub_.set(zmq::sockopt::conflate, 1);
+  state_sub_.set(zmq::sockopt::subscribe, "");
+  state_endpoint_ = streamer::bindResolved(state_pub_, config_.state_bind);
+  state_sub_.connect(config_.state_connect);
+  if (!config_.peer_control.empty()) {
+    peer_control_ = std::make_unique<streamer::ControlClient>(zmq, config_.peer_control);
+  }
+}
+
+void StarPeer::start() {
+  state_reader_ = std::make_unique<streamer::SocketReader>(io_, state_sub_, [this] { readPeerState(); });
+  state_reader_->start();
+  announce();
+  scheduleAnnounce();
+}
+
+bool StarPeer::onClient() {
+  const auto verdict = fsm_.onClient(Steady::now());
+  apply(verdict);
+  return fsm_.active();
+}
+
+void StarPeer::apply(const StarVerdict& verdict) {
+  if (!verdict.fault.empty()) {
+    ++counters_.faults;
+    std::clog << "vigil-engine: Binary Star fault: " << verdict.fault << std::endl;
+  }
+  if (verdict.went_passive) {
+    ++counters_.went_passive;
+    std::clog << "vigil-engine: Binary Star: passive (the peer is active)" << std::endl;
+  }
+  if (verdict.took_over) {
+    ++counters_.takeovers;
+    std::clog << "vigil-engine: Binary Star: active" << std::endl;
+    announce();  // the peer learns at once, and a restarting one goes passive
+    if (took_over_) took_over_();
+  }
+}
+
+void StarPeer::announce() {
+  const auto name = starStateName(fsm_.state());
+  if (state_pub_.send(zmq::buffer(name), zmq::send_flags::dontwait)) ++counters_.peer_states_sent;
+}
+
+void StarPeer::scheduleAnnounce() {
+  // The guide's heartbeat: often enough that one lost or late beat is not a silence.
+  announce_timer_.expires_after(std::max(config_.peer_timeout / 3, std::chrono::milliseconds(1)));
+  announce_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    announce();
+    scheduleAnnounce();
+  });
+}
+
+void StarPeer::readPeerState() {
+  zmq::message_t message;
+  if (!state_sub_.recv(message, zmq::recv_flags::dontwait)) return;
+  const auto peer = parseStarState(message.to_string_view());
+  if (!peer) {
+    ++counters_.peer_states_malformed;
+    return;
+  }
+  ++counters_.peer_states_received;
+  apply(fsm_.onPeer(*peer, Steady::now()));
+}
+
+bool StarPeer::forward(const v1::ControlRequest& request, const std::string& identity, core::TimePoint engine_time) {
+  if (!peer_control_) return false;
+  // A peer not heard for the timeout is dead or cut off: waiting on it would only delay
+  // the station's answer; the request is counted as not forwarded.
+  if (!fsm_.peerAlive(Steady::now())) {
+    ++counters_.forwards_skipped_peer_silent;
+    return false;
+  }
+  v1::ControlRequest wrapped;
+  auto* forward = wrapped.mutable_peer_forward();
+  forward->set_request(request.SerializeAsString());
+  forward->set_identity(identity);
+  forward->set_engine_time_ms(core::toMillis(engine_time));
+  ++counters_.forwards_sent;
+  const auto reply = peer_control_->request(std::move(wrapped), config_.forward_timeout);
+  if (reply && reply->ok()) {
+    ++counters_.forwards_confirmed;
+    return true;
+  }
+  ++counters_.forwards_unanswered;
+  std::clog << "vigil-engine: Binary Star: the passive peer did not confirm a forwarded request"
+            << (reply ? ": " + reply->error() : " in time") << std::endl;
+  return false;
+}
+
+}  // namespace vigil::service
