@@ -129,8 +129,14 @@ int make(int days, int beds, const std::string& before_path, const std::string& 
     for (auto& bed : ward) {
       const auto stamp = at + (&bed - ward.data()) * 50;
       auto record = [&](streamer::TopicKind kind, std::string payload) {
-        service::JournalInput input{0, service::InputKind::Ingest, engine.engine().now(), fromMillis(stamp), 1,
-                                    streamer::makeTopic(kind, "ward", bed.id), std::move(payload), {}};
+        service::JournalInput input{0,
+                                    service::InputKind::Ingest,
+                                    engine.engine().now(),
+                                    fromMillis(stamp),
+                                    1,
+                                    streamer::makeTopic(kind, "ward", bed.id),
+                                    std::move(payload),
+                                    {}};
         engine.applyJournaled(input);
         before->recordIngest(input.topic, input.payload, input.engine_time, input.receive_time, 1);
         after->recordIngest(input.topic, input.payload, input.engine_time, input.receive_time, 1);
@@ -165,9 +171,21 @@ int restart(const std::string& engine_path, const std::string& journal) {
   zmq::socket_t heartbeats(zmq, zmq::socket_type::sub);
   heartbeats.set(zmq::sockopt::subscribe, "heartbeat");
   heartbeats.connect(base + "-alerts");
-  std::vector<std::string> args{engine_path, "--journal", copy, "--clock", "stream", "--heartbeat-ms", "100",
-                                "--ingest", base + "-ingest", "--alerts", base + "-alerts", "--control",
-                                base + "-control", "--stats-interval-ms", "0"};
+  std::vector<std::string> args{engine_path,
+                                "--journal",
+                                copy,
+                                "--clock",
+                                "stream",
+                                "--heartbeat-ms",
+                                "100",
+                                "--ingest",
+                                base + "-ingest",
+                                "--alerts",
+                                base + "-alerts",
+                                "--control",
+                                base + "-control",
+                                "--stats-interval-ms",
+                                "0"};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

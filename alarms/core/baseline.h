@@ -71,7 +71,6 @@ class BaselineTracker {
   }
 
  private:
-
   void keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const;
 
   Duration window_;

@@ -133,8 +133,8 @@ struct DoseContext {
   // that alarm logs do not move with what the pump displays.
   std::string drug;
   PumpState pump_state = PumpState::Unspecified;
-  double rate_ml_per_h = 0.0;  // the running rate in the pump's unit; 0 when not running
-  std::optional<TimePoint> last_change;  // the last change of the running dose rate
+  double rate_ml_per_h = 0.0;              // the running rate in the pump's unit; 0 when not running
+  std::optional<TimePoint> last_change;    // the last change of the running dose rate
   double minutes_since_last_change = 0.0;  // meaningful only with last_change
 };
 

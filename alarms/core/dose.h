@@ -56,8 +56,8 @@ class DoseTracker {
     std::optional<TimePoint> last_change;
   };
   Saved saved() const {
-    return {model_.saved(), rate_,  weight_kg_,   concentration_mg_per_ml_, last_increase_,
-            rate_history_,  drug_,  pump_state_,  pump_ml_per_h_,           last_change_};
+    return {model_.saved(), rate_, weight_kg_,  concentration_mg_per_ml_, last_increase_,
+            rate_history_,  drug_, pump_state_, pump_ml_per_h_,           last_change_};
   }
   void restore(const Saved& saved) {
     model_.restore(saved.model);

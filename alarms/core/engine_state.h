@@ -26,7 +26,8 @@ struct PatientState {
   engine_detail::LimitRules::State rules;
   engine_detail::TechnicalWatch::State technical;
   engine_detail::EntryRules::State entries;
-  engine_detail::DoseAndPace::State dose_pace{DeliveredDose(Duration{0}), false, {}, {}};  // the window is the protocol's
+  engine_detail::DoseAndPace::State dose_pace{
+      DeliveredDose(Duration{0}), false, {}, {}};  // the window is the protocol's
   engine_detail::News2Triggers::State news2;
   engine_detail::AdviceAndResume::State advice;
   std::array<std::optional<LatestValue>, kMetricCount> latest;

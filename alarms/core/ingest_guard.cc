@@ -424,7 +424,8 @@ void IngestGuard::restore(const Saved& saved) {
     state.last_sequence = source.last_sequence;
     state.run = source.run;
     state.last_time = source.last_time;
-    if (source.pending_jump_sequence) state.pending_jump = PendingJump{*source.pending_jump_sequence, source.pending_jump_time};
+    if (source.pending_jump_sequence)
+      state.pending_jump = PendingJump{*source.pending_jump_sequence, source.pending_jump_time};
     state.gateway = source.gateway;
     state.heard = heard_.emplace(source.heard, &it->first);
     ++sources_per_gateway_[state.gateway];

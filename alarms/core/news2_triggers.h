@@ -31,7 +31,7 @@ class News2Triggers {
   struct State {
     News2Inputs inputs;  // the persisted values the score is made of
     News2 score;
-    bool band_changed = false;  // publish the status now, not at the next interval
+    bool band_changed = false;                                  // publish the status now, not at the next interval
     std::array<ParameterRun, kNews2MeasuredParameters> runs{};  // by News2Parameter
   };
 

@@ -122,13 +122,13 @@ struct News2Level {
 // (protocol.proto News2Persistence). Zero: the latest sample counts, as a chart would if
 // every 1 Hz sample were an observation set.
 struct News2ParameterPersistence {
-  Duration delay{0};            // continuous sources
-  unsigned readings = 0;        // episodic sources (NIBP); 0 or 1: the first reading
+  Duration delay{0};      // continuous sources
+  unsigned readings = 0;  // episodic sources (NIBP); 0 or 1: the first reading
 };
 
 struct News2Settings {
-  std::vector<News2Level> aggregate;  // ascending
-  ConditionLevel single_three;        // priority None: off
+  std::vector<News2Level> aggregate;                                              // ascending
+  ConditionLevel single_three;                                                    // priority None: off
   std::array<News2ParameterPersistence, kNews2MeasuredParameters> persistence{};  // by News2Parameter
 };
 

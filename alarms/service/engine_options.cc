@@ -190,8 +190,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   options.journal_retention = std::chrono::hours(24 * retention_days);
   if (options.config.alerts_queue_messages <= 0) throw po::error("--alerts-queue-messages must be positive");
   if (overload_lag_ms < 0 || max_ingest_age_ms < overload_lag_ms || test_delay_us < 0) {
-    throw po::error("--overload-lag-ms cannot be negative, --max-ingest-age-ms must be at least as long, and the "
-                    "test delay not negative");
+    throw po::error(
+        "--overload-lag-ms cannot be negative, --max-ingest-age-ms must be at least as long, and the "
+        "test delay not negative");
   }
   options.config.overload_lag = std::chrono::milliseconds(overload_lag_ms);
   options.config.max_ingest_age = std::chrono::milliseconds(max_ingest_age_ms);

@@ -26,7 +26,7 @@ struct EngineOptions {
   std::optional<std::string> stats_endpoint;
   std::chrono::milliseconds stats_timeout{3000};
   streamer::ClientKeyOptions ingest_keys;  // --ingest-key/--ingest-server-key with --ingest-from
-  streamer::ClientKeyOptions stats_keys;  // --stats to an engine with --keys: a station's key
+  streamer::ClientKeyOptions stats_keys;   // --stats to an engine with --keys: a station's key
   bool help = false;
 };
 

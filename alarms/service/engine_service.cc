@@ -8,8 +8,8 @@
 
 #include "alarms/service/journal_outbox.h"
 #include "alarms/service/recovery.h"
-#include "alarms/snapshot/core_snapshot.h"
 #include "alarms/service/stats.h"
+#include "alarms/snapshot/core_snapshot.h"
 #include "streamer/codec.h"
 #include "streamer/topics.h"
 
@@ -645,8 +645,8 @@ bool EngineService::restoreSnapshot(const SnapshotRow& row, std::string& error) 
   }
   const auto digest = protocolDigest(engine_.protocol());
   if (message.protocol_digest() != digest) {
-    error = "the snapshot was taken under other rules (" + message.protocol_digest() + ", this engine runs " + digest +
-            ")";
+    error =
+        "the snapshot was taken under other rules (" + message.protocol_digest() + ", this engine runs " + digest + ")";
     return false;
   }
   const auto state = snapshot::fromProto(message, error);
@@ -695,7 +695,7 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
     ++counters_.control_malformed;
     reply.set_ok(false);
     reply.set_error(!star_ || star_->active() ? "only a passive Binary Star engine applies its peer's requests"
-                                             : "undecodable forwarded request");
+                                              : "undecodable forwarded request");
     return reply;
   }
   JournalInput input;

@@ -15,16 +15,16 @@
 #include <boost/asio/steady_timer.hpp>
 #include <zmq.hpp>
 
-#include "alarms/core/engine.h"
 #include "alarms/core/alarm_board.h"
+#include "alarms/core/engine.h"
 #include "alarms/service/clock.h"
 #include "alarms/service/ingest_intake.h"
 #include "alarms/service/ingest_pipeline.h"
-#include "alarms/service/star_peer.h"
 #include "alarms/service/journal.h"
 #include "alarms/service/journal_commit_gate.h"
 #include "alarms/service/journal_rows.h"
 #include "alarms/service/journal_watch.h"
+#include "alarms/service/star_peer.h"
 #include "alarms/service/trend_store.h"
 #include "alarms/service/unit_partition.h"
 #include "alarms/service/zap.h"
@@ -244,7 +244,7 @@ class EngineService {
   const Clock& clock_;
   std::uint64_t epoch_;
   std::uint64_t sequence_ = 0;
-  UnitSequences unit_sequences_;  // the stream numbered per unit too (unit_partition.h)
+  UnitSequences unit_sequences_;     // the stream numbered per unit too (unit_partition.h)
   std::unique_ptr<ZapHandler> zap_;  // before the sockets it authenticates, gone after them
   streamer::Subscriber ingest_;
   streamer::Publisher alerts_;

@@ -17,7 +17,9 @@ IngestIntake::~IngestIntake() {
   if (thread_.joinable()) thread_.join();
 }
 
-void IngestIntake::start() { thread_ = std::thread([this] { run(); }); }
+void IngestIntake::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void IngestIntake::run() {
   while (!stopping_) {

@@ -1,8 +1,8 @@
 #include "alarms/service/journal.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sqlite3.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -115,7 +115,7 @@ class Journal::Writer {
 
   // What pruning may delete, as the stored snapshots allow (nothing without one).
   struct PruneTargets {
-    std::int64_t inputs_up_to = 0;                // seq, inclusive
+    std::int64_t inputs_up_to = 0;               // seq, inclusive
     std::optional<std::int64_t> logs_before_ms;  // log rows older than this
   };
 
@@ -124,9 +124,9 @@ class Journal::Writer {
     if (!targets_) return false;
     const auto limit = static_cast<std::int64_t>(batch_rows);
     if (targets_->inputs_up_to > 0) {
-      const auto deleted = deleteBatch(
-          "DELETE FROM inputs WHERE seq IN (SELECT seq FROM inputs WHERE seq <= ? ORDER BY seq LIMIT ?)",
-          targets_->inputs_up_to, limit, error);
+      const auto deleted =
+          deleteBatch("DELETE FROM inputs WHERE seq IN (SELECT seq FROM inputs WHERE seq <= ? ORDER BY seq LIMIT ?)",
+                      targets_->inputs_up_to, limit, error);
       if (deleted < 0) return fail(counters);
       counters.inputs_pruned += static_cast<std::uint64_t>(deleted);
       if (deleted == limit) return true;
@@ -669,7 +669,8 @@ void Journal::pruneWhileIdle() {
       counters_.log_rows_pruned += pruned.log_rows_pruned;
       counters_.prune_failures += pruned.prune_failures;
     }
-    if (pruned.prune_failures) std::cerr << "vigil-engine: journal " << path_ << ": pruning failed: " << error << std::endl;
+    if (pruned.prune_failures)
+      std::cerr << "vigil-engine: journal " << path_ << ": pruning failed: " << error << std::endl;
     if (!more) return;
   }
 }

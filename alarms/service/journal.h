@@ -204,8 +204,8 @@ class Journal {
   std::atomic<std::uint64_t> settled_mark_{0};
   std::atomic<bool> commit_soon_{false};  // flush_requested_, as the engine thread last set it
   JournalCounters counters_;
-  std::string last_error_;                // under mutex_
-  std::deque<JournalRow> unwritten_;      // the journal thread's own: rows the file refused
+  std::string last_error_;            // under mutex_
+  std::deque<JournalRow> unwritten_;  // the journal thread's own: rows the file refused
   std::thread thread_;
   std::condition_variable checkpoint_wake_;  // under mutex_; stopping_ ends the thread
   std::thread checkpointer_;

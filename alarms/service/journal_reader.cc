@@ -96,8 +96,8 @@ std::int64_t JournalReader::firstInputSeq() {
 std::vector<SnapshotRow> JournalReader::snapshots(std::string& error) {
   std::vector<SnapshotRow> rows;
   if (schemaVersion(db_) < 2) return rows;
-  auto statement = db_.prepare(
-      "SELECT after_seq, engine_time_ms, epoch, version, payload FROM snapshots ORDER BY id DESC", error);
+  auto statement =
+      db_.prepare("SELECT after_seq, engine_time_ms, epoch, version, payload FROM snapshots ORDER BY id DESC", error);
   if (!statement.ok()) return rows;
   for (;;) {
     const auto step = statement.step();

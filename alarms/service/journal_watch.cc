@@ -2,8 +2,8 @@
 
 namespace vigil::service {
 
-void JournalWatch::check(const JournalCounters& counters, const std::string& error,
-                         const std::set<std::string>& units, core::TimePoint now, core::AlarmEvents& out) {
+void JournalWatch::check(const JournalCounters& counters, const std::string& error, const std::set<std::string>& units,
+                         core::TimePoint now, core::AlarmEvents& out) {
   if (!counters.failing) {
     for (auto& [unit, board] : boards_) board.clear(kJournalFailingCondition, now, out);
     reported_lost_ = counters.rows_lost;
@@ -23,8 +23,8 @@ void JournalWatch::check(const JournalCounters& counters, const std::string& err
     raise.kind = core::AlarmKind::Technical;
     // The loss is in the title, so a station sees it change (the board updates on a new level).
     const std::string title = counters.rows_lost == 0 ? "JOURNAL FAILING: alarms are not being recorded"
-                                                       : "JOURNAL FAILING: alarms are not being recorded, " +
-                                                             std::to_string(counters.rows_lost) + " journal rows lost";
+                                                      : "JOURNAL FAILING: alarms are not being recorded, " +
+                                                            std::to_string(counters.rows_lost) + " journal rows lost";
     raise.level = core::ConditionLevel{title, core::Priority::High, core::AdviceAction::None, false};
     raise.trigger.metric = "journal";
     raise.trigger.value = static_cast<double>(counters.rows_lost);

@@ -46,7 +46,7 @@ struct StarCounters {
   std::uint64_t alert_messages_withheld = 0;  // what a passive engine did not publish
   std::uint64_t forwards_sent = 0;
   std::uint64_t forwards_confirmed = 0;
-  std::uint64_t forwards_unanswered = 0;         // no reply within forward_timeout
+  std::uint64_t forwards_unanswered = 0;           // no reply within forward_timeout
   std::uint64_t forwards_skipped_peer_silent = 0;  // the peer was not heard: nobody to tell
   std::uint64_t forwards_applied = 0;              // as the passive
 

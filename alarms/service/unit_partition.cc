@@ -12,11 +12,14 @@ core::Result<UnitSet> UnitSet::parse(std::string_view list) {
   while (start <= list.size()) {
     const auto comma = std::min(list.find(',', start), list.size());
     const auto unit = list.substr(start, comma - start);
-    if (unit.empty()) return core::Result<UnitSet>::failure("--units: an empty unit name in '" + std::string(list) + "'");
+    if (unit.empty())
+      return core::Result<UnitSet>::failure("--units: an empty unit name in '" + std::string(list) + "'");
     if (unit.find('/') != std::string_view::npos) {
-      return core::Result<UnitSet>::failure("--units: '" + std::string(unit) + "' has a '/', which topics cannot carry");
+      return core::Result<UnitSet>::failure("--units: '" + std::string(unit) +
+                                            "' has a '/', which topics cannot carry");
     }
-    if (std::find(set.units_.begin(), set.units_.end(), unit) != set.units_.end()) return core::Result<UnitSet>::failure("--units: '" + std::string(unit) + "' named twice");
+    if (std::find(set.units_.begin(), set.units_.end(), unit) != set.units_.end())
+      return core::Result<UnitSet>::failure("--units: '" + std::string(unit) + "' named twice");
     set.units_.emplace_back(unit);
     start = comma + 1;
   }

@@ -56,7 +56,8 @@ vigil::v1::Trigger saveTrigger(const core::Trigger& trigger) {
   return message;
 }
 core::Trigger loadTrigger(const vigil::v1::Trigger& m) {
-  return {m.code(), m.metric(), m.value(), m.unit(), m.limit(), m.limit_value(), m.baseline(), m.provisional_baseline()};
+  return {m.code(),  m.metric(),      m.value(),    m.unit(),
+          m.limit(), m.limit_value(), m.baseline(), m.provisional_baseline()};
 }
 
 // ---------------------------------------------------------------- the facts every part shares
@@ -110,7 +111,8 @@ std::optional<core::BaselineTracker::Saved> loadBaseline(const v1::Baseline& mes
       return std::nullopt;
     }
     auto& metric = saved.metrics[in.metric()];
-    for (int i = 0; i < in.sample_time_ms_size(); ++i) metric.samples.push_back({at(in.sample_time_ms(i)), in.sample_value(i)});
+    for (int i = 0; i < in.sample_time_ms_size(); ++i)
+      metric.samples.push_back({at(in.sample_time_ms(i)), in.sample_value(i)});
     metric.first_sample = VIGIL_LOAD_TIME(in, first_sample_ms);
     if (in.has_baseline()) metric.baseline = core::BaselineValue{in.baseline(), in.provisional()};
   }
@@ -158,8 +160,10 @@ std::optional<core::DoseTracker::Saved> loadDose(const v1::DoseTracker& message,
   saved.concentration_mg_per_ml = message.concentration_mg_per_ml();
   if (message.has_last_increase()) {
     const auto& step = message.last_increase();
-    saved.last_increase = core::RateIncrease{at(step.time_ms()), step.from_mg_per_kg_per_h(),
-                                             step.to_mg_per_kg_per_h(), {step.cp_ug_per_ml(), step.ce_ug_per_ml()}};
+    saved.last_increase = core::RateIncrease{at(step.time_ms()),
+                                             step.from_mg_per_kg_per_h(),
+                                             step.to_mg_per_kg_per_h(),
+                                             {step.cp_ug_per_ml(), step.ce_ug_per_ml()}};
   }
   saved.rate_history.assign(message.rate_history().begin(), message.rate_history().end());
   saved.drug = message.drug();
@@ -196,12 +200,12 @@ core::AlarmBoard::Saved loadBoard(const v1::AlarmBoard& message) {
   saved.pause_until = VIGIL_LOAD_TIME(message, pause_until_ms);
   for (const auto& in : message.alarms()) {
     const auto& level = in.level();
-    saved.alarms.push_back({in.condition(), streamer::fromProto(in.event()),
-                            core::ConditionLevel{level.title(), streamer::fromWireOrShownAs<core::Priority>(level.priority()),
-                                                 streamer::fromWireOrShownAs<core::AdviceAction>(level.advice()),
-                                                 level.latching()},
-                            in.escalated(), in.ends_on_acknowledge(), in.event_like(),
-                            VIGIL_LOAD_TIME(in, escalation_due_ms), VIGIL_LOAD_TIME(in, realarm_due_ms)});
+    saved.alarms.push_back(
+        {in.condition(), streamer::fromProto(in.event()),
+         core::ConditionLevel{level.title(), streamer::fromWireOrShownAs<core::Priority>(level.priority()),
+                              streamer::fromWireOrShownAs<core::AdviceAction>(level.advice()), level.latching()},
+         in.escalated(), in.ends_on_acknowledge(), in.event_like(), VIGIL_LOAD_TIME(in, escalation_due_ms),
+         VIGIL_LOAD_TIME(in, realarm_due_ms)});
   }
   return saved;
 }
@@ -229,7 +233,8 @@ LimitRulesState loadLimitRules(const v1::LimitRules& message) {
   for (const auto& rule : message.rules()) {
     auto& out = state.rules.emplace_back();
     for (const auto& c : rule.per_metric()) {
-      out.per_metric.push_back({c.violating(), at(c.since_ms()), at(c.last_ms()), c.readings(), loadTrigger(c.trigger())});
+      out.per_metric.push_back(
+          {c.violating(), at(c.since_ms()), at(c.last_ms()), c.readings(), loadTrigger(c.trigger())});
     }
   }
   return state;
@@ -522,8 +527,8 @@ v1::CoreSnapshot toProto(const CoreState& state, const std::string& protocol_dig
 
 std::optional<CoreState> fromProto(const v1::CoreSnapshot& message, std::string& error) {
   if (message.version() > kCoreSnapshotVersion) {
-    error = "the snapshot is of version " + std::to_string(message.version()) + " and this engine reads up to version " +
-            std::to_string(kCoreSnapshotVersion);
+    error = "the snapshot is of version " + std::to_string(message.version()) +
+            " and this engine reads up to version " + std::to_string(kCoreSnapshotVersion);
     return std::nullopt;
   }
   if (message.version() == 0) {

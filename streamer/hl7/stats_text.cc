@@ -65,14 +65,10 @@ CounterTable parseCounters(std::string_view line) {
 
 std::string statsText(const IntakeCounters& intake, const MllpServerCounters& server) {
   CounterTable table{
-      {"messages", intake.messages},
-      {"accepted", intake.accepted},
-      {"duplicates", intake.duplicates},
-      {"errors", intake.errors},
-      {"rejected", intake.rejected},
-      {"oversize", intake.oversize},
-      {"published", intake.published},
-      {"publish_failures", intake.publish_failures},
+      {"messages", intake.messages},     {"accepted", intake.accepted},
+      {"duplicates", intake.duplicates}, {"errors", intake.errors},
+      {"rejected", intake.rejected},     {"oversize", intake.oversize},
+      {"published", intake.published},   {"publish_failures", intake.publish_failures},
   };
   addServerCounters(table, server);
   addRefusalReasons(table, intake.refusal_reasons);

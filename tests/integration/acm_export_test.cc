@@ -147,14 +147,27 @@ class AcmExport : public ::testing::Test {
   // its output must not let the pipe fill.
   // The status listener's port and the --stats address are read back from its first line.
   std::unique_ptr<ChildProcess> startExporter(std::uint16_t port, int stats_ms, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{binary("tools/vigil-acm"), "--control", control_, "--to",
-                                  "127.0.0.1:" + std::to_string(port), "--state", dir_.file("acm.state"),
-                                  "--poll-ms", "20", "--first-backoff-ms", "10", "--max-backoff-ms", "100",
-                                  "--ack-timeout-ms", "2000", "--stats-interval-ms", std::to_string(stats_ms)};
+    std::vector<std::string> argv{binary("tools/vigil-acm"),
+                                  "--control",
+                                  control_,
+                                  "--to",
+                                  "127.0.0.1:" + std::to_string(port),
+                                  "--state",
+                                  dir_.file("acm.state"),
+                                  "--poll-ms",
+                                  "20",
+                                  "--first-backoff-ms",
+                                  "10",
+                                  "--max-backoff-ms",
+                                  "100",
+                                  "--ack-timeout-ms",
+                                  "2000",
+                                  "--stats-interval-ms",
+                                  std::to_string(stats_ms)};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto exporter = std::make_unique<ChildProcess>(argv);
-    const auto running = exporter->waitForLine(std::regex(R"(vigil-acm running .* status=(\S+) stats=(\S+))"),
-                                               Clock::now() + 10s);
+    const auto running =
+        exporter->waitForLine(std::regex(R"(vigil-acm running .* status=(\S+) stats=(\S+))"), Clock::now() + 10s);
     EXPECT_TRUE(running);
     if (running) {
       const std::string status = (*running)[1];
@@ -300,8 +313,11 @@ bool startOf(const std::string& message, const std::string& patient) {
 // once the alert manager has it.
 std::optional<std::pair<std::string, std::string>> awaitStart(TestAlertManager& manager, const std::string& patient) {
   std::optional<std::pair<std::string, std::string>> found;
-  waitUntil([&] { return (found = firstReceived(manager, [&](const std::string& m) { return startOf(m, patient); })).has_value(); },
-            20s);
+  waitUntil(
+      [&] {
+        return (found = firstReceived(manager, [&](const std::string& m) { return startOf(m, patient); })).has_value();
+      },
+      20s);
   return found;
 }
 
@@ -336,9 +352,12 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   // ... and to the alert manager: the acknowledgement as a transition of the same alert.
   ASSERT_TRUE(waitUntil(
       [&] {
-        return firstReceived(manager, [&](const std::string& m) {
-          return acmSegmentField(m, "OBR", 3) == alert + "^VIGIL" && m.find("|alert-acknowledged|") != std::string::npos;
-        }).has_value();
+        return firstReceived(manager,
+                             [&](const std::string& m) {
+                               return acmSegmentField(m, "OBR", 3) == alert + "^VIGIL" &&
+                                      m.find("|alert-acknowledged|") != std::string::npos;
+                             })
+            .has_value();
       },
       20s));
 
@@ -349,8 +368,8 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   EXPECT_EQ(hl7Field(*read, "MSA", 1), "AA") << *read;
   EXPECT_EQ(currentAlarm(context_, control_, bed2->first)->inactivation(), v1::INACTIVATION_ENABLED);
   // An alert Vigil never raised: AE, ERR 204 (unknown key identifier) saying so.
-  const auto unknown = phone_system.exchange(acmStatusReport("am-3", "no-such-alert", "accepted", "RN042^Lee^Anna"),
-                                             Clock::now() + 10s);
+  const auto unknown =
+      phone_system.exchange(acmStatusReport("am-3", "no-such-alert", "accepted", "RN042^Lee^Anna"), Clock::now() + 10s);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(hl7Field(*unknown, "MSA", 1), "AE");
   EXPECT_EQ(hl7Field(*unknown, "ERR", 3).substr(0, 3), "204");
@@ -413,8 +432,8 @@ TEST_F(AcmExport, HostilePeersOnTheStatusListenerAreCountedAndClosedWhileAGoodOn
   manager.startListening();
   auto running = engine();
   auto exporter = startExporter(manager.port(), 0,
-                                {"--status-listen", "127.0.0.1:0", "--max-message-bytes", "4096",
-                                 "--max-connections", "40", "--message-timeout-ms", "8000"});
+                                {"--status-listen", "127.0.0.1:0", "--max-message-bytes", "4096", "--max-connections",
+                                 "40", "--message-timeout-ms", "8000"});
   sendWard(context_, ingest_, 0, 40);
   const auto bed1 = awaitStart(manager, "bed-1");
   ASSERT_TRUE(bed1);
@@ -519,9 +538,8 @@ TEST_F(AcmExport, AfterAnOutageOfMinutesEveryQueuedTransitionArrivesOnceInOrder)
   EXPECT_EQ(record.accepted, expected);
   auto stats = exporterStats();
   std::cout << "acm outage: transitions=" << outbox.size() << " drained_in_s=" << drain_s
-            << " transitions_per_s=" << static_cast<double>(drained) / drain_s
-            << " duplicates=" << record.duplicates << " connect_failures=" << stats["connect_failures"]
-            << " retried=" << stats["retried"] << "\n";
+            << " transitions_per_s=" << static_cast<double>(drained) / drain_s << " duplicates=" << record.duplicates
+            << " connect_failures=" << stats["connect_failures"] << " retried=" << stats["retried"] << "\n";
   EXPECT_EQ(exporter->stop(), 0);
 }
 

@@ -54,17 +54,28 @@ class Pair {
   void start(StarEngine& engine) {
     const auto& peer = other(engine);
     std::vector<std::string> argv{binary("alarms/vigil-engine"),
-                                  "--clock", "stream",
-                                  "--journal", dir_.file(engine.role + ".db"),
-                                  "--heartbeat-ms", "100",
-                                  "--ingest", engine.endpoint(dir_, "ingest"),
-                                  "--alerts", engine.endpoint(dir_, "alerts"),
-                                  "--control", engine.endpoint(dir_, "control"),
-                                  "--star", engine.role,
-                                  "--peer-state-bind", engine.endpoint(dir_, "state"),
-                                  "--peer-state-connect", peer.endpoint(dir_, "state"),
-                                  "--peer-control", peer.endpoint(dir_, "control"),
-                                  "--peer-timeout-ms", std::to_string(kPeerTimeoutMs)};
+                                  "--clock",
+                                  "stream",
+                                  "--journal",
+                                  dir_.file(engine.role + ".db"),
+                                  "--heartbeat-ms",
+                                  "100",
+                                  "--ingest",
+                                  engine.endpoint(dir_, "ingest"),
+                                  "--alerts",
+                                  engine.endpoint(dir_, "alerts"),
+                                  "--control",
+                                  engine.endpoint(dir_, "control"),
+                                  "--star",
+                                  engine.role,
+                                  "--peer-state-bind",
+                                  engine.endpoint(dir_, "state"),
+                                  "--peer-state-connect",
+                                  peer.endpoint(dir_, "state"),
+                                  "--peer-control",
+                                  peer.endpoint(dir_, "control"),
+                                  "--peer-timeout-ms",
+                                  std::to_string(kPeerTimeoutMs)};
     engine.process = std::make_unique<ChildProcess>(argv);
     ASSERT_TRUE(engine.process->waitForLine(std::regex("listening .* peer-state="), Clock::now() + 10s))
         << engine.role << " did not start";
@@ -205,22 +216,24 @@ class BinaryStarFailover : public ::testing::Test {
 
 TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup) {
   StationClient station(context_, stationOptions(pair_), std::chrono::steady_clock::now());
-  ASSERT_TRUE(follow(station, [](const StationClient& s) { return s.state().hasSnapshot(); }, {}, 10s));
+  ASSERT_TRUE(follow(
+      station, [](const StationClient& s) { return s.state().hasSnapshot(); }, {}, 10s));
   const auto primary_epoch = station.state().epoch();
 
   // bed-01 desaturates on a running infusion; the station acknowledges through the pair.
   feed_->pump("bed-01", kT0, 0.2);
   for (int s = 0; s <= 15; ++s) feed_->spo2("bed-01", kT0 + (60 + s) * kSecond, 87);
   data_time_ = kT0 + 75 * kSecond;
-  ASSERT_TRUE(follow(station, [](const StationClient& s) { return alarmOf(s, "bed-01"); }, {}, 10s));
+  ASSERT_TRUE(follow(
+      station, [](const StationClient& s) { return alarmOf(s, "bed-01"); }, {}, 10s));
   const auto alert_id = alarmOf(station, "bed-01")->alert_id;
   v1::ControlRequest ack;
   ack.mutable_acknowledge()->set_alert_id(alert_id);
   ack.mutable_acknowledge()->set_station("station-3");
   const auto reply = station.request(ack);
   ASSERT_TRUE(reply && reply->ok()) << (reply ? reply->error() : "no reply");
-  ASSERT_TRUE(follow(station, [](const StationClient& s) { return !alarmOf(s, "bed-01")->acknowledged_by.empty(); },
-                     {}, 10s));
+  ASSERT_TRUE(follow(
+      station, [](const StationClient& s) { return !alarmOf(s, "bed-01")->acknowledged_by.empty(); }, {}, 10s));
   // The primary answered only after the backup applied the acknowledgement.
   EXPECT_EQ(pair_.counter(pair_.backup(), "star.forwards_applied"), 1u);
   EXPECT_EQ(pair_.counter(pair_.primary(), "star.forwards_confirmed"), 1u);
@@ -250,7 +263,8 @@ TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup
   EXPECT_EQ(pair_.counter(pair_.primary(), "star.takeovers"), 0u);
   const auto backup_epoch = station.state().epoch();
   feed_->spo2("bed-01", data_time_ += kSecond, 87);
-  ASSERT_TRUE(follow(station, [&](const StationClient& s) { return s.state().lastSequence() > 0; }, {}, 2s));
+  ASSERT_TRUE(follow(
+      station, [&](const StationClient& s) { return s.state().lastSequence() > 0; }, {}, 2s));
   EXPECT_EQ(station.state().epoch(), backup_epoch) << "a rejoining primary must not take the unit back";
   // Asked alone, the passive primary refuses a station's request with the reason.
   streamer::ControlClient primary_only(context_, pair_.endpoint(pair_.primary(), "control"));
@@ -289,9 +303,10 @@ TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) {
   }
   std::sort(takeover_ms.begin(), takeover_ms.end());
   const auto p50 = takeover_ms[takeover_ms.size() / 2];
-  std::printf("Binary Star takeover (kill -9 -> first message from the other engine), peer timeout %d ms, %d runs: "
-              "p50 %.0f ms, min %.0f ms, max %.0f ms\n",
-              kPeerTimeoutMs, kRuns, p50, takeover_ms.front(), takeover_ms.back());
+  std::printf(
+      "Binary Star takeover (kill -9 -> first message from the other engine), peer timeout %d ms, %d runs: "
+      "p50 %.0f ms, min %.0f ms, max %.0f ms\n",
+      kPeerTimeoutMs, kRuns, p50, takeover_ms.front(), takeover_ms.back());
   EXPECT_LT(takeover_ms.back(), 5 * kPeerTimeoutMs);
 }
 
@@ -304,7 +319,8 @@ TEST(BinaryStarHostile, GarbageStatesAndStrayForwardsAreRefusedAndCounted) {
   zmq::socket_t fake_backup(context, zmq::socket_type::pub);
   fake_backup.bind(pair.endpoint(pair.backup(), "state"));
   pair.start(pair.primary());
-  const std::vector<std::string> garbage{"", "activ", "ACTIVE", std::string(10000, '\xff'), std::string("pri\0mary", 8)};
+  const std::vector<std::string> garbage{"", "activ", "ACTIVE", std::string(10000, '\xff'),
+                                         std::string("pri\0mary", 8)};
   const auto deadline = Clock::now() + 10s;
   // PUB/SUB joins late: send until the engine has counted every kind of garbage.
   while (Clock::now() < deadline && pair.counter(pair.primary(), "star.peer_states_malformed").value_or(0) < 20) {

@@ -24,9 +24,9 @@ constexpr int kBurst = 3000;  // 6 s of work at 2 ms each, against a 1.5 s age l
 class OverloadTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    engine_ = startEngine({"--clock", "stream", "--stats-interval-ms", "0", "--heartbeat-ms", "100",
-                           "--test-delay-per-message-us", "2000", "--overload-lag-ms", "300",
-                           "--max-ingest-age-ms", "1500"});
+    engine_ =
+        startEngine({"--clock", "stream", "--stats-interval-ms", "0", "--heartbeat-ms", "100",
+                     "--test-delay-per-message-us", "2000", "--overload-lag-ms", "300", "--max-ingest-age-ms", "1500"});
     gateway_ = std::make_unique<streamer::Publisher>(context_);
     // The whole burst must reach the engine: no send queue limit on the gateway's side.
     gateway_->handle().set(zmq::sockopt::sndhwm, 0);
@@ -60,8 +60,8 @@ class OverloadTest : public ::testing::Test {
   }
 
   // Waits until the engine's counters satisfy `done`; the last counters read.
-  std::map<std::string, std::uint64_t> awaitCounters(const std::function<bool(std::map<std::string, std::uint64_t>&)>& done,
-                                                     Clock::time_point deadline) {
+  std::map<std::string, std::uint64_t> awaitCounters(
+      const std::function<bool(std::map<std::string, std::uint64_t>&)>& done, Clock::time_point deadline) {
     auto now = counters();
     while (!done(now) && Clock::now() < deadline) now = counters();
     return now;
@@ -86,8 +86,8 @@ TEST_F(OverloadTest, ABurstRaisesEngineOverloadedDropsOnlyCountedFramesAndEndsWh
 
   for (int i = 1; i <= kBurst; ++i) sendFrame(i);
 
-  const auto start = station_->awaitAlarm([](const auto& e) { return overload(e, v1::PHASE_START); },
-                                          Clock::now() + 30s);
+  const auto start =
+      station_->awaitAlarm([](const auto& e) { return overload(e, v1::PHASE_START); }, Clock::now() + 30s);
   ASSERT_TRUE(start) << "no ENGINE OVERLOADED alarm while frames waited";
   EXPECT_EQ(start->unit(), kUnit);
   EXPECT_EQ(start->patient_id(), "engine");

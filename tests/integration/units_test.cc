@@ -58,11 +58,13 @@ std::vector<std::string> commandLine(const Site& site, const std::string& role, 
 
 RunningProxy startProxy(const Site& site = {}) {
   const auto any = "tcp://" + site.host("proxy") + ":*";
-  RunningProxy proxy{std::make_unique<ChildProcess>(commandLine(
-                         site, "proxy",
-                         {binary("tools/vigil-proxy"), "--frontend", any, "--backend", any, "--control", any,
-                          "--stats-interval-ms", "1000"})),
-                     {}, {}, {}};
+  RunningProxy proxy{
+      std::make_unique<ChildProcess>(commandLine(site, "proxy",
+                                                 {binary("tools/vigil-proxy"), "--frontend", any, "--backend", any,
+                                                  "--control", any, "--stats-interval-ms", "1000"})),
+      {},
+      {},
+      {}};
   const auto match = proxy.process->waitForLine(std::regex(R"(listening frontend=(\S+) backend=(\S+) control=(\S+))"),
                                                 Clock::now() + 10s);
   if (!match) throw std::runtime_error("vigil-proxy did not report its endpoints");
@@ -76,11 +78,13 @@ RunningProxy startProxy(const Site& site = {}) {
 RunningEngine startUnitEngine(const Site& site, const std::string& unit, const std::string& proxy_backend) {
   const auto role = "engine-" + unit;
   const auto any = "tcp://" + site.host(role) + ":*";
-  RunningEngine engine{std::make_unique<ChildProcess>(commandLine(
-                           site, role,
-                           {binary("alarms/vigil-engine"), "--clock", "stream", "--no-journal", "--units", unit,
-                            "--ingest-from", proxy_backend, "--alerts", any, "--control", any})),
-                       {}, {}, {}};
+  RunningEngine engine{std::make_unique<ChildProcess>(
+                           commandLine(site, role,
+                                       {binary("alarms/vigil-engine"), "--clock", "stream", "--no-journal", "--units",
+                                        unit, "--ingest-from", proxy_backend, "--alerts", any, "--control", any})),
+                       {},
+                       {},
+                       {}};
   const auto match = engine.process->waitForLine(std::regex(R"(listening ingest=(\S+) alerts=(\S+) control=(\S+))"),
                                                  Clock::now() + 10s);
   if (!match) throw std::runtime_error("vigil-engine for " + unit + " did not report its endpoints");
@@ -111,10 +115,23 @@ std::optional<std::uint64_t> proxyCounter(zmq::context_t& context, const std::st
 std::unique_ptr<ChildProcess> startGateway(const std::string& unit, const std::string& endpoint,
                                            const std::string& seed, const Site& site = {}) {
   auto argv = site.prefix("gateways");  // a gateway connects: no flag needed off loopback
-  const std::vector<std::string> gateway{binary("streamer/vigil-gateway"), "--simulate", "3", "--scenarios",
-                               "desaturation,tachycardia,quiet", "--unit", unit, "--connect", endpoint, "--speed",
-                               kSpeed, "--session-min", kSessionMin, "--observation-min", kObservationMin, "--seed",
-                               seed};
+  const std::vector<std::string> gateway{binary("streamer/vigil-gateway"),
+                                         "--simulate",
+                                         "3",
+                                         "--scenarios",
+                                         "desaturation,tachycardia,quiet",
+                                         "--unit",
+                                         unit,
+                                         "--connect",
+                                         endpoint,
+                                         "--speed",
+                                         kSpeed,
+                                         "--session-min",
+                                         kSessionMin,
+                                         "--observation-min",
+                                         kObservationMin,
+                                         "--seed",
+                                         seed};
   argv.insert(argv.end(), gateway.begin(), gateway.end());
   return std::make_unique<ChildProcess>(argv);
 }
@@ -149,8 +166,7 @@ struct FollowedUnit {
 };
 
 // Pumps every station (each one's socket polled) until `done` or the deadline.
-bool followUntil(std::vector<FollowedUnit*> stations, const std::function<bool()>& done,
-                 Clock::time_point deadline) {
+bool followUntil(std::vector<FollowedUnit*> stations, const std::function<bool()>& done, Clock::time_point deadline) {
   while (!done()) {
     if (Clock::now() > deadline) return false;
     std::vector<zmq::pollitem_t> items;
@@ -219,7 +235,8 @@ TEST(Units, AStationFollowsOneUnitOfAThreeUnitEngineForAWholeSessionWithoutAResy
   auto engine = startEngine({"--clock", "stream", "--units", "pacu,icu,ccu", "--stale-tolerance-ms", "3600000"});
   zmq::context_t context;
   FollowedUnit pacu(context, engine, "pacu");
-  ASSERT_TRUE(followUntil({&pacu}, [&] { return pacu.client.state().hasSnapshot(); }, Clock::now() + 10s));
+  ASSERT_TRUE(followUntil(
+      {&pacu}, [&] { return pacu.client.state().hasSnapshot(); }, Clock::now() + 10s));
 
   // pacu is a simulated ward; icu and ccu (and ward9, which this engine does not serve)
   // are pump statuses from the test, interleaved with it, each switching a patient's rate
@@ -229,8 +246,9 @@ TEST(Units, AStationFollowsOneUnitOfAThreeUnitEngineForAWholeSessionWithoutAResy
   others.connect(engine.ingest);
   ASSERT_TRUE(others.awaitSubscriber(10s));
   std::uint64_t sent = 0;
-  const std::int64_t start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    std::chrono::system_clock::now().time_since_epoch()).count();
+  const std::int64_t start_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   std::map<std::string, std::uint64_t> device_sequences;
   const auto publishOtherUnits = [&] {
     ++sent;
@@ -246,9 +264,17 @@ TEST(Units, AStationFollowsOneUnitOfAThreeUnitEngineForAWholeSessionWithoutAResy
   std::vector<std::unique_ptr<ChildProcess>> gateways;
   gateways.push_back(startGateway("pacu", engine.ingest, "1"));
   GatewaysDone pacu_done(gateways);
-  ASSERT_TRUE(followUntil({&pacu}, [&] { publishOtherUnits(); return pacu_done(); }, Clock::now() + 90s))
+  ASSERT_TRUE(followUntil(
+      {&pacu},
+      [&] {
+        publishOtherUnits();
+        return pacu_done();
+      },
+      Clock::now() + 90s))
       << "the pacu gateway did not finish its session";
-  ASSERT_TRUE(followUntil({&pacu}, [&] { return caughtUp(context, pacu); }, Clock::now() + 30s)) << describe(pacu);
+  ASSERT_TRUE(followUntil(
+      {&pacu}, [&] { return caughtUp(context, pacu); }, Clock::now() + 30s))
+      << describe(pacu);
 
   const auto& counters = pacu.client.state().counters();
   EXPECT_EQ(counters.gaps, 0u) << describe(pacu);
@@ -266,8 +292,8 @@ TEST(Units, AStationFollowsOneUnitOfAThreeUnitEngineForAWholeSessionWithoutAResy
   for (const auto& status : all->statuses()) units.insert(status.unit());
   EXPECT_EQ(units, (std::set<std::string>{"pacu", "icu", "ccu"}));
   EXPECT_GT(all->sequence(), pacu.client.state().lastSequence()) << "other units' messages were interleaved";
-  std::cout << "one unit of a three-unit engine: " << describe(pacu) << "; engine-wide sequence "
-            << all->sequence() << std::endl;
+  std::cout << "one unit of a three-unit engine: " << describe(pacu) << "; engine-wide sequence " << all->sequence()
+            << std::endl;
 }
 
 void runScaleOut(const Site& site, const std::string& where) {
@@ -276,7 +302,8 @@ void runScaleOut(const Site& site, const std::string& where) {
   auto pacu_engine = startUnitEngine(site, "pacu", proxy.backend);
   auto icu_engine = startUnitEngine(site, "icu", proxy.backend);
   // Each engine subscribes to three prefixes (vitals, infusion, event of its unit): once
-  // all six crossed (libzmq counts each as a message the backend received), a gateway that connects is told of both engines at once.
+  // all six crossed (libzmq counts each as a message the backend received), a gateway that connects is told of both
+  // engines at once.
   ASSERT_TRUE(followUntil(
       {}, [&] { return proxyCounter(context, proxy.control, "traffic.backend_messages_in").value_or(0) >= 6; },
       Clock::now() + 10s))
@@ -353,21 +380,20 @@ class NetnsSite {
       if (ns.empty()) return failed_;
       hosts_[role] = "10.77.0." + std::to_string(index);
       const auto a = "va" + std::to_string(index) + "x" + tag_, b = "vb" + std::to_string(index) + "x" + tag_;
-      for (const auto& cmd : {"ip link add " + a + " type veth peer name " + b, "ip link set " + a + " netns " + ns,
-                              "ip link set " + b + " netns " + hub,
-                              "ip -n " + ns + " addr add " + hosts_[role] + "/24 dev " + a,
-                              "ip -n " + ns + " link set " + a + " up", "ip -n " + ns + " link set lo up",
-                              "ip -n " + hub + " link set " + b + " master br0", "ip -n " + hub + " link set " + b + " up"}) {
+      for (const auto& cmd :
+           {"ip link add " + a + " type veth peer name " + b, "ip link set " + a + " netns " + ns,
+            "ip link set " + b + " netns " + hub, "ip -n " + ns + " addr add " + hosts_[role] + "/24 dev " + a,
+            "ip -n " + ns + " link set " + a + " up", "ip -n " + ns + " link set lo up",
+            "ip -n " + hub + " link set " + b + " master br0", "ip -n " + hub + " link set " + b + " up"}) {
         if (!run(cmd)) return cmd;
       }
       ++index;
     }
     const auto root = "vr" + tag_, root_peer = "vrb" + tag_;
-    for (const auto& cmd : {"ip link add " + root + " type veth peer name " + root_peer,
-                            "ip link set " + root_peer + " netns " + hub,
-                            "ip -n " + hub + " link set " + root_peer + " master br0",
-                            "ip -n " + hub + " link set " + root_peer + " up",
-                            "ip addr add 10.77.0.100/24 dev " + root, "ip link set " + root + " up"}) {
+    for (const auto& cmd :
+         {"ip link add " + root + " type veth peer name " + root_peer, "ip link set " + root_peer + " netns " + hub,
+          "ip -n " + hub + " link set " + root_peer + " master br0", "ip -n " + hub + " link set " + root_peer + " up",
+          "ip addr add 10.77.0.100/24 dev " + root, "ip link set " + root + " up"}) {
       if (!run(cmd)) return cmd;
     }
     return "";
@@ -415,8 +441,7 @@ class NetnsSite {
 TEST(Units, TheScaleOutWithEachProcessInItsOwnNetworkNamespace) {
   NetnsSite netns;
   if (const auto failed = netns.setUp(); !failed.empty()) {
-    GTEST_SKIP() << "network namespaces are not available here (needs root and iproute2): '" << failed
-                 << "' failed";
+    GTEST_SKIP() << "network namespaces are not available here (needs root and iproute2): '" << failed << "' failed";
   }
   runScaleOut(netns.site(), "network namespaces over veth");
 }

@@ -142,7 +142,8 @@ TEST(ControlClient, AskAgainWhereThePassiveEngineRefuses) {
   engine.join();
   stop = true;
   standby.join();
-  EXPECT_GE(client.passiveRefusals() - refusals_before, 1u) << "no request went to the passive engine: the test proved nothing";
+  EXPECT_GE(client.passiveRefusals() - refusals_before, 1u)
+      << "no request went to the passive engine: the test proved nothing";
 }
 
 }  // namespace

@@ -73,10 +73,12 @@ TEST(AlertStatus, RefusesWhatIsNotAUsableStatusSayingWhy) {
   };
   for (const auto& refusal : refusals) {
     int forwarded = 0;
-    StatusHandler handler([&](const v1::ControlRequest&) -> std::optional<v1::ControlReply> {
-      ++forwarded;
-      return std::nullopt;
-    }, [] { return 0; });
+    StatusHandler handler(
+        [&](const v1::ControlRequest&) -> std::optional<v1::ControlReply> {
+          ++forwarded;
+          return std::nullopt;
+        },
+        [] { return 0; });
     const auto ack = handler.handle(refusal.message);
     EXPECT_EQ(msa(ack, 1), refusal.code) << ack;
     EXPECT_EQ(err(ack, 3).substr(0, 3), refusal.error) << ack;

@@ -176,10 +176,17 @@ TEST(LabelledWard, WithoutNews2PersistenceMotionDipsAlarm) {
 
 // ---------------------------------------------------------------- figures and outputs
 
-AlarmEpisode episode(const std::string& patient, const std::string& condition, std::int64_t start_s,
-                     std::int64_t end_s, core::Priority priority = core::Priority::Medium) {
-  return {patient, patient + "/" + condition, condition, priority, core::AlarmKind::Physiological,
-          start_s * 1000, end_s * 1000, true, std::nullopt};
+AlarmEpisode episode(const std::string& patient, const std::string& condition, std::int64_t start_s, std::int64_t end_s,
+                     core::Priority priority = core::Priority::Medium) {
+  return {patient,
+          patient + "/" + condition,
+          condition,
+          priority,
+          core::AlarmKind::Physiological,
+          start_s * 1000,
+          end_s * 1000,
+          true,
+          std::nullopt};
 }
 
 AlarmRun twoPatientsTwoHours() {
@@ -251,7 +258,7 @@ TEST(ReportOutputs, TheCsvHasOneRowPerRunAndCondition) {
 TEST(ReportOutputs, CompareListsTheConditionsThatDisappearAndAppear) {
   auto report = reportOf(twoPatientsTwoHours());
   AlarmRun other = twoPatientsTwoHours();
-  other.alarms.erase(other.alarms.begin());                          // one spo2-below-90 fewer
+  other.alarms.erase(other.alarms.begin());                         // one spo2-below-90 fewer
   other.alarms.push_back(episode("b", "rr-below-10", 5000, 5100));  // and a new condition
   report.runs.push_back({"compare other", other, figuresOf(other), std::nullopt});
   report.runs.push_back({"naive monitor", twoPatientsTwoHours(), figuresOf(twoPatientsTwoHours()), std::nullopt});

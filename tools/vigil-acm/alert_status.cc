@@ -111,7 +111,8 @@ bool judgeHeader(std::string_view message, AlertStatusRead& read) {
     return false;
   }
   if (header.message_type != "ORA" || header.trigger_event != "R41") {
-    refuse(read, "AR", header.message_type != "ORA" ? Hl7ErrorCode::UnsupportedMessageType : Hl7ErrorCode::UnsupportedEventCode,
+    refuse(read, "AR",
+           header.message_type != "ORA" ? Hl7ErrorCode::UnsupportedMessageType : Hl7ErrorCode::UnsupportedEventCode,
            "MSH^1^9",
            "unsupported message " + header.message_type + "^" + header.trigger_event +
                " (this listener takes IHE PCD-05 alert status, ORA^R41, only)");

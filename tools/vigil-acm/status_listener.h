@@ -23,13 +23,13 @@ namespace vigil::acm {
 
 struct StatusCounters {
   std::uint64_t messages = 0;
-  std::uint64_t accepted = 0;      // AA: the engine took it
-  std::uint64_t duplicates = 0;    // AA again, not forwarded again
-  std::uint64_t acknowledged = 0;  // of those, alarms acknowledged in Vigil (an "accepted")
-  std::uint64_t errors = 0;        // AE
-  std::uint64_t rejected = 0;      // AR
-  std::uint64_t oversize = 0;      // AR: larger than the limit
-  std::uint64_t not_current = 0;   // AE: the engine has no such active or latched alarm
+  std::uint64_t accepted = 0;                            // AA: the engine took it
+  std::uint64_t duplicates = 0;                          // AA again, not forwarded again
+  std::uint64_t acknowledged = 0;                        // of those, alarms acknowledged in Vigil (an "accepted")
+  std::uint64_t errors = 0;                              // AE
+  std::uint64_t rejected = 0;                            // AR
+  std::uint64_t oversize = 0;                            // AR: larger than the limit
+  std::uint64_t not_current = 0;                         // AE: the engine has no such active or latched alarm
   std::uint64_t engine_unanswered = 0;                   // AE: no reply within the timeout
   std::map<std::string, std::uint64_t> refusal_reasons;  // "AE 204", "AR 200"...
 };

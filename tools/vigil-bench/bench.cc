@@ -128,7 +128,9 @@ struct Expectation {
 class Station {
  public:
   Station(zmq::context_t& zmq, const Workload& workload, bool engine, const std::optional<Keys>& keys)
-      : socket_(zmq, zmq::socket_type::sub), workload_(workload), engine_(engine),
+      : socket_(zmq, zmq::socket_type::sub),
+        workload_(workload),
+        engine_(engine),
         last_round_(workload.patients(), -1) {
     applyCommon(socket_);
     applyClient(socket_, keys, keys ? keys->station : streamer::KeyPair{});
@@ -237,19 +239,28 @@ std::optional<Middle> startMiddle(Pipeline pipeline, const BenchOptions& options
   std::vector<std::string> argv;
   std::string marker;
   if (pipeline == Pipeline::Relay) {
-    argv = {options.self_path, "--relay", "--ingest", endpointFor(options, tag + "-in"), "--alerts",
-            endpointFor(options, tag + "-out")};
+    argv = {options.self_path, "--relay",
+            "--ingest",        endpointFor(options, tag + "-in"),
+            "--alerts",        endpointFor(options, tag + "-out")};
     if (keys) argv.insert(argv.end(), {"--relay-secret", keys->server.secret_z85});
     marker = "vigil-bench relay";
   } else {
     const bool before = pipeline == Pipeline::BeforeEngine || pipeline == Pipeline::BeforeJournal;
-    argv = {before ? options.before_engine_path : options.engine_path, "--ingest", endpointFor(options, tag + "-in"),
-            "--alerts",              endpointFor(options, tag + "-out"),
-            "--control",             endpointFor(options, tag + "-ctl"),
-            "--clock",               "stream",
-            "--stats-interval-ms",   "0",
-            "--heartbeat-ms",        "50",
-            "--max-sources",         "100000000"};
+    argv = {before ? options.before_engine_path : options.engine_path,
+            "--ingest",
+            endpointFor(options, tag + "-in"),
+            "--alerts",
+            endpointFor(options, tag + "-out"),
+            "--control",
+            endpointFor(options, tag + "-ctl"),
+            "--clock",
+            "stream",
+            "--stats-interval-ms",
+            "0",
+            "--heartbeat-ms",
+            "50",
+            "--max-sources",
+            "100000000"};
     // Lossless: a station that pauses must not lose what ZeroMQ's default queue of 1000
     // would drop for it (builds before this option had only that default).
     if (!before) argv.insert(argv.end(), {"--alerts-queue-messages", "1000000"});
@@ -280,8 +291,8 @@ struct EngineCounts {
 std::optional<EngineCounts> engineCounts(zmq::context_t& zmq, const std::string& control,
                                          const std::optional<Keys>& keys) {
   streamer::ClientSecurity security;
-  if (keys) security.curve = streamer::ClientCurve{keys->station.public_z85, keys->station.secret_z85,
-                                                   keys->server.public_z85};
+  if (keys)
+    security.curve = streamer::ClientCurve{keys->station.public_z85, keys->station.secret_z85, keys->server.public_z85};
   streamer::ControlClient client(zmq, control, security);
   vigil::v1::ControlRequest request;
   request.mutable_stats();
@@ -359,8 +370,8 @@ LatencyResult offer(Gateway& gateway, Station& station, const std::vector<Frame>
   auto expectation = expect(first, frames.size());
   expectation.origin = Clock::now() + milliseconds(2);
   const auto interval_ns = 1e9 / rate;
-  const auto schedule_end = expectation.origin + std::chrono::nanoseconds(
-                                                     static_cast<std::int64_t>(interval_ns * frames.size()));
+  const auto schedule_end =
+      expectation.origin + std::chrono::nanoseconds(static_cast<std::int64_t>(interval_ns * frames.size()));
   std::thread receiver([&] { station.collect(expectation, schedule_end + options.drain); });
   for (std::size_t i = 0; i < frames.size(); ++i) {
     waitUntil(expectation.origin + std::chrono::nanoseconds(static_cast<std::int64_t>(interval_ns * i)));
@@ -371,8 +382,7 @@ LatencyResult offer(Gateway& gateway, Station& station, const std::vector<Frame>
   latencies.reserve(frames.size());
   for (std::size_t i = 0; i < frames.size(); ++i) {
     const auto receipt = expectation.receipt_ns[i];
-    latencies.push_back(receipt == kNotReceived ? INFINITY
-                                                : (static_cast<double>(receipt) - interval_ns * i) / 1000.0);
+    latencies.push_back(receipt == kNotReceived ? INFINITY : (static_cast<double>(receipt) - interval_ns * i) / 1000.0);
   }
   std::sort(latencies.begin(), latencies.end());
   LatencyResult result;
@@ -414,8 +424,7 @@ RoundResult runPipeline(Pipeline pipeline, int round, const BenchOptions& option
     station.connect(middle->alerts);
   }
   const auto ready_by = Clock::now() + kStartTimeout;
-  if (!gateway.awaitSubscriber(kStartTimeout) ||
-      !station.awaitReady(ready_by, [&] {
+  if (!gateway.awaitSubscriber(kStartTimeout) || !station.awaitReady(ready_by, [&] {
         if (!engine) gateway.send(Frame{"probe", "probe"});
       })) {
     result.error = "the path gateway -> station did not open";
@@ -504,12 +513,12 @@ std::string toJson(const RoundResult& r) {
   std::ostringstream out;
   out << "{\"set\":\"" << r.label << "\",\"round\":" << r.round << ",\"pipeline\":\"" << pipelineName(r.pipeline)
       << "\",\"patients\":" << r.patients << ",\"transport\":\"" << r.transport
-      << "\",\"curve\":" << (r.curve ? "true" : "false") << ",\"frames\":" << r.frames
-      << ",\"received\":" << r.received << ",\"duplicates\":" << r.duplicates
-      << ",\"out_of_order\":" << r.out_of_order << ",\"stream_gaps\":" << r.stream_gaps
-      << ",\"lossless\":" << (r.lossless ? "true" : "false") << ",\"seconds\":" << number(r.seconds, 4)
-      << ",\"frames_per_s\":" << number(r.frames_per_s, 0) << ",\"cpu_us_per_frame\":" << number(r.cpu_us_per_frame, 2)
-      << ",\"rss_start\":" << r.rss_start << ",\"rss_loaded\":" << r.rss_loaded << ",\"peak_rss\":" << r.peak_rss
+      << "\",\"curve\":" << (r.curve ? "true" : "false") << ",\"frames\":" << r.frames << ",\"received\":" << r.received
+      << ",\"duplicates\":" << r.duplicates << ",\"out_of_order\":" << r.out_of_order
+      << ",\"stream_gaps\":" << r.stream_gaps << ",\"lossless\":" << (r.lossless ? "true" : "false")
+      << ",\"seconds\":" << number(r.seconds, 4) << ",\"frames_per_s\":" << number(r.frames_per_s, 0)
+      << ",\"cpu_us_per_frame\":" << number(r.cpu_us_per_frame, 2) << ",\"rss_start\":" << r.rss_start
+      << ",\"rss_loaded\":" << r.rss_loaded << ",\"peak_rss\":" << r.peak_rss
       << ",\"bytes_per_patient\":" << number(r.bytes_per_patient, 0) << ",\"engine_accepted\":" << r.engine_accepted
       << ",\"engine_not_accepted\":" << r.engine_not_accepted << ",\"engine_not_queued\":" << r.engine_not_queued
       << ",\"latency\":[";
@@ -542,7 +551,8 @@ std::string summaryTable(const std::vector<RoundResult>& results) {
     int lossless = 0;
     for (const auto* r : rounds) {
       rates.push_back(r->frames_per_s);
-      if (const auto relay = relay_of_round.find({r->label, r->round}); relay != relay_of_round.end() && relay->second > 0)
+      if (const auto relay = relay_of_round.find({r->label, r->round});
+          relay != relay_of_round.end() && relay->second > 0)
         ratios.push_back(r->frames_per_s / relay->second);
       cpu.push_back(r->cpu_us_per_frame);
       bytes.push_back(r->bytes_per_patient);
@@ -550,10 +560,10 @@ std::string summaryTable(const std::vector<RoundResult>& results) {
       lossless += r->lossless ? 1 : 0;
     }
     out << std::left << std::setw(22) << key.first << std::setw(16) << pipelineName(key.second) << std::right
-        << std::setw(7) << rounds.size() << std::setw(9) << (std::to_string(lossless) + "/" + std::to_string(rounds.size()))
-        << std::setw(12) << number(median(rates), 0) << std::setw(8) << number(median(ratios), 3) << std::setw(9)
-        << number(median(cpu), 2) << std::setw(10) << number(median(bytes), 0) << std::setw(9)
-        << number(median(peak), 0) << "  ";
+        << std::setw(7) << rounds.size() << std::setw(9)
+        << (std::to_string(lossless) + "/" + std::to_string(rounds.size())) << std::setw(12) << number(median(rates), 0)
+        << std::setw(8) << number(median(ratios), 3) << std::setw(9) << number(median(cpu), 2) << std::setw(10)
+        << number(median(bytes), 0) << std::setw(9) << number(median(peak), 0) << "  ";
     const auto loads = rounds.front()->latency.size();
     for (std::size_t l = 0; l < loads; ++l) {
       std::vector<std::optional<double>> p50, p99, p999;

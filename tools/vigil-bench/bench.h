@@ -34,11 +34,11 @@ struct BenchOptions {
   double load_seconds = 1.0;                    // of schedule per offered load
   std::chrono::milliseconds drain{5000};        // how long outputs may trail the last send
   std::vector<Pipeline> pipelines{Pipeline::Relay, Pipeline::Direct, Pipeline::Engine, Pipeline::Journal};
-  std::string engine_path;  // vigil-engine
+  std::string engine_path;         // vigil-engine
   std::string before_engine_path;  // the Before* pipelines' vigil-engine
-  std::string self_path;    // this executable, started again as the relay
-  std::string work_dir;     // journals, ipc sockets and keys; made and removed by the bench
-  std::string label;        // names the set in the JSON lines and the table
+  std::string self_path;           // this executable, started again as the relay
+  std::string work_dir;            // journals, ipc sockets and keys; made and removed by the bench
+  std::string label;               // names the set in the JSON lines and the table
 };
 
 struct LatencyResult {

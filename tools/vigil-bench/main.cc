@@ -31,7 +31,9 @@ std::vector<Pipeline> parsePipelines(const std::string& text) {
     else if (item == "journal") pipelines.push_back(Pipeline::Journal);
     else if (item == "before-engine") pipelines.push_back(Pipeline::BeforeEngine);
     else if (item == "before-journal") pipelines.push_back(Pipeline::BeforeJournal);
-    else throw std::invalid_argument("unknown pipeline '" + item + "' (relay, direct, engine, journal, before-engine, before-journal)");
+    else
+      throw std::invalid_argument("unknown pipeline '" + item +
+                                  "' (relay, direct, engine, journal, before-engine, before-journal)");
   }
   return pipelines;
 }
@@ -53,25 +55,25 @@ int main(int argc, char** argv) {
   po::options_description flags(
       "vigil-bench: the engine against raw ZeroMQ (direct and relay) in one run, interleaved rounds\n"
       "  one JSON line per pipeline per round on stdout, then the table of medians");
-  flags.add_options()("help", "this text")
-      ("patients", po::value(&options.patients)->default_value(options.patients), "patients (one monitor each)")
-      ("frames", po::value(&frames), "frames of the saturation run (default 100000; --quick 30000)")
-      ("rounds", po::value(&options.rounds), "interleaved rounds (default 5; --quick 2)")
-      ("transport", po::value(&options.transport)->default_value(options.transport), "tcp (loopback) or ipc")
-      ("curve", po::bool_switch(&options.curve), "CurveZMQ on every hop")
-      ("loads", po::value(&loads)->default_value(loads), "offered loads, percent of the round's relay throughput")
-      ("load-seconds", po::value(&options.load_seconds), "seconds of schedule per offered load (default 1; --quick 0.3)")
-      ("drain-ms", po::value<long>()->default_value(5000), "how long outputs may trail the last send")
-      ("pipelines", po::value(&pipelines)->default_value(pipelines), "which, in each round's order")
-      ("engine", po::value(&options.engine_path), "the vigil-engine executable (default: this build's)")
-      ("before-engine", po::value(&options.before_engine_path),
-       "another vigil-engine build, for the pipelines before-engine and before-journal")
-      ("label", po::value(&options.label), "names this set in the output")
-      ("quick", po::bool_switch(&quick), "fewer rounds and frames: a look, not a figure")
-      ("relay", "internal: run as the relay process")
-      ("ingest", po::value(&ingest), "internal (--relay)")
-      ("alerts", po::value(&alerts), "internal (--relay)")
-      ("relay-secret", po::value(&relay_secret), "internal (--relay)");
+  flags.add_options()("help", "this text")("patients", po::value(&options.patients)->default_value(options.patients),
+                                           "patients (one monitor each)")(
+      "frames", po::value(&frames), "frames of the saturation run (default 100000; --quick 30000)")(
+      "rounds", po::value(&options.rounds), "interleaved rounds (default 5; --quick 2)")(
+      "transport", po::value(&options.transport)->default_value(options.transport), "tcp (loopback) or ipc")(
+      "curve", po::bool_switch(&options.curve), "CurveZMQ on every hop")(
+      "loads", po::value(&loads)->default_value(loads), "offered loads, percent of the round's relay throughput")(
+      "load-seconds", po::value(&options.load_seconds),
+      "seconds of schedule per offered load (default 1; --quick 0.3)")(
+      "drain-ms", po::value<long>()->default_value(5000), "how long outputs may trail the last send")(
+      "pipelines", po::value(&pipelines)->default_value(pipelines), "which, in each round's order")(
+      "engine", po::value(&options.engine_path), "the vigil-engine executable (default: this build's)")(
+      "before-engine", po::value(&options.before_engine_path),
+      "another vigil-engine build, for the pipelines before-engine and before-journal")(
+      "label", po::value(&options.label), "names this set in the output")(
+      "quick", po::bool_switch(&quick), "fewer rounds and frames: a look, not a figure")(
+      "relay", "internal: run as the relay process")("ingest", po::value(&ingest), "internal (--relay)")(
+      "alerts", po::value(&alerts), "internal (--relay)")("relay-secret", po::value(&relay_secret),
+                                                          "internal (--relay)");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, flags), vm);
@@ -86,7 +88,8 @@ int main(int argc, char** argv) {
     options.loads = parseLoads(loads);
     options.pipelines = parsePipelines(pipelines);
     for (const auto pipeline : options.pipelines) {
-      if ((pipeline == Pipeline::BeforeEngine || pipeline == Pipeline::BeforeJournal) && options.before_engine_path.empty())
+      if ((pipeline == Pipeline::BeforeEngine || pipeline == Pipeline::BeforeJournal) &&
+          options.before_engine_path.empty())
         throw std::invalid_argument("the before-* pipelines need --before-engine");
     }
     options.drain = std::chrono::milliseconds(vm["drain-ms"].as<long>());

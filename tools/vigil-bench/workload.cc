@@ -18,8 +18,8 @@ struct Vital {
 // A quiet adult: nothing alarms, so every pipeline carries the same one-in one-out traffic.
 // Eight measurements, NIBP among them so NEWS2 is scored on every frame as on a real ward.
 constexpr Vital kVitals[] = {
-    {147842, 72.0, "/min"},   {150456, 98.0, "%"},      {151562, 14.0, "/min"},   {151708, 38.0, "mm[Hg]"},
-    {150364, 36.8, "Cel"},    {150021, 121.0, "mm[Hg]"}, {150022, 76.0, "mm[Hg]"}, {150023, 91.0, "mm[Hg]"},
+    {147842, 72.0, "/min"}, {150456, 98.0, "%"},       {151562, 14.0, "/min"},   {151708, 38.0, "mm[Hg]"},
+    {150364, 36.8, "Cel"},  {150021, 121.0, "mm[Hg]"}, {150022, 76.0, "mm[Hg]"}, {150023, 91.0, "mm[Hg]"},
 };
 
 std::optional<std::size_t> patientOfTopic(std::string_view topic) {

@@ -16,7 +16,7 @@
 namespace vigil::bench {
 
 inline constexpr std::int64_t kFirstFrameMs = 1'700'000'000'000;  // 2023-11-14, any fixed time will do
-inline constexpr std::int64_t kRoundMs = 15'000;                   // the default protocol's status interval
+inline constexpr std::int64_t kRoundMs = 15'000;                  // the default protocol's status interval
 inline constexpr char kUnit[] = "bench";
 
 struct Frame {

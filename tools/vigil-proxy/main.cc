@@ -28,8 +28,8 @@ int printStats(const tools::proxy::ProxyOptions& options, const streamer::Client
   zmq::message_t reply;
   if (!(item.revents & ZMQ_POLLIN) || !request.recv(reply) || reply.size() == 0 ||
       !stats.ParseFromArray(reply.data(), static_cast<int>(reply.size()))) {
-    std::cerr << "vigil-proxy: no stats from " << *options.stats_endpoint << " within "
-              << options.stats_timeout.count() << " ms\n";
+    std::cerr << "vigil-proxy: no stats from " << *options.stats_endpoint << " within " << options.stats_timeout.count()
+              << " ms\n";
     return kExitNoAnswer;
   }
   std::cout << service::formatStatsTable(stats) << std::flush;

@@ -140,8 +140,8 @@ void Proxy::printStatsLine() {
   ++counters_.stats_lines;
   const auto current = stats();
   std::clog << "vigil-proxy: stats";
-  for (const auto& [name, value] : std::map<std::string, std::uint64_t>(current.counters().begin(),
-                                                                        current.counters().end())) {
+  for (const auto& [name, value] :
+       std::map<std::string, std::uint64_t>(current.counters().begin(), current.counters().end())) {
     std::clog << ' ' << name << '=' << value;
   }
   std::clog << std::endl;

@@ -21,15 +21,16 @@ class Folder {
     if (event.phase == core::Phase::Start) {
       open_[event.alert_id] = run_.alarms.size();
       // From when it sounded: the condition's onset (start_time) is earlier by its delay.
-      run_.alarms.push_back({event.patient_id, event.alert_id, event.condition, event.priority, event.kind, at, at,
-                             false, std::nullopt});
+      run_.alarms.push_back(
+          {event.patient_id, event.alert_id, event.condition, event.priority, event.kind, at, at, false, std::nullopt});
       return;
     }
     const auto found = open_.find(event.alert_id);
     if (found == open_.end()) return;  // began before the data did
     auto& episode = run_.alarms[found->second];
     episode.priority = std::max(episode.priority, event.priority);
-    if (event.acknowledged_time && !episode.acknowledged_ms) episode.acknowledged_ms = core::toMillis(*event.acknowledged_time);
+    if (event.acknowledged_time && !episode.acknowledged_ms)
+      episode.acknowledged_ms = core::toMillis(*event.acknowledged_time);
     if (event.phase == core::Phase::End) {
       episode.end_ms = at;
       episode.ended = true;
@@ -99,7 +100,8 @@ AlarmRun runEngine(const std::vector<v1::RecordedMessage>& messages, core::Proto
     const auto& message = messages[i];
     const auto result = pipeline.accept(streamer::Envelope{message.topic(), message.payload(), 2},
                                         core::fromMillis(message.receive_time_ms()));
-    if (const auto topic = streamer::parseTopic(message.topic())) folder.seen(topic->patient_id, message.receive_time_ms());
+    if (const auto topic = streamer::parseTopic(message.topic()))
+      folder.seen(topic->patient_id, message.receive_time_ms());
     for (const auto& event : result.output.alarms) folder.alarm(event);
     for (const auto& event : result.output.advice) folder.advice(event);
     if (progress && (i % kProgressEvery == 0 || i + 1 == messages.size())) progress(i + 1, messages.size());

@@ -88,9 +88,9 @@ struct AdviceFigures {
 };
 
 struct AckFigures {
-  std::uint64_t alarms = 0;        // HIGH and MEDIUM alarms the journal logged
+  std::uint64_t alarms = 0;  // HIGH and MEDIUM alarms the journal logged
   std::uint64_t acknowledged = 0;
-  double median_seconds = 0.0;     // START to acknowledgement
+  double median_seconds = 0.0;  // START to acknowledgement
 };
 
 struct Figures {

@@ -144,7 +144,8 @@ LabelScore scoreLabels(const std::vector<Label>& labels, const AlarmRun& run, co
         ++score.true_alarmed;
         row.worst_latency_ms = std::max(row.worst_latency_ms, *latency);
       } else {
-        score.missed.push_back(label.patient + " " + label.rule + " at " + "+" + replay::formatSpan(label.start_ms - first));
+        score.missed.push_back(label.patient + " " + label.rule + " at " + "+" +
+                               replay::formatSpan(label.start_ms - first));
       }
       continue;
     }

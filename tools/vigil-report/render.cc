@@ -123,8 +123,8 @@ void labelLines(std::ostringstream& out, const NamedRun& r) {
   out << "  nuisance kind        episodes alarmed\n";
   for (const auto& n : l.nuisance) {
     char line[120];
-    std::snprintf(line, sizeof line, "  %-20s %8llu %7llu\n", n.kind.c_str(), static_cast<unsigned long long>(n.episodes),
-                  static_cast<unsigned long long>(n.alarmed));
+    std::snprintf(line, sizeof line, "  %-20s %8llu %7llu\n", n.kind.c_str(),
+                  static_cast<unsigned long long>(n.episodes), static_cast<unsigned long long>(n.alarmed));
     out << line;
   }
   for (const auto& missed : l.missed) out << "  MISSED " << missed << "\n";
@@ -264,8 +264,9 @@ void htmlLabels(std::ostringstream& html, const NamedRun& r) {
 std::string textReport(const Report& report) {
   std::ostringstream out;
   const auto& main = report.runs.front();
-  out << "vigil-report: " << report.input << "\n" << main.run.patients.size() << " patients, "
-      << fixed(main.figures.patient_hours, 1) << " patient-hours, " << main.run.messages << " messages\n";
+  out << "vigil-report: " << report.input << "\n"
+      << main.run.patients.size() << " patients, " << fixed(main.figures.patient_hours, 1) << " patient-hours, "
+      << main.run.messages << " messages\n";
   for (const auto& r : report.runs) summaryLine(out, r);
   out << "\nBy condition (" << main.name << "): alarms, per patient-hour, minutes in alarm, ended within 30 s\n";
   for (const auto& c : main.figures.conditions) {
@@ -289,8 +290,8 @@ std::string textReport(const Report& report) {
   if (report.acknowledgements) {
     const auto& a = *report.acknowledgements;
     out << "\nAcknowledgements (journal): " << a.acknowledged << " of " << a.alarms << " HIGH and MEDIUM alarms ("
-        << percent(a.alarms ? static_cast<double>(a.acknowledged) / static_cast<double>(a.alarms) : 0.0)
-        << "), median " << fixed(a.median_seconds, 1) << " s to acknowledge\n";
+        << percent(a.alarms ? static_cast<double>(a.acknowledged) / static_cast<double>(a.alarms) : 0.0) << "), median "
+        << fixed(a.median_seconds, 1) << " s to acknowledge\n";
   }
   for (const auto& r : report.runs) labelLines(out, r);
   return out.str();

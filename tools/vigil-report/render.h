@@ -21,7 +21,7 @@ struct NamedRun {
 
 struct Report {
   std::string input;
-  std::vector<NamedRun> runs;  // [0] the protocol under study; then --compare; the naive monitor last
+  std::vector<NamedRun> runs;                  // [0] the protocol under study; then --compare; the naive monitor last
   std::optional<AckFigures> acknowledgements;  // from --journal
 };
 

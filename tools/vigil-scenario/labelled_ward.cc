@@ -48,7 +48,7 @@ struct Baseline {
 using Shape = std::function<void(Reading&, int s, int length, sim::Rng&)>;
 
 struct EpisodeKind {
-  std::string name;    // rule id for true events, nuisance kind otherwise
+  std::string name;  // rule id for true events, nuisance kind otherwise
   Expect expect;
   int row;             // CLINICAL.md row (true events)
   std::string metric;  // label metric
@@ -61,27 +61,41 @@ struct EpisodeKind {
 // be reached in a 2 h ward at the ward's rates; its rule is tested in rule_table_test).
 const std::vector<EpisodeKind>& trueEvents() {
   static const std::vector<EpisodeKind> kinds = {
-      {"spo2-below-90", Expect::MustAlarm, 1, "SPO2", 90, 150, [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(87 + g.uniform(0, 2)); }},
-      {"spo2-at-or-below-85", Expect::MustAlarm, 2, "SPO2", 60, 120, [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(82 + g.uniform(0, 2)); }},
-      {"spo2-below-94", Expect::MustAlarm, 3, "SPO2", 150, 240, [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(91.5 + g.uniform(0, 1.4)); }},
-      {"rr-below-10", Expect::MustAlarm, 4, "RR", 90, 180, [](Reading& r, int, int, sim::Rng& g) { r.rr = std::round(7 + g.uniform(0, 1.9)); }},
+      {"spo2-below-90", Expect::MustAlarm, 1, "SPO2", 90, 150,
+       [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(87 + g.uniform(0, 2)); }},
+      {"spo2-at-or-below-85", Expect::MustAlarm, 2, "SPO2", 60, 120,
+       [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(82 + g.uniform(0, 2)); }},
+      {"spo2-below-94", Expect::MustAlarm, 3, "SPO2", 150, 240,
+       [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(91.5 + g.uniform(0, 1.4)); }},
+      {"rr-below-10", Expect::MustAlarm, 4, "RR", 90, 180,
+       [](Reading& r, int, int, sim::Rng& g) { r.rr = std::round(7 + g.uniform(0, 1.9)); }},
       {"no-breath", Expect::MustAlarm, 5, "RR", 40, 60, [](Reading& r, int, int, sim::Rng&) { r.rr = 0; }},
-      {"sbp-above-180", Expect::MustAlarm, 6, "SBP", 300, 360, [](Reading& r, int, int, sim::Rng& g) { r.sbp = 190 + g.uniform(0, 10); }},
-      {"sbp-above-160", Expect::MustAlarm, 7, "SBP", 300, 360, [](Reading& r, int, int, sim::Rng& g) { r.sbp = 168 + g.uniform(0, 8); }},
-      {"sbp-below-90", Expect::MustAlarm, 8, "SBP", 300, 360, [](Reading& r, int, int, sim::Rng& g) { r.sbp = 80 + g.uniform(0, 6); }},
-      {"bp-20pct-above-baseline", Expect::MustAlarm, 9, "SBP", 300, 360, [](Reading& r, int, int, sim::Rng&) { r.sbp *= 1.27; }},
-      {"bp-30pct-above-baseline", Expect::MustAlarm, 10, "SBP", 300, 360, [](Reading& r, int, int, sim::Rng&) { r.sbp *= 1.38; }},
-      {"hr-out-of-range", Expect::MustAlarm, 11, "HR", 60, 120, [](Reading& r, int, int, sim::Rng& g) { r.hr = r.pulse = std::round(158 + g.uniform(0, 8)); }},
-      {"hr-above-120", Expect::MustAlarm, 12, "HR", 120, 180, [](Reading& r, int, int, sim::Rng& g) { r.hr = r.pulse = std::round(126 + g.uniform(0, 8)); }},
-      {"hr-30pct-above-baseline", Expect::MustAlarm, 13, "HR", 180, 240, [](Reading& r, int, int, sim::Rng&) { r.hr = r.pulse = std::round(std::min(r.hr * 1.4, 118.0)); }},
-      {"etco2-above-50", Expect::MustAlarm, 14, "ETCO2", 120, 180, [](Reading& r, int, int, sim::Rng& g) { r.etco2 = std::round(54 + g.uniform(0, 3)); }},
+      {"sbp-above-180", Expect::MustAlarm, 6, "SBP", 300, 360,
+       [](Reading& r, int, int, sim::Rng& g) { r.sbp = 190 + g.uniform(0, 10); }},
+      {"sbp-above-160", Expect::MustAlarm, 7, "SBP", 300, 360,
+       [](Reading& r, int, int, sim::Rng& g) { r.sbp = 168 + g.uniform(0, 8); }},
+      {"sbp-below-90", Expect::MustAlarm, 8, "SBP", 300, 360,
+       [](Reading& r, int, int, sim::Rng& g) { r.sbp = 80 + g.uniform(0, 6); }},
+      {"bp-20pct-above-baseline", Expect::MustAlarm, 9, "SBP", 300, 360,
+       [](Reading& r, int, int, sim::Rng&) { r.sbp *= 1.27; }},
+      {"bp-30pct-above-baseline", Expect::MustAlarm, 10, "SBP", 300, 360,
+       [](Reading& r, int, int, sim::Rng&) { r.sbp *= 1.38; }},
+      {"hr-out-of-range", Expect::MustAlarm, 11, "HR", 60, 120,
+       [](Reading& r, int, int, sim::Rng& g) { r.hr = r.pulse = std::round(158 + g.uniform(0, 8)); }},
+      {"hr-above-120", Expect::MustAlarm, 12, "HR", 120, 180,
+       [](Reading& r, int, int, sim::Rng& g) { r.hr = r.pulse = std::round(126 + g.uniform(0, 8)); }},
+      {"hr-30pct-above-baseline", Expect::MustAlarm, 13, "HR", 180, 240,
+       [](Reading& r, int, int, sim::Rng&) { r.hr = r.pulse = std::round(std::min(r.hr * 1.4, 118.0)); }},
+      {"etco2-above-50", Expect::MustAlarm, 14, "ETCO2", 120, 180,
+       [](Reading& r, int, int, sim::Rng& g) { r.etco2 = std::round(54 + g.uniform(0, 3)); }},
       {"sedation-rass-minus-2", Expect::MustAlarm, 15, "ENTRY", 1, 1, nullptr},
       {"psychotomimetic-severe", Expect::MustAlarm, 16, "ENTRY", 1, 1, nullptr},
       {"nausea-repeated", Expect::MustAlarm, 17, "ENTRY", 600, 600, nullptr},
       {"dose-rate-above-protocol-max", Expect::MustAlarm, 18, "DOSE_RATE", 240, 240, nullptr},
       {"dose-rate-above-ceiling", Expect::MustAlarm, 19, "DOSE_RATE", 60, 60, nullptr},
       {"rate-increase-too-soon", Expect::MustAlarm, 21, "DOSE_RATE", 120, 120, nullptr},
-      {"news2-aggregate", Expect::MustAlarm, 22, "NEWS2", 240, 300, [](Reading& r, int, int, sim::Rng& g) {
+      {"news2-aggregate", Expect::MustAlarm, 22, "NEWS2", 240, 300,
+       [](Reading& r, int, int, sim::Rng& g) {
          r.rr = std::round(22 + g.uniform(0, 2));
          r.hr = r.pulse = std::round(std::min(112 + g.uniform(0, 6), 118.0));
          r.spo2 = std::round(94 + g.uniform(0, 1.4));
@@ -94,28 +108,40 @@ const std::vector<EpisodeKind>& trueEvents() {
 const std::vector<EpisodeKind>& nuisances() {
   static const std::vector<EpisodeKind> kinds = {
       // An arm moves: the pleth is disturbed and SpO2 reads low for a few seconds, unmarked.
-      {"motion-dip", Expect::MustNotAlarm, 0, "SPO2", 3, 8, [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(82 + g.uniform(0, 7)); }},
+      {"motion-dip", Expect::MustNotAlarm, 0, "SPO2", 3, 8,
+       [](Reading& r, int, int, sim::Rng& g) { r.spo2 = std::round(82 + g.uniform(0, 7)); }},
       // One double-counted (or missed) beat: a single HR sample far out, unmarked.
-      {"hr-spike", Expect::MustNotAlarm, 0, "HR", 1, 1, [](Reading& r, int, int, sim::Rng& g) {
+      {"hr-spike", Expect::MustNotAlarm, 0, "HR", 1, 1,
+       [](Reading& r, int, int, sim::Rng& g) {
          r.hr = std::round(g.uniform() < 0.75 ? 135 + g.uniform(0, 40) : 30 + g.uniform(0, 9));
          // Half of them from motion that the oximeter's pulse sees too.
          if (g.uniform() < 0.5) r.pulse = r.hr;
        }},
       // The probe comes off: the oximeter says so and reads 0.
-      {"sensor-off", Expect::MustNotAlarm, 0, "SPO2", 10, 25, [](Reading& r, int, int, sim::Rng&) {
-         r.spo2 = 0; r.pulse = 0; r.spo2_quality = Quality::SensorOff;
+      {"sensor-off", Expect::MustNotAlarm, 0, "SPO2", 10, 25,
+       [](Reading& r, int, int, sim::Rng&) {
+         r.spo2 = 0;
+         r.pulse = 0;
+         r.spo2_quality = Quality::SensorOff;
        }},
       // An ECG lead comes off: HR reads 0 and is marked.
-      {"lead-off", Expect::MustNotAlarm, 0, "HR", 10, 25, [](Reading& r, int, int, sim::Rng&) { r.hr = 0; r.hr_quality = Quality::SensorOff; }},
+      {"lead-off", Expect::MustNotAlarm, 0, "HR", 10, 25,
+       [](Reading& r, int, int, sim::Rng&) {
+         r.hr = 0;
+         r.hr_quality = Quality::SensorOff;
+       }},
       // Frames lost on the network or a monitor reboot: nothing at all.
-      {"missing-samples", Expect::MustNotAlarm, 0, "ALL", 3, 8, [](Reading& r, int, int, sim::Rng&) { r.frame_missing = true; }},
+      {"missing-samples", Expect::MustNotAlarm, 0, "ALL", 3, 8,
+       [](Reading& r, int, int, sim::Rng&) { r.frame_missing = true; }},
       // The cuff re-cycles after a disturbed measurement: one high reading, unmarked (see
       // makePatient), then a normal one 40 s later.
       {"nibp-recycle", Expect::MustNotAlarm, 0, "SBP", 45, 45, nullptr},
       // A probe losing contact drifts low over a minute; the oximeter marks it questionable.
-      {"drifting-probe", Expect::MustNotAlarm, 0, "SPO2", 60, 120, [](Reading& r, int s, int length, sim::Rng&) {
+      {"drifting-probe", Expect::MustNotAlarm, 0, "SPO2", 60, 120,
+       [](Reading& r, int s, int length, sim::Rng&) {
          const double depth = 12.0 * std::sin(M_PI * s / length);
-         r.spo2 = std::round(r.spo2 - depth); r.spo2_quality = Quality::Questionable;
+         r.spo2 = std::round(r.spo2 - depth);
+         r.spo2_quality = Quality::Questionable;
        }},
   };
   return kinds;
@@ -133,10 +159,9 @@ core::Measurement measurement(std::uint32_t code, double value, Quality quality 
 
 class PatientWriter {
  public:
-  PatientWriter(const WardSpec& spec, int index, sim::Rng& rng)
-      : spec_(spec), rng_(rng), id_(patientId(index)) {
-    base_ = {std::round(rng.uniform(64, 84)), 97.0, std::round(rng.uniform(13, 16)), 38.0,
-             rng.uniform(36.5, 37.1), std::round(rng.uniform(115, 135))};
+  PatientWriter(const WardSpec& spec, int index, sim::Rng& rng) : spec_(spec), rng_(rng), id_(patientId(index)) {
+    base_ = {std::round(rng.uniform(64, 84)),  97.0, std::round(rng.uniform(13, 16)), 38.0, rng.uniform(36.5, 37.1),
+             std::round(rng.uniform(115, 135))};
   }
 
   static std::string patientId(int index) {
@@ -221,10 +246,14 @@ class PatientWriter {
     for (const auto& episode : episodes_) {
       const auto& name = episode.kind->name;
       const int t = s - episode.start_s;
-      if (name == "sedation-rass-minus-2" && t == 0) out.push_back(entry(s, core::ClinicalEventKind::SedationScore, -2));
-      if (name == "psychotomimetic-severe" && t == 0) out.push_back(entry(s, core::ClinicalEventKind::Hallucination, 0));
-      if (name == "nausea-repeated" && (t == 0 || t == 300)) out.push_back(entry(s, core::ClinicalEventKind::Nausea, 0));
-      if (name == "nibp-recycle" && t == 0) out.push_back(streamer::source::encode(nibpFrame(rng_.uniform(222, 240), s)));
+      if (name == "sedation-rass-minus-2" && t == 0)
+        out.push_back(entry(s, core::ClinicalEventKind::SedationScore, -2));
+      if (name == "psychotomimetic-severe" && t == 0)
+        out.push_back(entry(s, core::ClinicalEventKind::Hallucination, 0));
+      if (name == "nausea-repeated" && (t == 0 || t == 300))
+        out.push_back(entry(s, core::ClinicalEventKind::Nausea, 0));
+      if (name == "nibp-recycle" && t == 0)
+        out.push_back(streamer::source::encode(nibpFrame(rng_.uniform(222, 240), s)));
       if (name == "nibp-recycle" && t == 40) out.push_back(streamer::source::encode(nibpFrame(base_.sbp, s)));
     }
     const double rate = rateAt(s);
@@ -351,9 +380,8 @@ LabelledWard generateLabelledWard(const WardSpec& spec) {
   }
   // One ward, one clock: every patient's messages merged in time (stable: a patient's own
   // order is kept).
-  std::stable_sort(ward.messages.begin(), ward.messages.end(), [](const auto& a, const auto& b) {
-    return a.receive_time_ms() < b.receive_time_ms();
-  });
+  std::stable_sort(ward.messages.begin(), ward.messages.end(),
+                   [](const auto& a, const auto& b) { return a.receive_time_ms() < b.receive_time_ms(); });
   return ward;
 }
 
@@ -363,9 +391,9 @@ std::string labelsJson(const LabelledWard& ward) {
        << ", \"seed\": " << ward.spec.seed << ", \"start_ms\": " << ward.spec.start_ms << "},\n \"labels\": [";
   for (std::size_t i = 0; i < ward.labels.size(); ++i) {
     const auto& l = ward.labels[i];
-    json << (i ? ",\n  " : "\n  ") << "{\"patient\": " << jsonString(l.patient) << ", \"metric\": " << jsonString(l.metric)
-         << ", \"start_ms\": " << l.start_ms << ", \"end_ms\": " << l.end_ms << ", \"expect\": \""
-         << (l.expect == Expect::MustAlarm ? "must_alarm" : "must_not_alarm") << "\"";
+    json << (i ? ",\n  " : "\n  ") << "{\"patient\": " << jsonString(l.patient)
+         << ", \"metric\": " << jsonString(l.metric) << ", \"start_ms\": " << l.start_ms << ", \"end_ms\": " << l.end_ms
+         << ", \"expect\": \"" << (l.expect == Expect::MustAlarm ? "must_alarm" : "must_not_alarm") << "\"";
     if (l.expect == Expect::MustAlarm) json << ", \"rule\": " << jsonString(l.rule) << ", \"row\": " << l.row;
     else json << ", \"nuisance\": " << jsonString(l.nuisance);
     json << "}";

@@ -95,8 +95,9 @@ TEST(News2Persistence, AnAggregateOfFiveMustHoldForTheLongestDelayOfItsParameter
 
 TEST(News2Persistence, OneNibpReadingIsNotEnoughTwoAre) {
   Session s;
-  for (int t = 0; t <= 30; ++t) s.vitals(atSecond(t), {measurement(mdc::kRespRate, 14), measurement(mdc::kSpO2, 97),
-                                                        measurement(mdc::kEcgHeartRate, 75)});
+  for (int t = 0; t <= 30; ++t)
+    s.vitals(atSecond(t),
+             {measurement(mdc::kRespRate, 14), measurement(mdc::kSpO2, 97), measurement(mdc::kEcgHeartRate, 75)});
   s.vitals(atSecond(31), nibpReading(125, 80, 95));
   s.vitals(atSecond(60), nibpReading(230, 110, 150));  // a cuff re-cycle's spurious reading
   EXPECT_TRUE(select(s.events, kSingleThree).empty());

@@ -519,8 +519,8 @@ TEST(Protocol, AnAlertManagersAcceptanceAcknowledgesOnlyWhereTheProtocolSaysSo) 
   const auto absent = parseProtocol(kValidProtocol);
   ASSERT_TRUE(absent.protocol.has_value()) << errorsText(absent);
   EXPECT_FALSE(absent.protocol->alert_manager_accepted_acknowledges);
-  const auto allowed = parseProtocol(edited(R"("statusIntervalS": 2)",
-                                            R"("statusIntervalS": 2, "alertManager": { "acceptedAcknowledges": true })"));
+  const auto allowed = parseProtocol(
+      edited(R"("statusIntervalS": 2)", R"("statusIntervalS": 2, "alertManager": { "acceptedAcknowledges": true })"));
   ASSERT_TRUE(allowed.protocol.has_value()) << errorsText(allowed);
   EXPECT_TRUE(allowed.protocol->alert_manager_accepted_acknowledges);
 }

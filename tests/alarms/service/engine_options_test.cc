@@ -70,9 +70,9 @@ TEST(EngineOptions, HelpListsTheFlags) {
 }
 
 TEST(EngineOptions, StarNamesARoleThePeerAndItsTimeout) {
-  const auto parsed = parse({"--star", "backup", "--peer-state-bind", "tcp://127.0.0.1:7411", "--peer-state-connect",
-                             "tcp://127.0.0.1:7410", "--peer-control", "tcp://127.0.0.1:7503", "--peer-timeout-ms",
-                             "800"});
+  const auto parsed =
+      parse({"--star", "backup", "--peer-state-bind", "tcp://127.0.0.1:7411", "--peer-state-connect",
+             "tcp://127.0.0.1:7410", "--peer-control", "tcp://127.0.0.1:7503", "--peer-timeout-ms", "800"});
   ASSERT_TRUE(parsed.value) << parsed.error;
   const auto& star = parsed.value->config.star;
   ASSERT_TRUE(star);

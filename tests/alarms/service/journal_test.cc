@@ -777,7 +777,6 @@ TEST(JournalFigures, RowsPerSecondAndRecoveryTime) {
             << static_cast<long>(kRows / (summary->took.count() / 1e6)) << " rows/s" << std::endl;
 }
 
-
 // ---- Snapshots (schema 2): recovery from the latest one, pruning, versions ----
 
 // Two patients over 40 minutes: a pump stepping up, a desaturation that alarms and is
@@ -836,12 +835,14 @@ TEST(Recovery, FromTheLatestSnapshotAndTheInputsAfterItAsIfNeverStopped) {
       live.service.applyJournaled(input);
       record(*journal, input);
     }
-    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(), 1);
+    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(),
+                            1);
     for (const auto& input : second) {
       live.service.applyJournaled(input);
       record(*journal, input);
     }
-    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(), 1);
+    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(),
+                            1);
     for (const auto& input : third) {
       live.service.applyJournaled(input);
       record(*journal, input);
@@ -869,8 +870,8 @@ TEST(Recovery, FromTheLatestSnapshotAndTheInputsAfterItAsIfNeverStopped) {
   for (const auto& input : snapshotScenario(2400, 3000)) {
     live.service.applyJournaled(input);
     restarted.service.applyJournaled(input);
-    ASSERT_EQ(shown(restarted.service.engine()), shown(live.service.engine())) << "after input at "
-                                                                                 << core::toMillis(input.engine_time);
+    ASSERT_EQ(shown(restarted.service.engine()), shown(live.service.engine()))
+        << "after input at " << core::toMillis(input.engine_time);
   }
 }
 
@@ -892,7 +893,8 @@ TEST(Recovery, AnUnusableSnapshotFallsBackToAFullReplayWhileNothingWasPruned) {
       live.service.applyJournaled(input);
       record(*journal, input);
     }
-    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(), 1);
+    journal->recordSnapshot(live.service.snapshotBytes(), snapshot::kCoreSnapshotVersion, live.service.engine().now(),
+                            1);
   }
   overwriteSnapshots(path, "UPDATE snapshots SET payload = x'ffff'");
   ServiceUnderTest restarted;
@@ -979,8 +981,9 @@ TEST(JournalSchema, AVersion1JournalIsMigratedOnOpenAndReplays) {
     text << ddl.rdbuf();
     std::string error;
     ASSERT_TRUE(db.execute(text.str(), error)) << error;
-    ASSERT_TRUE(db.execute("ATTACH DATABASE '" + written + "' AS written; "
-                           "INSERT INTO inputs SELECT * FROM written.inputs; DETACH DATABASE written",
+    ASSERT_TRUE(db.execute("ATTACH DATABASE '" + written +
+                               "' AS written; "
+                               "INSERT INTO inputs SELECT * FROM written.inputs; DETACH DATABASE written",
                            error))
         << error;
   }
@@ -1015,7 +1018,6 @@ TEST(JournalSchema, ANewJournalHasIncrementalVacuumAndASnapshotsTable) {
   EXPECT_EQ(singleText(db, "PRAGMA auto_vacuum"), "2");
   EXPECT_EQ(singleText(db, "SELECT COUNT(*) FROM snapshots"), "0");
 }
-
 
 // ---- Storage failure: a small tmpfs filled on purpose, then freed ----
 
@@ -1059,7 +1061,8 @@ TEST(JournalStorageFailure, AFullDiskHoldsTheRowsAndWritesThemWhenSpaceReturns) 
   const std::string payload(300, 'p');
   constexpr int kRows = 3000;
   for (int i = 1; i < kRows; ++i) {
-    journal->recordIngest("vitals/pacu/bed-1", payload + std::to_string(i), fromMillis(kT0 + i), fromMillis(kT0 + i), 7);
+    journal->recordIngest("vitals/pacu/bed-1", payload + std::to_string(i), fromMillis(kT0 + i), fromMillis(kT0 + i),
+                          7);
   }
   journal->flush();  // every row is settled: written, or held
   ASSERT_TRUE(waitUntil([&] { return journal->counters().failing == 1; }));
@@ -1089,7 +1092,8 @@ TEST(JournalStorageFailure, BeyondItsCapacityTheOldestHeldRowsAreLostAndCounted)
   auto journal = openOrFail(disk.file("j.db"), options);
   disk.fill();
   const std::string payload(300, 'p');
-  for (int i = 0; i < 3000; ++i) journal->recordIngest("vitals/pacu/bed-1", payload, fromMillis(kT0 + i), fromMillis(kT0), 7);
+  for (int i = 0; i < 3000; ++i)
+    journal->recordIngest("vitals/pacu/bed-1", payload, fromMillis(kT0 + i), fromMillis(kT0), 7);
   journal->flush();
   const auto counters = journal->counters();
   EXPECT_EQ(counters.failing, 1u);

@@ -28,9 +28,12 @@ TEST(UnitSet, NoListServesEveryUnit) {
 }
 
 TEST(UnitSet, BadListsAreRefusedWithTheReason) {
-  for (const auto& [list, reason] : std::vector<std::pair<std::string, std::string>>{
-           {"", "empty"}, {"pacu,", "empty"}, {",pacu", "empty"}, {"pacu,,icu", "empty"},
-           {"pa/cu", "'/'"}, {"pacu,icu,pacu", "twice"}}) {
+  for (const auto& [list, reason] : std::vector<std::pair<std::string, std::string>>{{"", "empty"},
+                                                                                     {"pacu,", "empty"},
+                                                                                     {",pacu", "empty"},
+                                                                                     {"pacu,,icu", "empty"},
+                                                                                     {"pa/cu", "'/'"},
+                                                                                     {"pacu,icu,pacu", "twice"}}) {
     const auto parsed = UnitSet::parse(list);
     EXPECT_FALSE(parsed.ok()) << list;
     EXPECT_NE(parsed.error.find(reason), std::string::npos) << list << ": " << parsed.error;
@@ -43,8 +46,7 @@ TEST(UnitIngestPrefixes, EveryUnitTakesEachInputKind) {
 
 TEST(UnitIngestPrefixes, ChosenUnitsTakeEachKindOfTheirsOnlyWithTheSeparator) {
   EXPECT_EQ(unitIngestPrefixes(*UnitSet::parse("pacu,icu").value),
-            (Prefixes{"vitals/pacu/", "vitals/icu/", "infusion/pacu/", "infusion/icu/", "event/pacu/",
-                      "event/icu/"}));
+            (Prefixes{"vitals/pacu/", "vitals/icu/", "infusion/pacu/", "infusion/icu/", "event/pacu/", "event/icu/"}));
 }
 
 TEST(UnitSequences, EachUnitCountsFromOneOnItsOwn) {

@@ -4,8 +4,8 @@
 // the same output stream, byte for byte on the wire, as the pair that never stopped.
 //
 // To add a case: a new seed in kSessionSeeds gives a new session with its own cut points.
-#include <gtest/gtest.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <gtest/gtest.h>
 
 #include <random>
 #include <set>
@@ -81,7 +81,8 @@ std::unique_ptr<Core> roundTrip(const Core& from) {
   auto to = std::make_unique<Core>();
   EXPECT_TRUE(restore(*state, to->engine, to->guard, error)) << error;
   // The restored core holds exactly the state that was saved.
-  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(message, toProto(capture(to->engine, to->guard), "digest")));
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(message, toProto(capture(to->engine, to->guard), "digest")));
   return to;
 }
 
@@ -123,7 +124,8 @@ TEST_P(SnapshotProperty, RestoringAnywhereGivesTheSameOutputStream) {
   const auto steps = withTicks(randomSession(GetParam()));
   std::mt19937 random(GetParam() * 7919u);
   std::set<std::size_t> cuts{1, steps.size() - 1};  // right after the start, just before the end
-  while (cuts.size() < kCutsPerSession) cuts.insert(std::uniform_int_distribution<std::size_t>(0, steps.size() - 1)(random));
+  while (cuts.size() < kCutsPerSession)
+    cuts.insert(std::uniform_int_distribution<std::size_t>(0, steps.size() - 1)(random));
 
   const auto never_stopped = run(steps, {});
   const auto restored = run(steps, cuts);
