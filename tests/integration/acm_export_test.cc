@@ -334,7 +334,9 @@ TEST_F(AcmExport, AnAlarmAcceptedByANurseOnHerPhoneIsAcknowledgedUnderHerNameAnd
   const auto bed1 = awaitStart(manager, "bed-1");
   const auto bed2 = awaitStart(manager, "bed-2");
   ASSERT_TRUE(bed1 && bed2);
-  const auto& [alert, start_id] = *bed1;
+  // Plain names, not a structured binding: the lambdas below capture them (C++17).
+  const std::string alert = bed1->first;
+  const std::string start_id = bed1->second;
 
   MllpClient phone_system(status_port_);
   ASSERT_TRUE(phone_system.connected());
