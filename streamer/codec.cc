@@ -248,24 +248,6 @@ core::DoseContext fromProto(const v1::DoseContext& message) {
   return dose;
 }
 
-v1::Trigger toProto(const core::Trigger& trigger) {
-  v1::Trigger message;
-  message.set_code(trigger.code);
-  message.set_metric(trigger.metric);
-  message.set_value(trigger.value);
-  message.set_unit(trigger.unit);
-  message.set_limit(trigger.limit);
-  message.set_limit_value(trigger.limit_value);
-  message.set_baseline(trigger.baseline);
-  message.set_provisional_baseline(trigger.provisional_baseline);
-  return message;
-}
-
-core::Trigger fromProto(const v1::Trigger& message) {
-  return core::Trigger{message.code(),  message.metric(),      message.value(),    message.unit(),
-                       message.limit(), message.limit_value(), message.baseline(), message.provisional_baseline()};
-}
-
 v1::Advice toProto(const core::Advice& advice) {
   v1::Advice message;
   message.set_action(toWire(advice.action));
@@ -298,6 +280,24 @@ core::News2SubScore fromProto(const v1::News2SubScore& message) {
 }
 
 }  // namespace
+
+v1::Trigger toProto(const core::Trigger& trigger) {
+  v1::Trigger message;
+  message.set_code(trigger.code);
+  message.set_metric(trigger.metric);
+  message.set_value(trigger.value);
+  message.set_unit(trigger.unit);
+  message.set_limit(trigger.limit);
+  message.set_limit_value(trigger.limit_value);
+  message.set_baseline(trigger.baseline);
+  message.set_provisional_baseline(trigger.provisional_baseline);
+  return message;
+}
+
+core::Trigger fromProto(const v1::Trigger& message) {
+  return core::Trigger{message.code(),  message.metric(),      message.value(),    message.unit(),
+                       message.limit(), message.limit_value(), message.baseline(), message.provisional_baseline()};
+}
 
 v1::AlarmEvent toProto(const core::AlarmEvent& event) {
   v1::AlarmEvent message;

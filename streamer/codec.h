@@ -45,6 +45,7 @@ core::PatientStatus fromProto(const vigil::v1::PatientStatus& message);
 core::News2 fromProto(const vigil::v1::News2& message);
 core::LatestValue fromProto(const vigil::v1::LatestValue& message);
 core::BaselineEntry fromProto(const vigil::v1::BaselineEntry& message);
+core::Trigger fromProto(const vigil::v1::Trigger& message);
 
 vigil::v1::VitalsFrame toProto(const core::VitalsFrame& frame);
 vigil::v1::PumpStatus toProto(const core::PumpStatus& status);
@@ -56,6 +57,7 @@ vigil::v1::PatientStatus toProto(const core::PatientStatus& status);
 vigil::v1::News2 toProto(const core::News2& news2);
 vigil::v1::LatestValue toProto(const core::LatestValue& value);
 vigil::v1::BaselineEntry toProto(const core::BaselineEntry& baseline);
+vigil::v1::Trigger toProto(const core::Trigger& trigger);
 
 // Names of enum values ("HIGH", "PAUSE", "START"): streamer/enums.h, nameOf().
 

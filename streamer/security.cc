@@ -188,4 +188,18 @@ bool isLoopbackEndpoint(std::string_view endpoint) {
   return isLoopbackHost(address.substr(0, port));
 }
 
+std::string plainBindRefusal(bool have_keys, bool insecure, const std::vector<std::string>& endpoints,
+                             std::string_view risk) {
+  if (have_keys) return insecure ? "--insecure and --keys contradict each other: choose one" : "";
+  if (insecure) return "";
+  for (const auto& endpoint : endpoints) {
+    if (!endpoint.empty() && !isLoopbackEndpoint(endpoint)) {
+      return "refusing to bind " + endpoint + " without CurveZMQ keys: anyone who can reach it could " +
+             std::string(risk) +
+             ". Give --keys DIR (see vigil-keygen --help), bind 127.0.0.1, or accept the risk with --insecure";
+    }
+  }
+  return "";
+}
+
 }  // namespace vigil::streamer

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <zmq.hpp>
 
@@ -98,5 +99,11 @@ void applyCurveServer(zmq::socket_ref socket, std::string_view secret_z85, std::
 // localhost, and ipc:// and inproc://. Everything else (0.0.0.0, *, a NIC's address or
 // name, other transports) is not loopback.
 bool isLoopbackEndpoint(std::string_view endpoint);
+
+// Why a program may not bind these endpoints, or "" when it may: without CurveZMQ keys
+// only loopback, unless the operator accepts the risk with --insecure (and not both).
+// `risk` says what a stranger who reached the socket could do. Empty endpoints are unused.
+std::string plainBindRefusal(bool have_keys, bool insecure, const std::vector<std::string>& endpoints,
+                             std::string_view risk);
 
 }  // namespace vigil::streamer

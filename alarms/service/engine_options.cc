@@ -216,22 +216,12 @@ ParsedEngineOptions parseEngineOptions(int argc, const char* const* argv) {
 }
 
 std::string bindRefusal(const EngineOptions& options) {
-  if (!options.keys_directory.empty()) {
-    return options.insecure ? "--insecure and --keys contradict each other: choose one" : "";
-  }
-  if (options.insecure) return "";
   const auto& c = options.config;
   const auto& ingest = c.ingest_connect.empty() ? c.ingest_endpoint : c.ingest_connect;
   std::vector<std::string> endpoints{ingest, c.alerts_endpoint, c.control_endpoint};
   if (c.star) endpoints.insert(endpoints.end(), {c.star->state_bind, c.star->state_connect, c.star->peer_control});
-  for (const auto& endpoint : endpoints) {
-    if (!streamer::isLoopbackEndpoint(endpoint)) {
-      return "refusing to bind " + endpoint +
-             " without CurveZMQ keys: anyone who can reach it could inject vitals or acknowledge alarms. "
-             "Give --keys DIR (see vigil-keygen --help), bind 127.0.0.1, or accept the risk with --insecure";
-    }
-  }
-  return "";
+  return streamer::plainBindRefusal(!options.keys_directory.empty(), options.insecure, endpoints,
+                                    "inject vitals or acknowledge alarms");
 }
 
 }  // namespace vigil::service

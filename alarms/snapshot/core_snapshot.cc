@@ -43,23 +43,6 @@ Counters loadCounters(const google::protobuf::RepeatedPtrField<v1::Counter>& in)
   return counters;
 }
 
-vigil::v1::Trigger saveTrigger(const core::Trigger& trigger) {
-  vigil::v1::Trigger message;
-  message.set_code(trigger.code);
-  message.set_metric(trigger.metric);
-  message.set_value(trigger.value);
-  message.set_unit(trigger.unit);
-  message.set_limit(trigger.limit);
-  message.set_limit_value(trigger.limit_value);
-  message.set_baseline(trigger.baseline);
-  message.set_provisional_baseline(trigger.provisional_baseline);
-  return message;
-}
-core::Trigger loadTrigger(const vigil::v1::Trigger& m) {
-  return {m.code(),  m.metric(),      m.value(),    m.unit(),
-          m.limit(), m.limit_value(), m.baseline(), m.provisional_baseline()};
-}
-
 // ---------------------------------------------------------------- the facts every part shares
 
 v1::VitalsTiming saveVitals(const core::engine_detail::VitalsTiming& vitals) {
@@ -223,7 +206,7 @@ v1::LimitRules saveLimitRules(const LimitRulesState& state) {
       c.set_since_ms(ms(condition.since));
       c.set_last_ms(ms(condition.last));
       c.set_readings(condition.readings);
-      *c.mutable_trigger() = saveTrigger(condition.trigger);
+      *c.mutable_trigger() = streamer::toProto(condition.trigger);
     }
   }
   return message;
@@ -234,7 +217,7 @@ LimitRulesState loadLimitRules(const v1::LimitRules& message) {
     auto& out = state.rules.emplace_back();
     for (const auto& c : rule.per_metric()) {
       out.per_metric.push_back(
-          {c.violating(), at(c.since_ms()), at(c.last_ms()), c.readings(), loadTrigger(c.trigger())});
+          {c.violating(), at(c.since_ms()), at(c.last_ms()), c.readings(), streamer::fromProto(c.trigger())});
     }
   }
   return state;

@@ -57,19 +57,9 @@ ParsedProxyOptions parseProxyOptions(int argc, const char* const* argv) {
 }
 
 std::string proxyBindRefusal(const ProxyOptions& options) {
-  if (!options.keys_directory.empty()) {
-    return options.insecure ? "--insecure and --keys contradict each other: choose one" : "";
-  }
-  if (options.insecure) return "";
   const auto& c = options.config;
-  for (const auto& endpoint : {c.frontend, c.backend, c.capture, c.control}) {
-    if (!endpoint.empty() && !streamer::isLoopbackEndpoint(endpoint)) {
-      return "refusing to bind " + endpoint +
-             " without CurveZMQ keys: anyone who can reach it could inject vitals. Give --keys DIR, bind "
-             "127.0.0.1, or accept the risk with --insecure";
-    }
-  }
-  return "";
+  return streamer::plainBindRefusal(!options.keys_directory.empty(), options.insecure,
+                                    {c.frontend, c.backend, c.capture, c.control}, "inject vitals");
 }
 
 }  // namespace vigil::tools::proxy
