@@ -125,7 +125,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
        "refused, counted and raise a technical alarm")
       ("overload-lag-ms", po::value(&overload_lag_ms)->default_value(overload_lag_ms),
        "a frame that waited longer than this between its arrival and its processing raises ENGINE OVERLOADED at "
-       "every unit, until the queue has run dry; 0 (the default for now): off, no intake thread")
+       "every unit, until the queue has run dry (default 2 s); 0: off, no intake thread (ZeroMQ's queue, unmeasured)")
       ("max-ingest-age-ms", po::value(&max_ingest_age_ms)->default_value(max_ingest_age_ms),
        "a frame that waited longer than this is not applied (counted: service.ingest_dropped_too_old); at least "
        "--overload-lag-ms")

@@ -123,6 +123,8 @@ constexpr char kOverloadPatient[] = "engine";
 void EngineService::drainIntake() {
   intake_batch_.clear();
   const auto taken = intake_->take(intake_batch_, kIntakeBatch);
+  // The gateways are Binary Star's clients; a passive ingests too. Once a batch is enough.
+  if (star_ && taken > 0) (void)star_->onClient();
   for (auto& message : intake_batch_) {
     input_arrived_ = std::chrono::steady_clock::now();  // the commit wait starts here, as before the intake
     const auto lag = input_arrived_ - message.arrived;

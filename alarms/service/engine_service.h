@@ -69,7 +69,7 @@ struct ServiceConfig {
   // at most max_ingest_messages.
   // 0: off, the ingest socket is read on the engine's thread as before (the default for
   // now: see BENCHMARKS.md, "Overload").
-  std::chrono::milliseconds overload_lag{0};
+  std::chrono::milliseconds overload_lag{2000};
   std::chrono::milliseconds max_ingest_age{10000};
   std::size_t max_ingest_messages = 1'000'000;
   // Messages queued per station on the alert stream. Beyond it ZeroMQ's PUB drops, silently

@@ -28,7 +28,7 @@ constexpr char kUnit[] = "pacu";
 constexpr std::int64_t kT0 = 1'790'000'000'000;  // data time of the scenario's start
 constexpr std::uint32_t kSeed = 20261121;
 constexpr int kGarbagePerStep = 25;
-// Well below ZeroMQ's default high-water mark of 1000: a batch is never dropped in transit.
+// Messages sent between waits for the engine to take them all: bounds the test's queues.
 constexpr std::uint64_t kBatch = 400;
 
 // One real source: what it sent last, so garbage can copy, repeat and contradict it.
@@ -75,6 +75,12 @@ class HostileInputTest : public ::testing::Test {
   void SetUp() override {
     engine_ = startEngine({"--clock", "stream", "--stats-interval-ms", "300"});
     gateway_ = std::make_unique<streamer::Publisher>(context_);
+    // No limit on the test's own queue, and a refusal instead of a silent drop: ZeroMQ's
+    // high-water mark is not a bound a sender can count on (the reader's progress reaches the
+    // writer late, in steps of half the mark), and with the default of 1000 a batch of 400
+    // was dropped here now and then before it ever left this process.
+    gateway_->handle().set(zmq::sockopt::sndhwm, 0);
+    gateway_->handle().set(zmq::sockopt::xpub_nodrop, 1);
     gateway_->connect(engine_.ingest);
     ASSERT_TRUE(gateway_->awaitSubscriber(10s)) << "the engine's ingest never subscribed";
     station_ = std::make_unique<streamer::Subscriber>(context_);
