@@ -61,7 +61,7 @@ await runChecks(async (check) => {
       assert.ok(plot.shapes > 0, 'a plot with nothing drawn');
     }
     const heading = await page.textContent('h1');
-    assert.match(heading, /Alarm burden/);
+    assert.equal(heading, `Alarm burden: ${path.basename(ward)}`, 'the file name heads the page, not where it lies');
   });
   await check('screenshot', async () => {
     const shot = path.join(shotDir, 'report.png');

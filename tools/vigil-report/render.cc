@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -317,8 +318,10 @@ std::string htmlReport(const Report& report) {
           "body{font-family:sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:8px 0}"
           "td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:right}"
           "td:first-child,th:first-child{text-align:left}h2{margin-top:28px}</style></head><body>";
-  html << "<h1>Alarm burden: " << escapeHtml(report.input) << "</h1><p>" << main.run.patients.size() << " patients, "
-       << fixed(main.figures.patient_hours, 1) << " patient-hours.</p>";
+  // The file's name heads the page; where it lies is detail, in small print below.
+  html << "<h1>Alarm burden: " << escapeHtml(std::filesystem::path(report.input).filename().string()) << "</h1><p>"
+       << main.run.patients.size() << " patients, " << fixed(main.figures.patient_hours, 1)
+       << " patient-hours.</p><p style='font-size:12px;color:#666'>Source: " << escapeHtml(report.input) << "</p>";
   htmlRunTable(html, report);
   if (report.acknowledgements) {
     const auto& a = *report.acknowledgements;
