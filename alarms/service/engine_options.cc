@@ -13,16 +13,23 @@ namespace po = boost::program_options;
 namespace {
 
 // --star and its peer: all or nothing, so a half-configured pair never starts.
-StarConfig parseStar(const std::string& role, StarConfig config, std::int64_t peer_timeout_ms) {
+StarConfig parseStar(const std::string& role, StarConfig config, std::int64_t peer_timeout_ms, bool have_keys) {
   if (role != "primary" && role != "backup") {
-    throw po::error(role.empty() ? "--peer-state-bind, --peer-state-connect, --peer-control and --peer-timeout-ms "
-                                   "go with --star primary|backup"
+    throw po::error(role.empty() ? "--peer-state-bind, --peer-state-connect, --peer-control, --peer-key and "
+                                   "--peer-timeout-ms go with --star primary|backup"
                                  : "--star must be primary or backup, not '" + role + "'");
   }
   if (config.state_bind.empty() || config.state_connect.empty() || config.peer_control.empty()) {
     throw po::error("--star needs --peer-state-bind, --peer-state-connect and --peer-control");
   }
   if (peer_timeout_ms <= 0) throw po::error("--peer-timeout-ms must be positive");
+  // With keys the peer link is CURVE like every socket, so the engine must know its peer's
+  // key; without them there is no key to name.
+  if (have_keys && config.peer_key_name.empty()) {
+    throw po::error(
+        "--star with --keys needs --peer-key NAME: the peer engine's engine.pub, copied to DIR/peers/NAME.pub");
+  }
+  if (!have_keys && !config.peer_key_name.empty()) throw po::error("--peer-key goes with --keys");
   config.role = role == "primary" ? StarRole::Primary : StarRole::Backup;
   config.peer_timeout = std::chrono::milliseconds(peer_timeout_ms);
   // A quarter of the silence that ends the peer: a slow passive delays a station's
@@ -82,6 +89,10 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("peer-control", po::value(&star_config.peer_control),
        "with --star: the peer's --control endpoint; the active engine hands it acknowledgements and nurse entries "
        "before answering the station")
+      ("peer-key", po::value(&star_config.peer_key_name),
+       "with --star and --keys: NAME of the peer engine's public key, DIR/peers/NAME.pub (a copy of its engine.pub); "
+       "the peer link is then CurveZMQ (state PUB a CURVE server, state SUB and forwarding client CURVE clients "
+       "with this engine's pair), and only that key may forward requests to this engine")
       ("peer-timeout-ms", po::value(&peer_timeout_ms)->default_value(peer_timeout_ms),
        "with --star: the peer is gone after this long without its state; the passive then takes over")
       ("protocol", po::value(&options.protocol_path)->default_value(options.protocol_path), "alarm protocol (JSON)")
@@ -90,7 +101,8 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
       ("check-protocol", po::value<std::string>(), "validate a protocol file, print its rules and exit")
       ("keys", po::value(&options.keys_directory),
        "CurveZMQ on every socket: DIR/engine.key (+ engine.pub), DIR/gateways/*.pub admitted on ingest, "
-       "DIR/stations/*.pub admitted on alerts and control; a key's file name is its identity (see vigil-keygen)")
+       "DIR/stations/*.pub admitted on alerts and control, with --star DIR/peers/NAME.pub (--peer-key) on the peer "
+       "link; a key's file name is its identity (see vigil-keygen)")
       ("insecure", po::bool_switch(&options.insecure),
        "bind non-loopback endpoints without keys: anyone on the network can inject vitals and acknowledge alarms")
       ("journal", po::value<std::string>(),
@@ -158,8 +170,9 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
     options.config.units = std::move(*parsed.value);
   }
   if (!star.empty() || values.count("peer-state-bind") || values.count("peer-state-connect") ||
-      values.count("peer-control") || !values["peer-timeout-ms"].defaulted()) {
-    options.config.star = parseStar(star, std::move(star_config), peer_timeout_ms);
+      values.count("peer-control") || values.count("peer-key") || !values["peer-timeout-ms"].defaulted()) {
+    options.config.star =
+        parseStar(star, std::move(star_config), peer_timeout_ms, !options.keys_directory.empty());
   }
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
   if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();

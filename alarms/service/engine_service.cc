@@ -52,7 +52,10 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   endpoints_.ingest = connectOrBindIngest();
   endpoints_.alerts = alerts_.bind(config_.alerts_endpoint);
   endpoints_.control = streamer::bindResolved(control_, config_.control_endpoint);
-  if (config_.star) star_ = std::make_unique<StarPeer>(io, zmq, *config_.star, [this] { tookOver(); });
+  if (config_.star) {
+    const auto* keys = config_.keys ? &*config_.keys : nullptr;  // with keys the peer link is CURVE too
+    star_ = std::make_unique<StarPeer>(io, zmq, *config_.star, keys, [this] { tookOver(); });
+  }
 }
 
 // Every socket a CURVE server in its own ZAP domain, so a gateway key opens ingest only and
@@ -349,7 +352,7 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
   } else if (request.has_alert_status()) {
     reply = alertStatus(request, authenticated);
   } else if (request.has_peer_forward()) {
-    reply = applyForwarded(request.peer_forward());
+    reply = applyForwarded(request.peer_forward(), authenticated);
   } else if (request.has_outbox()) {
     // Committed rows only, read on their own connection (journal_outbox.h).
     reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
@@ -690,9 +693,16 @@ std::optional<v1::ControlReply> EngineService::refuseIfPassive(const v1::Control
 // What the active peer applied, applied here through the journal's replay path at the
 // same engine time, so both cores stay identical (the same acknowledgements, under the
 // same names). Journaled here too: a restart of this engine replays it.
-v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
+v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward,
+                                               const std::optional<std::string>& authenticated) {
   v1::ControlReply reply;
   v1::ControlRequest request;
+  // With keys only the peer engine's key may speak for the active engine's stations.
+  if (auto refusal = star_ ? star_->refuseForwardFrom(authenticated) : std::nullopt) {
+    reply.set_ok(false);
+    reply.set_error(std::move(*refusal));
+    return reply;
+  }
   if (!star_ || star_->active() || !request.ParseFromString(forward.request())) {
     ++counters_.control_malformed;
     reply.set_ok(false);

@@ -234,7 +234,8 @@ class EngineService {
   bool mayPublish();
   // A station's request to a passive engine: refused (nullopt: serve it here).
   std::optional<vigil::v1::ControlReply> refuseIfPassive(const vigil::v1::ControlRequest& request);
-  vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward);
+  vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward,
+                                         const std::optional<std::string>& authenticated);
   void tookOver();
 
   boost::asio::io_context& io_;

@@ -41,6 +41,10 @@ void announceSecurity(const service::EngineOptions& options) {
     std::clog << "vigil-engine: CurveZMQ on every socket, engine key " << streamer::fingerprint(keys->public_key)
               << ", " << keys->admitted.gateways.size() << " gateway key(s), " << keys->admitted.stations.size()
               << " station key(s) admitted" << std::endl;
+    if (keys->peer) {
+      std::clog << "vigil-engine: Binary Star peer link on CurveZMQ, peer key " << keys->peer->name << " ("
+                << streamer::fingerprint(keys->peer->public_key) << ")" << std::endl;
+    }
     for (const auto& [role, admitted] :
          {std::pair{"gateways", &keys->admitted.gateways}, std::pair{"stations", &keys->admitted.stations}}) {
       if (!admitted->empty()) continue;
@@ -183,7 +187,8 @@ int main(int argc, char** argv) {
     return kExitConfigError;
   }
   if (!options->keys_directory.empty()) {
-    auto keys = service::loadEngineKeys(options->keys_directory);
+    const auto& star = options->config.star;
+    auto keys = service::loadEngineKeys(options->keys_directory, star ? star->peer_key_name : std::string());
     if (!keys.ok()) {
       std::cerr << "vigil-engine: --keys " << options->keys_directory << ": " << keys.error << "\n";
       return kExitConfigError;

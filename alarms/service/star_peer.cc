@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <stdexcept>
 
 #include "streamer/zmq_io.h"
 
@@ -9,7 +10,8 @@ namespace vigil::service {
 namespace v1 = vigil::v1;
 using Steady = std::chrono::steady_clock;
 
-StarPeer::StarPeer(boost::asio::io_context& io, zmq::context_t& zmq, StarConfig config, TookOver took_over)
+StarPeer::StarPeer(boost::asio::io_context& io, zmq::context_t& zmq, StarConfig config, const EngineKeys* keys,
+                   TookOver took_over)
     : io_(io),
       config_(std::move(config)),
       took_over_(std::move(took_over)),
@@ -22,11 +24,23 @@ StarPeer::StarPeer(boost::asio::io_context& io, zmq::context_t& zmq, StarConfig 
   // Only the newest state matters: an old one queued behind a stall would mislead.
   state_sub_.set(zmq::sockopt::conflate, 1);
   state_sub_.set(zmq::sockopt::subscribe, "");
+  if (keys) secure(*keys);
   state_endpoint_ = streamer::bindResolved(state_pub_, config_.state_bind);
   state_sub_.connect(config_.state_connect);
   if (!config_.peer_control.empty()) {
-    peer_control_ = std::make_unique<streamer::ControlClient>(zmq, config_.peer_control);
+    peer_control_ = std::make_unique<streamer::ControlClient>(zmq, config_.peer_control, peer_security_);
   }
+}
+
+// Before bind and connect: CURVE options reach only later connections.
+void StarPeer::secure(const EngineKeys& keys) {
+  if (!keys.peer) throw std::invalid_argument("a Binary Star engine with keys needs its peer's key (--peer-key)");
+  peer_name_ = keys.peer->name;
+  streamer::applyCurveServer(state_pub_, keys.secret_key, kPeerZapDomain);
+  // The engine's own pair as the client key (the peer admits it under peers/), the peer's
+  // engine key as the only server accepted: a PUB bound by anyone else fails the handshake.
+  peer_security_.curve = streamer::ClientCurve{keys.public_key, keys.secret_key, keys.peer->public_key};
+  peer_security_.apply(state_sub_);
 }
 
 void StarPeer::start() {
@@ -84,6 +98,15 @@ void StarPeer::readPeerState() {
   }
   ++counters_.peer_states_received;
   apply(fsm_.onPeer(*peer, Steady::now()));
+}
+
+std::optional<std::string> StarPeer::refuseForwardFrom(const std::optional<std::string>& authenticated) {
+  if (peer_name_.empty() || (authenticated && *authenticated == peer_name_)) return std::nullopt;
+  ++counters_.forwards_refused_not_peer;
+  const std::string who = authenticated ? "'" + *authenticated + "'" : std::string("an unauthenticated connection");
+  std::clog << "vigil-engine: Binary Star: refused a PeerForward from " << who << std::endl;
+  return "refused: a forwarded request is accepted only from the peer engine's key '" + peer_name_ + "', not from " +
+         who;
 }
 
 bool StarPeer::forward(const v1::ControlRequest& request, const std::string& identity, core::TimePoint engine_time) {

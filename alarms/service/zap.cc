@@ -19,11 +19,34 @@ constexpr std::size_t kRememberedRejectedKeys = 4096;
 
 ZapDecision refuse(std::string text) { return {"400", std::move(text), {}}; }
 
-const std::map<std::string, std::string>& admittedFor(ZapDomain domain, const Keyring& keyring) {
-  return domain == ZapDomain::Ingest ? keyring.gateways : keyring.stations;
+// The name an admitted key has in a domain: gateways on ingest, stations on alerts, the
+// Binary Star peer on its state socket, stations and the peer on control (the peer hands
+// over what its stations asked for there).
+std::optional<std::string> admittedName(ZapDomain domain, const Keyring& keyring, const std::string& key) {
+  const auto lookup = [&key](const std::map<std::string, std::string>& admitted) -> std::optional<std::string> {
+    const auto found = admitted.find(key);
+    if (found == admitted.end()) return std::nullopt;
+    return found->second;
+  };
+  switch (domain) {
+    case ZapDomain::Ingest: return lookup(keyring.gateways);
+    case ZapDomain::Alerts: return lookup(keyring.stations);
+    case ZapDomain::Control: {
+      auto station = lookup(keyring.stations);
+      return station ? station : lookup(keyring.peers);
+    }
+    case ZapDomain::Peer: return lookup(keyring.peers);
+  }
+  return std::nullopt;
 }
 
-std::string_view roleOf(ZapDomain domain) { return domain == ZapDomain::Ingest ? "gateway" : "station"; }
+std::string_view roleOf(ZapDomain domain) {
+  switch (domain) {
+    case ZapDomain::Ingest: return "gateway";
+    case ZapDomain::Peer: return "peer engine";
+    default: return "station";
+  }
+}
 
 bool isPowerOfTwo(std::uint64_t n) { return n != 0 && (n & (n - 1)) == 0; }
 
@@ -48,6 +71,28 @@ std::string loadPublicKeys(const fs::path& folder, std::map<std::string, std::st
   return {};
 }
 
+// DIR/peers/NAME.pub into the keyring. Its name and key must be nobody else's: on the
+// control domain the name is what lets a PeerForward in, so a station of that name, or a
+// station holding that key, would pass for the peer.
+std::string admitPeer(const fs::path& root, const std::string& name, EngineKeys& keys) {
+  const auto path = (root / "peers" / (name + ".pub")).string();
+  if (!streamer::isValidKeyName(name)) return "--peer-key '" + name + "' is not a key name";
+  const auto key = streamer::readKeyFile(path);
+  if (!key.ok()) return key.error + " (the peer engine's engine.pub, copied there as " + name + ".pub)";
+  const auto binary = *streamer::z85Decode(*key.value);
+  for (const auto* admitted : {&keys.admitted.gateways, &keys.admitted.stations}) {
+    if (const auto found = admitted->find(binary); found != admitted->end()) {
+      return path + " is the same key as " + found->second + ".pub: a peer engine's key must be its own";
+    }
+    if (std::any_of(admitted->begin(), admitted->end(), [&](const auto& entry) { return entry.second == name; })) {
+      return path + ": '" + name + "' is also an admitted client's name; name the peer apart";
+    }
+  }
+  keys.admitted.peers.emplace(binary, name);
+  keys.peer = PeerKey{name, *key.value};
+  return {};
+}
+
 }  // namespace
 
 std::string_view zapDomainName(ZapDomain domain) {
@@ -55,22 +100,23 @@ std::string_view zapDomainName(ZapDomain domain) {
     case ZapDomain::Ingest: return kIngestZapDomain;
     case ZapDomain::Alerts: return kAlertsZapDomain;
     case ZapDomain::Control: return kControlZapDomain;
+    case ZapDomain::Peer: return kPeerZapDomain;
   }
   return "unknown";
 }
 
 std::optional<ZapDomain> parseZapDomain(std::string_view name) {
-  for (const auto domain : {ZapDomain::Ingest, ZapDomain::Alerts, ZapDomain::Control}) {
+  for (const auto domain : {ZapDomain::Ingest, ZapDomain::Alerts, ZapDomain::Control, ZapDomain::Peer}) {
     if (zapDomainName(domain) == name) return domain;
   }
   return std::nullopt;
 }
 
-streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory) {
+streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory, const std::string& peer_name) {
   const fs::path root(directory);
   const auto secret = streamer::readKeyFile((root / "engine.key").string());
   if (!secret.ok()) return {std::nullopt, secret.error};
-  EngineKeys keys{*secret.value, *streamer::publicKeyOf(*secret.value), {}};
+  EngineKeys keys{*secret.value, *streamer::publicKeyOf(*secret.value), {}, std::nullopt};
   if (std::error_code error; fs::exists(root / "engine.pub", error)) {
     const auto stored = streamer::readKeyFile((root / "engine.pub").string());
     if (!stored.ok()) return {std::nullopt, stored.error};
@@ -82,6 +128,9 @@ streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory) {
     return {std::nullopt, error};
   if (auto error = loadPublicKeys(root / "stations", keys.admitted.stations); !error.empty())
     return {std::nullopt, error};
+  if (!peer_name.empty()) {
+    if (auto error = admitPeer(root, peer_name, keys); !error.empty()) return {std::nullopt, error};
+  }
   return {std::move(keys), {}};
 }
 
@@ -102,10 +151,9 @@ ZapDecision decideZap(const ZapRequest& request, const Keyring& keyring) {
   if (request.credentials.size() != 1 || request.credentials[0].size() != streamer::kCurveKeyBytes) {
     return refuse("malformed CURVE credentials");
   }
-  const auto& admitted = admittedFor(*domain, keyring);
-  const auto found = admitted.find(request.credentials[0]);
-  if (found == admitted.end()) return refuse("not an admitted " + std::string(roleOf(*domain)) + " key");
-  return {"200", "OK", found->second};
+  auto name = admittedName(*domain, keyring, request.credentials[0]);
+  if (!name) return refuse("not an admitted " + std::string(roleOf(*domain)) + " key");
+  return {"200", "OK", std::move(*name)};
 }
 
 std::string acknowledgerName(const std::optional<std::string>& authenticated, std::string_view claimed) {
@@ -171,6 +219,7 @@ std::uint64_t& ZapHandler::rejectedCounter(std::optional<ZapDomain> domain) {
     case ZapDomain::Ingest: return counters_.rejected_ingest;
     case ZapDomain::Alerts: return counters_.rejected_alerts;
     case ZapDomain::Control: return counters_.rejected_control;
+    case ZapDomain::Peer: return counters_.rejected_peer;
   }
   return counters_.rejected_unknown_domain;
 }

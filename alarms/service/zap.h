@@ -7,6 +7,9 @@
 //   DIR/engine.key, DIR/engine.pub   the engine's pair (engine.pub optional, checked if there)
 //   DIR/gateways/NAME.pub            admitted on the ingest domain
 //   DIR/stations/NAME.pub            admitted on the alerts and control domains
+//   DIR/peers/NAME.pub               with --star and --peer-key NAME: the other engine of the
+//                                    Binary Star pair (its engine.pub), admitted on the peer
+//                                    state domain and on control, where only it may forward
 // NAME (the file stem) becomes the ZeroMQ User-Id of the connection.
 #pragma once
 
@@ -26,10 +29,11 @@
 namespace vigil::service {
 
 // One ZAP domain per engine socket, so a key is admitted only where its role belongs.
-enum class ZapDomain { Ingest, Alerts, Control };
+enum class ZapDomain { Ingest, Alerts, Control, Peer };
 inline constexpr char kIngestZapDomain[] = "vigil-ingest";
 inline constexpr char kAlertsZapDomain[] = "vigil-alerts";
 inline constexpr char kControlZapDomain[] = "vigil-control";
+inline constexpr char kPeerZapDomain[] = "vigil-peer";  // the Binary Star state PUB
 inline constexpr char kZapEndpoint[] = "inproc://zeromq.zap.01";
 
 std::string_view zapDomainName(ZapDomain domain);
@@ -39,18 +43,28 @@ std::optional<ZapDomain> parseZapDomain(std::string_view name);
 struct Keyring {
   std::map<std::string, std::string> gateways;
   std::map<std::string, std::string> stations;
+  std::map<std::string, std::string> peers;  // the Binary Star peer, when there is one
+};
+
+// The other engine of a Binary Star pair: the name its forwards must come under, and its
+// public key, which is also the server key this engine's peer clients expect.
+struct PeerKey {
+  std::string name;
+  std::string public_key;  // Z85
 };
 
 struct EngineKeys {
   std::string secret_key;  // Z85
   std::string public_key;  // Z85
   Keyring admitted;
+  std::optional<PeerKey> peer;
 };
 
 // Reads the key directory described at the top of this file. Missing gateways/ or
 // stations/ folders mean nobody of that role is admitted; a bad or duplicated key is an
-// error, never skipped.
-streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory);
+// error, never skipped. `peer_name` (--peer-key) names DIR/peers/NAME.pub, which must be
+// there; "" admits no peer. Only that one file of peers/ is read.
+streamer::Loaded<EngineKeys> loadEngineKeys(const std::string& directory, const std::string& peer_name = "");
 
 // A ZAP request, the frames after the empty delimiter (RFC 27).
 struct ZapRequest {
@@ -88,6 +102,7 @@ struct ZapCounters {
   std::uint64_t rejected_ingest = 0;
   std::uint64_t rejected_alerts = 0;
   std::uint64_t rejected_control = 0;
+  std::uint64_t rejected_peer = 0;
   std::uint64_t rejected_unknown_domain = 0;
   std::uint64_t malformed = 0;
 
@@ -98,11 +113,12 @@ struct ZapCounters {
     visit("rejected_ingest", rejected_ingest);
     visit("rejected_alerts", rejected_alerts);
     visit("rejected_control", rejected_control);
+    visit("rejected_peer", rejected_peer);
     visit("rejected_unknown_domain", rejected_unknown_domain);
     visit("malformed", malformed);
   }
   std::uint64_t rejected() const {
-    return rejected_ingest + rejected_alerts + rejected_control + rejected_unknown_domain + malformed;
+    return rejected_ingest + rejected_alerts + rejected_control + rejected_peer + rejected_unknown_domain + malformed;
   }
 };
 

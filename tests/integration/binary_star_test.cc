@@ -4,7 +4,8 @@
 // same alarms with the same ids and the acknowledgement, from the backup's new epoch, and
 // an alarm raised during the takeover is not lost. A restarted primary rejoins as passive.
 // Every endpoint is an ipc path in a fresh directory, so a restarted engine is found where
-// it was.
+// it was. The same with CurveZMQ (--keys, --peer-key): the pair's own link is CURVE, only the
+// peer's key may forward to the passive, and nobody else's state reaches an engine.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -12,11 +13,13 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <memory>
 
 #include "alarms/core/metrics.h"
 #include "streamer/control_client.h"
+#include "streamer/security.h"
 #include "streamer/station/station_client.h"
 #include "support.h"
 #include "vitals.pb.h"
@@ -26,6 +29,7 @@ namespace {
 
 using namespace std::chrono_literals;
 namespace v1 = vigil::v1;
+namespace fs = std::filesystem;
 using streamer::station::StationClient;
 
 constexpr char kUnit[] = "pacu";
@@ -43,9 +47,22 @@ struct StarEngine {
   }
 };
 
+// How the pair is secured: plain (loopback only), or CurveZMQ with one engine key for both
+// (what stations need that take one --server-key for the pair's two addresses), or with a
+// key of each engine's own.
+enum class PairKeys { Plain, SharedEngineKey, OwnEngineKeys };
+
+// One engine's ingest endpoint and a gateway's keys for it.
+struct IngestConnection {
+  std::string endpoint;
+  streamer::ClientSecurity security;
+};
+
 class Pair {
  public:
-  explicit Pair(zmq::context_t& context) : context_(context) {}
+  explicit Pair(zmq::context_t& context, PairKeys keys = PairKeys::Plain) : context_(context), keys_(keys) {
+    if (keys_ != PairKeys::Plain) makeKeys();
+  }
 
   StarEngine& primary() { return engines_.at(0); }
   StarEngine& backup() { return engines_.at(1); }
@@ -76,6 +93,8 @@ class Pair {
                                   peer.endpoint(dir_, "control"),
                                   "--peer-timeout-ms",
                                   std::to_string(kPeerTimeoutMs)};
+    // The peer's engine.pub sits in this engine's peers/ under the peer's role.
+    if (keys_ != PairKeys::Plain) argv.insert(argv.end(), {"--keys", keysOf(engine), "--peer-key", peer.role});
     engine.process = std::make_unique<ChildProcess>(argv);
     ASSERT_TRUE(engine.process->waitForLine(std::regex("listening .* peer-state="), Clock::now() + 10s))
         << engine.role << " did not start";
@@ -95,9 +114,23 @@ class Pair {
     return engines_[0].endpoint(dir_, socket) + "," + engines_[1].endpoint(dir_, socket);
   }
 
+  // The keys of client `name` (station-3, gw-1, or rogue whom no engine admits) for one
+  // engine; none for a plain pair.
+  streamer::ClientSecurity client(const StarEngine& engine, const std::string& name) const {
+    if (keys_ == PairKeys::Plain) return {};
+    const auto loaded = streamer::loadClientSecurity({dir_.file("clients/" + name + ".key"), keysOf(engine) + "/engine.pub"});
+    if (!loaded.ok()) throw std::runtime_error(loaded.error);
+    return *loaded.value;
+  }
+
+  IngestConnection ingest(const StarEngine& engine) const {
+    return {engine.endpoint(dir_, "ingest"), client(engine, "gw-1")};
+  }
+  std::vector<IngestConnection> ingests() const { return {ingest(engines_[0]), ingest(engines_[1])}; }
+
   // One engine's counters, which a passive engine answers too.
   std::optional<std::uint64_t> counter(const StarEngine& engine, const std::string& name) {
-    streamer::ControlClient control(context_, engine.endpoint(dir_, "control"));
+    streamer::ControlClient control(context_, engine.endpoint(dir_, "control"), client(engine, "station-3"));
     v1::ControlRequest request;
     request.mutable_stats();
     const auto reply = control.request(request, 2s);
@@ -115,7 +148,41 @@ class Pair {
   }
 
  private:
+  std::string keysOf(const StarEngine& engine) const { return dir_.file(engine.role + "-keys"); }
+
+  static void writeKey(const std::string& path, const std::string& key, unsigned mode) {
+    fs::create_directories(fs::path(path).parent_path());
+    if (const auto error = streamer::writeKeyFile(path, key, mode, streamer::Overwrite::Refuse); !error.empty()) {
+      throw std::runtime_error(error);
+    }
+  }
+
+  // Each engine's directory as DEPLOYMENT.md lays it out: its pair, the gateway and the
+  // station admitted, and the other engine's engine.pub as peers/<its role>.pub.
+  void makeKeys() {
+    const auto shared = streamer::generateKeyPair();
+    std::map<std::string, streamer::KeyPair> engine_keys;
+    for (const auto& engine : engines_) {
+      engine_keys[engine.role] = keys_ == PairKeys::SharedEngineKey ? shared : streamer::generateKeyPair();
+      writeKey(keysOf(engine) + "/engine.key", engine_keys[engine.role].secret_z85, 0600);
+      writeKey(keysOf(engine) + "/engine.pub", engine_keys[engine.role].public_z85, 0644);
+    }
+    std::map<std::string, std::string> client_public;
+    for (const char* name : {"station-3", "gw-1", "rogue"}) {
+      const auto pair = streamer::generateKeyPair();
+      writeKey(dir_.file(std::string("clients/") + name + ".key"), pair.secret_z85, 0600);
+      client_public[name] = pair.public_z85;
+    }
+    for (const auto& engine : engines_) {
+      const auto& peer = engines_[&engine == &engines_[0] ? 1 : 0];
+      writeKey(keysOf(engine) + "/stations/station-3.pub", client_public["station-3"], 0644);
+      writeKey(keysOf(engine) + "/gateways/gw-1.pub", client_public["gw-1"], 0644);
+      writeKey(keysOf(engine) + "/peers/" + peer.role + ".pub", engine_keys[peer.role].public_z85, 0644);
+    }
+  }
+
   zmq::context_t& context_;
+  PairKeys keys_;
   TempDir dir_{"vigil-star"};
   std::array<StarEngine, 2> engines_{StarEngine{"primary", nullptr}, StarEngine{"backup", nullptr}};
 };
@@ -124,12 +191,21 @@ class Pair {
 // each engine's subscription is awaited on its own).
 class WardFeed {
  public:
-  WardFeed(zmq::context_t& context, const std::string& endpoints) {
-    for (const auto& endpoint : streamer::splitEndpoints(endpoints)) {
+  WardFeed(zmq::context_t& context, const std::vector<IngestConnection>& engines) {
+    for (const auto& engine : engines) {
       auto& publisher = publishers_.emplace_back(std::make_unique<streamer::Publisher>(context));
-      publisher->connect(endpoint);
-      if (!publisher->awaitSubscriber(10s)) throw std::runtime_error("no engine subscribed at " + endpoint);
+      engine.security.apply(publisher->handle());
+      publisher->connect(engine.endpoint);
+      if (!publisher->awaitSubscriber(10s)) throw std::runtime_error("no engine subscribed at " + engine.endpoint);
     }
+  }
+
+  // bed-01's kind of trouble: a running infusion, then 15 s of SpO2 at 87 % a minute in (a
+  // spo2-below-90 alarm). The data time it ends at.
+  std::int64_t desaturate(const std::string& patient, std::int64_t from) {
+    pump(patient, from, 0.2);
+    for (int s = 0; s <= 15; ++s) spo2(patient, from + (60 + s) * kSecond, 87);
+    return from + 75 * kSecond;
   }
 
   void pump(const std::string& patient, std::int64_t at, double mg_per_kg_per_h) {
@@ -180,6 +256,8 @@ streamer::station::StationOptions stationOptions(Pair& pair) {
   options.control_endpoint = pair.both("control");
   options.unit = kUnit;
   options.retry_after_failure = 200ms;  // a takeover is a short outage: ask again soon
+  // One key for both addresses: a keyed pair shares its engine key (PairKeys::SharedEngineKey).
+  options.security = pair.client(pair.primary(), "station-3");
   return options;
 }
 
@@ -199,41 +277,75 @@ void drain(streamer::Subscriber& stream) {
   }
 }
 
+v1::ControlRequest acknowledgement(const std::string& alert_id) {
+  v1::ControlRequest ack;
+  ack.mutable_acknowledge()->set_alert_id(alert_id);
+  ack.mutable_acknowledge()->set_station("station-3");
+  return ack;
+}
+
+// The station sees bed-01's alarm and acknowledges it through the engine(s) it follows;
+// the alarm's id, or "" after a failed assertion.
+std::string acknowledgeBed01(StationClient& station) {
+  if (!follow(
+          station, [](const StationClient& s) { return alarmOf(s, "bed-01"); }, {}, 10s)) {
+    ADD_FAILURE() << "the station never saw bed-01's alarm";
+    return {};
+  }
+  const auto alert_id = alarmOf(station, "bed-01")->alert_id;
+  const auto reply = station.request(acknowledgement(alert_id));
+  if (!reply || !reply->ok()) {
+    ADD_FAILURE() << "acknowledgement refused: " << (reply ? reply->error() : "no reply");
+    return {};
+  }
+  if (!follow(
+          station, [](const StationClient& s) { return !alarmOf(s, "bed-01")->acknowledged_by.empty(); }, {}, 10s)) {
+    ADD_FAILURE() << "the acknowledgement never reached the station";
+    return {};
+  }
+  return alert_id;
+}
+
 class BinaryStarFailover : public ::testing::Test {
  protected:
+  explicit BinaryStarFailover(PairKeys keys = PairKeys::Plain) : pair_(context_, keys) {}
+
   void SetUp() override {
     pair_.start(pair_.primary());
     pair_.start(pair_.backup());
     ASSERT_TRUE(pair_.awaitCounter(pair_.backup(), "star.went_passive", 1)) << "the backup never went passive";
-    feed_ = std::make_unique<WardFeed>(context_, pair_.both("ingest"));
+    feed_ = std::make_unique<WardFeed>(context_, pair_.ingests());
   }
 
+  // kill -9 the primary in the middle of a scenario with an acknowledged alarm; the station
+  // carries on from the backup; the restarted primary rejoins as passive.
+  void killNineThePrimaryAndCarryOn(const std::string& acknowledged_by);
+  // Takeover time: the active engine killed -> the first alert-stream message from the
+  // other. The engines take turns: each killed one comes back as the passive one.
+  void measureTakeoverTime(const char* what);
+
   zmq::context_t context_;
-  Pair pair_{context_};
+  Pair pair_;
   std::unique_ptr<WardFeed> feed_;
   std::int64_t data_time_ = kT0;
 };
 
-TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup) {
+// The same pair with CurveZMQ, one engine key for both (stations give one --server-key).
+class BinaryStarCurveFailover : public BinaryStarFailover {
+ protected:
+  BinaryStarCurveFailover() : BinaryStarFailover(PairKeys::SharedEngineKey) {}
+};
+
+void BinaryStarFailover::killNineThePrimaryAndCarryOn(const std::string& acknowledged_by) {
   StationClient station(context_, stationOptions(pair_), std::chrono::steady_clock::now());
   ASSERT_TRUE(follow(
       station, [](const StationClient& s) { return s.state().hasSnapshot(); }, {}, 10s));
   const auto primary_epoch = station.state().epoch();
 
   // bed-01 desaturates on a running infusion; the station acknowledges through the pair.
-  feed_->pump("bed-01", kT0, 0.2);
-  for (int s = 0; s <= 15; ++s) feed_->spo2("bed-01", kT0 + (60 + s) * kSecond, 87);
-  data_time_ = kT0 + 75 * kSecond;
-  ASSERT_TRUE(follow(
-      station, [](const StationClient& s) { return alarmOf(s, "bed-01"); }, {}, 10s));
-  const auto alert_id = alarmOf(station, "bed-01")->alert_id;
-  v1::ControlRequest ack;
-  ack.mutable_acknowledge()->set_alert_id(alert_id);
-  ack.mutable_acknowledge()->set_station("station-3");
-  const auto reply = station.request(ack);
-  ASSERT_TRUE(reply && reply->ok()) << (reply ? reply->error() : "no reply");
-  ASSERT_TRUE(follow(
-      station, [](const StationClient& s) { return !alarmOf(s, "bed-01")->acknowledged_by.empty(); }, {}, 10s));
+  data_time_ = feed_->desaturate("bed-01", kT0);
+  const auto alert_id = acknowledgeBed01(station);
+  ASSERT_FALSE(alert_id.empty());
   // The primary answered only after the backup applied the acknowledgement.
   EXPECT_EQ(pair_.counter(pair_.backup(), "star.forwards_applied"), 1u);
   EXPECT_EQ(pair_.counter(pair_.primary(), "star.forwards_confirmed"), 1u);
@@ -254,7 +366,7 @@ TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup
   const auto* acknowledged = alarmOf(station, "bed-01");
   ASSERT_TRUE(acknowledged);
   EXPECT_EQ(acknowledged->alert_id, alert_id) << "alarm ids must survive a takeover";
-  EXPECT_EQ(acknowledged->acknowledged_by, "station-3 (unauthenticated)");
+  EXPECT_EQ(acknowledged->acknowledged_by, acknowledged_by);
   EXPECT_EQ(pair_.counter(pair_.backup(), "star.takeovers"), 1u);
 
   // The primary comes back: it hears the active backup and rejoins as passive.
@@ -267,7 +379,8 @@ TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup
       station, [&](const StationClient& s) { return s.state().lastSequence() > 0; }, {}, 2s));
   EXPECT_EQ(station.state().epoch(), backup_epoch) << "a rejoining primary must not take the unit back";
   // Asked alone, the passive primary refuses a station's request with the reason.
-  streamer::ControlClient primary_only(context_, pair_.endpoint(pair_.primary(), "control"));
+  streamer::ControlClient primary_only(context_, pair_.endpoint(pair_.primary(), "control"),
+                                      pair_.client(pair_.primary(), "station-3"));
   v1::ControlRequest snapshot;
   snapshot.mutable_snapshot();
   const auto refused = primary_only.request(snapshot, 2s);
@@ -276,11 +389,19 @@ TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup
   EXPECT_EQ(refused->error(), streamer::kPassiveRefusal);
 }
 
-// Takeover time: the active engine killed -> the first alert-stream message from the
-// other. The engines take turns: each killed one comes back as the passive one.
-TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) {
+TEST_F(BinaryStarFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup) {
+  killNineThePrimaryAndCarryOn("station-3 (unauthenticated)");
+}
+
+// With keys the acknowledgement carries the station key's name, on both engines alike.
+TEST_F(BinaryStarCurveFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup) {
+  killNineThePrimaryAndCarryOn("station-3");
+}
+
+void BinaryStarFailover::measureTakeoverTime(const char* what) {
   constexpr int kRuns = 10;
   streamer::Subscriber stream(context_);
+  pair_.client(pair_.primary(), "station-3").apply(stream.handle());  // one key for both with a keyed pair
   stream.subscribe("");
   for (const auto& endpoint : streamer::splitEndpoints(pair_.both("alerts"))) stream.connect(endpoint);
   ASSERT_TRUE(stream.receive(5s)) << "the active primary publishes nothing";
@@ -304,11 +425,15 @@ TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) {
   std::sort(takeover_ms.begin(), takeover_ms.end());
   const auto p50 = takeover_ms[takeover_ms.size() / 2];
   std::printf(
-      "Binary Star takeover (kill -9 -> first message from the other engine), peer timeout %d ms, %d runs: "
+      "Binary Star takeover%s (kill -9 -> first message from the other engine), peer timeout %d ms, %d runs: "
       "p50 %.0f ms, min %.0f ms, max %.0f ms\n",
-      kPeerTimeoutMs, kRuns, p50, takeover_ms.front(), takeover_ms.back());
+      what, kPeerTimeoutMs, kRuns, p50, takeover_ms.front(), takeover_ms.back());
   EXPECT_LT(takeover_ms.back(), 5 * kPeerTimeoutMs);
 }
+
+TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) { measureTakeoverTime(""); }
+
+TEST_F(BinaryStarCurveFailover, TakeoverTimeOverTenRuns) { measureTakeoverTime(" with CurveZMQ"); }
 
 // The peer-state socket and the forwarding request are new ways in: garbage on the first
 // is counted and changes nothing, and an active engine refuses a "forwarded" request
@@ -342,6 +467,93 @@ TEST(BinaryStarHostile, GarbageStatesAndStrayForwardsAreRefusedAndCounted) {
   ASSERT_TRUE(reply);
   EXPECT_FALSE(reply->ok());
   EXPECT_NE(reply->error().find("only a passive"), std::string::npos) << reply->error();
+}
+
+// Each engine its own key: the forward crosses CURVE between two different keys, and a
+// station's key, admitted on the passive's control socket, still cannot forward there.
+TEST(BinaryStarCurve, OnlyThePeersKeyMayForwardToThePassive) {
+  zmq::context_t context;
+  Pair pair(context, PairKeys::OwnEngineKeys);
+  pair.start(pair.primary());
+  pair.start(pair.backup());
+  ASSERT_TRUE(pair.awaitCounter(pair.backup(), "star.went_passive", 1)) << "the backup never went passive";
+  WardFeed feed(context, pair.ingests());
+  // This station knows only the primary (its key is the primary's alone).
+  auto options = stationOptions(pair);
+  options.alerts_endpoint = pair.endpoint(pair.primary(), "alerts");
+  options.control_endpoint = pair.endpoint(pair.primary(), "control");
+  StationClient station(context, options, std::chrono::steady_clock::now());
+  ASSERT_TRUE(follow(
+      station, [](const StationClient& s) { return s.state().hasSnapshot(); }, {}, 10s));
+  const auto end = feed.desaturate("bed-01", kT0);
+  const auto alert_id = acknowledgeBed01(station);
+  ASSERT_FALSE(alert_id.empty());
+  EXPECT_EQ(alarmOf(station, "bed-01")->acknowledged_by, "station-3");
+  EXPECT_EQ(pair.counter(pair.backup(), "star.forwards_applied"), 1u) << "the peer's forward did not arrive";
+  EXPECT_EQ(pair.counter(pair.primary(), "star.forwards_confirmed"), 1u);
+
+  // station-3 forges what the primary sends: the passive refuses it and counts it.
+  streamer::ControlClient intruder(context, pair.endpoint(pair.backup(), "control"),
+                                   pair.client(pair.backup(), "station-3"));
+  v1::ControlRequest forged;
+  forged.mutable_peer_forward()->set_request(acknowledgement(alert_id).SerializeAsString());
+  forged.mutable_peer_forward()->set_identity("primary");
+  forged.mutable_peer_forward()->set_engine_time_ms(end);
+  const auto reply = intruder.request(forged, 2s);
+  ASSERT_TRUE(reply) << "the passive did not answer";
+  EXPECT_FALSE(reply->ok());
+  EXPECT_NE(reply->error().find("only from the peer engine's key 'primary', not from 'station-3'"), std::string::npos)
+      << reply->error();
+  EXPECT_EQ(pair.counter(pair.backup(), "star.forwards_refused_not_peer"), 1u);
+  EXPECT_EQ(pair.counter(pair.backup(), "star.forwards_applied"), 1u) << "a forged forward was applied";
+}
+
+// After the primary dies, a stranger binds its state endpoint and announces ACTIVE, to keep
+// the backup passive (the unit then has no engine). The backup's state SUB accepts only
+// the primary's key as server: a plain stranger and one with a CURVE key of its own are
+// both never heard, and the backup takes over on the gateway's frames as it should.
+void strangerCannotHoldTheBackupPassive(bool stranger_has_curve_key) {
+  zmq::context_t context;
+  Pair pair(context, PairKeys::OwnEngineKeys);
+  pair.start(pair.primary());
+  pair.start(pair.backup());
+  ASSERT_TRUE(pair.awaitCounter(pair.backup(), "star.went_passive", 1)) << "the backup never went passive";
+  WardFeed feed(context, {pair.ingest(pair.backup())});
+  pair.killHard(pair.primary());
+  zmq::socket_t stranger(context, zmq::socket_type::pub);
+  stranger.set(zmq::sockopt::linger, 0);
+  if (stranger_has_curve_key) {
+    streamer::applyCurveServer(stranger, streamer::generateKeyPair().secret_z85, "vigil-peer");
+  }
+  stranger.bind(pair.endpoint(pair.primary(), "state"));  // where the backup's SUB reconnects
+  std::int64_t data_time = kT0;
+  const auto deadline = Clock::now() + 10s;
+  while (Clock::now() < deadline && pair.counter(pair.backup(), "star.takeovers").value_or(0) < 1) {
+    (void)stranger.send(zmq::str_buffer("active"), zmq::send_flags::dontwait);
+    feed.spo2("bed-01", data_time += kSecond, 97);
+  }
+  EXPECT_EQ(pair.counter(pair.backup(), "star.takeovers"), 1u) << "the stranger held the backup passive";
+  EXPECT_EQ(pair.counter(pair.backup(), "star.faults"), 0u) << "the stranger's ACTIVE was heard";
+
+  // And nobody but the peer reads the pair's state: a station's key on the backup's state
+  // socket is refused by ZAP (counted), and so is a key nobody admitted.
+  for (const char* key : {"station-3", "rogue"}) {
+    const auto refused_before = pair.counter(pair.backup(), "zap.rejected_peer").value_or(0);
+    zmq::socket_t spy(context, zmq::socket_type::sub);
+    spy.set(zmq::sockopt::linger, 0);
+    pair.client(pair.backup(), key).apply(spy);
+    spy.set(zmq::sockopt::subscribe, "");
+    spy.connect(pair.endpoint(pair.backup(), "state"));
+    EXPECT_TRUE(pair.awaitCounter(pair.backup(), "zap.rejected_peer", refused_before + 1)) << key;
+    zmq::message_t message;
+    EXPECT_FALSE(spy.recv(message, zmq::recv_flags::dontwait)) << key << " read the state: " << message.to_string();
+  }
+}
+
+TEST(BinaryStarCurve, APlainStrangersStateNeverReachesTheBackup) { strangerCannotHoldTheBackupPassive(false); }
+
+TEST(BinaryStarCurve, AStrangersStateWithItsOwnCurveKeyNeverReachesTheBackup) {
+  strangerCannotHoldTheBackupPassive(true);
 }
 
 }  // namespace

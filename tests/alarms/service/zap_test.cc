@@ -117,6 +117,37 @@ TEST_F(EngineKeysTest, OnlyPubFilesAreAdmitted) {
   EXPECT_EQ(keys.value->admitted.stations.size(), 1u);
 }
 
+TEST_F(EngineKeysTest, ThePeerNamedByPeerKeyIsAdmittedAsThePeer) {
+  const auto peer = generateKeyPair();
+  writeText(dir_.file("peers/backup.pub"), peer.public_z85);
+  writeText(dir_.file("peers/old-backup.pub"), generateKeyPair().public_z85);
+  const auto keys = loadEngineKeys(dir_.path(), "backup");
+  ASSERT_TRUE(keys.ok()) << keys.error;
+  ASSERT_TRUE(keys.value->peer);
+  EXPECT_EQ(keys.value->peer->name, "backup");
+  EXPECT_EQ(keys.value->peer->public_key, peer.public_z85);
+  ASSERT_EQ(keys.value->admitted.peers.size(), 1u) << "only the named peer, not every file of peers/";
+  EXPECT_EQ(keys.value->admitted.peers.at(binaryKey(peer)), "backup");
+  EXPECT_FALSE(loadEngineKeys(dir_.path()).value->peer) << "no --peer-key, no peer";
+}
+
+TEST_F(EngineKeysTest, APeerKeyThatIsMissingOrPassesForAStationIsRefused) {
+  const auto missing = loadEngineKeys(dir_.path(), "backup");
+  EXPECT_FALSE(missing.ok());
+  EXPECT_NE(missing.error.find("peers/backup.pub"), std::string::npos) << missing.error;
+  // A station's key as the peer's: that station could forward as the active engine.
+  writeText(dir_.file("peers/backup.pub"), station_.public_z85);
+  const auto stations_key = loadEngineKeys(dir_.path(), "backup");
+  EXPECT_FALSE(stations_key.ok());
+  EXPECT_NE(stations_key.error.find("same key as station-3.pub"), std::string::npos) << stations_key.error;
+  // A station of the peer's name would get the peer's User-Id on control.
+  writeText(dir_.file("peers/station-3.pub"), generateKeyPair().public_z85);
+  const auto stations_name = loadEngineKeys(dir_.path(), "station-3");
+  EXPECT_FALSE(stations_name.ok());
+  EXPECT_NE(stations_name.error.find("also an admitted client's name"), std::string::npos) << stations_name.error;
+  EXPECT_FALSE(loadEngineKeys(dir_.path(), "../engine").ok()) << "a name, never a path";
+}
+
 // ---- the decision
 
 class ZapDecisionTest : public ::testing::Test {
@@ -181,6 +212,24 @@ TEST_F(ZapDecisionTest, WrongDomainMechanismCredentialsOrVersionAreNotAdmitted) 
   EXPECT_EQ(decideZap(future, keyring_).status_code, "500");
 }
 
+TEST_F(ZapDecisionTest, OnlyThePeersKeyIsAdmittedOnThePeerStateAndItIsKnownByNameOnControl) {
+  const auto peer = generateKeyPair();
+  keyring_.peers.emplace(binaryKey(peer), "backup");
+  for (const char* domain : {kPeerZapDomain, kControlZapDomain}) {
+    const auto decision = decideZap(curveRequest(domain, binaryKey(peer)), keyring_);
+    EXPECT_TRUE(decision.admitted()) << domain;
+    EXPECT_EQ(decision.user_id, "backup") << domain;
+  }
+  for (const auto& key : {binaryKey(station_), binaryKey(gateway_), binaryKey(generateKeyPair())}) {
+    const auto decision = decideZap(curveRequest(kPeerZapDomain, key), keyring_);
+    EXPECT_EQ(decision.status_code, "400");
+    EXPECT_EQ(decision.status_text, "not an admitted peer engine key");
+  }
+  for (const char* domain : {kIngestZapDomain, kAlertsZapDomain}) {
+    EXPECT_EQ(decideZap(curveRequest(domain, binaryKey(peer)), keyring_).status_code, "400") << domain;
+  }
+}
+
 TEST(ZapRequestParsing, TakesTheSixFixedFramesAndTheCredentials) {
   const auto request = parseZapRequest({"1.0", "1", "vigil-ingest", "10.1.2.3", "", "CURVE", "KEY"});
   ASSERT_TRUE(request);
@@ -193,7 +242,7 @@ TEST(ZapRequestParsing, TakesTheSixFixedFramesAndTheCredentials) {
 }
 
 TEST(ZapDomains, NamesRoundTrip) {
-  for (const auto domain : {ZapDomain::Ingest, ZapDomain::Alerts, ZapDomain::Control}) {
+  for (const auto domain : {ZapDomain::Ingest, ZapDomain::Alerts, ZapDomain::Control, ZapDomain::Peer}) {
     EXPECT_EQ(parseZapDomain(zapDomainName(domain)), domain);
   }
   EXPECT_FALSE(parseZapDomain("vigil"));
