@@ -212,5 +212,9 @@ int main(int argc, char** argv) {
   } catch (const zmq::error_t& error) {
     std::cerr << "vigil-engine: cannot set up its sockets: " << error.what() << "\n";
     return kExitConfigError;
+  } catch (const std::exception& error) {
+    // A configuration the option checks should have refused: said, not an abort.
+    std::cerr << "vigil-engine: cannot start: " << error.what() << "\n";
+    return kExitConfigError;
   }
 }
