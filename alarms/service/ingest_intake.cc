@@ -1,5 +1,7 @@
 #include "alarms/service/ingest_intake.h"
 
+#include <cerrno>
+
 namespace vigil::service {
 namespace {
 
@@ -23,8 +25,7 @@ void IngestIntake::start() {
 
 void IngestIntake::run() {
   while (!stopping_) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, kPollTimeout) <= 0) continue;
+    if (!readable()) continue;
     // Everything waiting, each stamped as it is taken: the stamp is when the engine could
     // first have seen it.
     for (auto frames = streamer::receiveMultipart(socket_); !frames.empty();
@@ -51,6 +52,18 @@ void IngestIntake::run() {
       if (was_empty) wake_();
       if (stopping_) return;
     }
+  }
+}
+
+// A signal (the engine's SIGTERM) may land on this thread and interrupt the wait: that is
+// "nothing yet", never a reason to end the process from here.
+bool IngestIntake::readable() {
+  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+  try {
+    return zmq::poll(&item, 1, kPollTimeout) > 0;
+  } catch (const zmq::error_t& error) {
+    if (error.num() == EINTR) return false;
+    throw;
   }
 }
 

@@ -51,6 +51,7 @@ class IngestIntake {
 
  private:
   void run();
+  bool readable();
 
   zmq::socket_ref socket_;
   std::size_t max_messages_;
