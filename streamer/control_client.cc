@@ -13,22 +13,7 @@ ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoin
   // With CURVE, "connected" means the engine admitted this key: a refused station's
   // requests are never sent, they time out.
   security.apply(socket_);
-  for (const auto& one : splitEndpoints(endpoint)) {
-    socket_.connect(one);
-    ++endpoints_;
-  }
-}
-
-std::vector<std::string> splitEndpoints(const std::string& endpoints) {
-  std::vector<std::string> split;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = endpoints.find(',', start);
-    auto one = endpoints.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!one.empty()) split.push_back(std::move(one));
-    if (comma == std::string::npos) return split;
-    start = comma + 1;
-  }
+  endpoints_ = security.connectEach(socket_, endpoint);
 }
 
 namespace {

@@ -27,7 +27,7 @@ namespace vigil::streamer {
 inline constexpr char kPassiveRefusal[] = "passive: this engine is the Binary Star standby; ask its peer";
 
 // "A,B" -> {"A", "B"}: the endpoints of an engine pair, or one engine's.
-std::vector<std::string> splitEndpoints(const std::string& endpoints);
+inline std::vector<std::string> splitEndpoints(const std::string& endpoints) { return splitCommaList(endpoints); }
 
 class ControlClient {
  public:

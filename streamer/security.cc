@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <fstream>
 #include <sstream>
 
@@ -151,15 +152,62 @@ void ClientSecurity::apply(zmq::socket_ref socket) const {
   socket.set(zmq::sockopt::curve_secretkey, curve->secret_key);
 }
 
+const std::string& ClientCurve::serverKeyFor(std::size_t endpoint_index) const {
+  return server_keys.empty() ? server_key : server_keys.at(endpoint_index);
+}
+
+std::vector<std::string> splitCommaList(const std::string& list) {
+  std::vector<std::string> split;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = list.find(',', start);
+    auto one = list.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!one.empty()) split.push_back(std::move(one));
+    if (comma == std::string::npos) return split;
+    start = comma + 1;
+  }
+}
+
+std::size_t ClientSecurity::connectEach(zmq::socket_ref socket, const std::string& endpoints) const {
+  const auto each = splitCommaList(endpoints);
+  if (curve && !curve->server_keys.empty() && curve->server_keys.size() != each.size()) {
+    throw std::invalid_argument(std::to_string(curve->server_keys.size()) + " server keys for " +
+                                std::to_string(each.size()) + " endpoints (" + endpoints +
+                                "): give one --server-key for all, or one per address");
+  }
+  for (std::size_t i = 0; i < each.size(); ++i) {
+    if (curve) socket.set(zmq::sockopt::curve_serverkey, curve->serverKeyFor(i));
+    socket.connect(each[i]);
+  }
+  return each.size();
+}
+
+namespace {
+
+// Each file of "a.pub,b.pub", in order.
+Loaded<std::vector<std::string>> readServerKeys(const std::string& files) {
+  std::vector<std::string> keys;
+  for (const auto& file : splitCommaList(files)) {
+    auto key = readKeyFile(file);
+    if (!key.ok()) return {std::nullopt, key.error};
+    keys.push_back(std::move(*key.value));
+  }
+  if (keys.empty()) return {std::nullopt, "--server-key names no file"};
+  return {std::move(keys), {}};
+}
+
+}  // namespace
+
 Loaded<ClientSecurity> loadClientSecurity(const ClientKeyOptions& options) {
   if (!options.configured()) return {ClientSecurity{}, {}};
   if (options.key_file.empty()) return {std::nullopt, "--server-key needs --key (this client's own secret key)"};
   if (options.server_key_file.empty()) return {std::nullopt, "--key needs --server-key (the engine's engine.pub)"};
   auto secret = readKeyFile(options.key_file);
   if (!secret.ok()) return {std::nullopt, secret.error};
-  auto server = readKeyFile(options.server_key_file);
-  if (!server.ok()) return {std::nullopt, server.error};
-  ClientCurve curve{*publicKeyOf(*secret.value), *secret.value, *server.value};
+  auto servers = readServerKeys(options.server_key_file);
+  if (!servers.ok()) return {std::nullopt, servers.error};
+  ClientCurve curve{*publicKeyOf(*secret.value), *secret.value, servers.value->front()};
+  if (servers.value->size() > 1) curve.server_keys = std::move(*servers.value);
   if (const auto beside = publicFileBeside(options.key_file); beside && std::filesystem::exists(*beside)) {
     const auto stored = readKeyFile(*beside);
     if (!stored.ok()) return {std::nullopt, stored.error};

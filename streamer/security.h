@@ -66,7 +66,18 @@ struct ClientCurve {
   std::string public_key;
   std::string secret_key;
   std::string server_key;
+  // A Binary Star pair whose engines have a key each: the server key of every address, in
+  // the order the endpoints "A,B" are given. Empty: server_key for every address (one
+  // engine, or a pair sharing its key).
+  std::vector<std::string> server_keys = {};
+
+  // The key engine number `endpoint_index` of "A,B" must prove it holds.
+  const std::string& serverKeyFor(std::size_t endpoint_index) const;
 };
+
+// "A,B" -> {"A", "B"}: the endpoints of an engine pair, or the key files of its two
+// engines; empty items are skipped.
+std::vector<std::string> splitCommaList(const std::string& list);
 
 // What a client tool's --key / --server-key flags name (gateway, console, record,
 // replay); both empty for a plain connection (loopback development).
@@ -78,13 +89,19 @@ struct ClientKeyOptions {
 
 inline constexpr char kKeyOptionHelp[] =
     "this client's CurveZMQ secret key file (NAME.key from vigil-keygen; the engine knows it by NAME)";
-inline constexpr char kServerKeyOptionHelp[] = "the engine's CurveZMQ public key file (engine.pub)";
+inline constexpr char kServerKeyOptionHelp[] =
+    "the engine's CurveZMQ public key file (engine.pub); for a Binary Star pair whose engines have a key each, "
+    "one file per address in the order the endpoints are given (primary.pub,backup.pub)";
 
 // A client's security: CURVE keys, or none for a plain connection.
 struct ClientSecurity {
   std::optional<ClientCurve> curve;
   // Must be applied before connect(): options only reach later connections.
   void apply(zmq::socket_ref socket) const;
+  // Connects `socket` to every endpoint of "A,B", each with the server key of its own
+  // engine; how many. Throws std::invalid_argument when a pair's keys are not one per
+  // address (the tools say so and exit).
+  std::size_t connectEach(zmq::socket_ref socket, const std::string& endpoints) const;
 };
 
 // Loads the files the options name. The public key is derived from the secret key; a

@@ -34,7 +34,7 @@ void StationClient::subscribe() {
   }
   subscriber_.subscribe(topicPrefix(TopicKind::Heartbeat));
   // A Binary Star pair: both engines, only the active one publishes (control_client.h).
-  for (const auto& endpoint : splitEndpoints(options_.alerts_endpoint)) subscriber_.connect(endpoint);
+  options_.security.connectEach(socket, options_.alerts_endpoint);
 }
 
 PumpResult StationClient::pump(SteadyTime now, int max_messages) {

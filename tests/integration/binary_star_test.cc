@@ -117,10 +117,12 @@ class Pair {
   // The keys of client `name` (station-3, gw-1, or rogue whom no engine admits) for one
   // engine; none for a plain pair.
   streamer::ClientSecurity client(const StarEngine& engine, const std::string& name) const {
-    if (keys_ == PairKeys::Plain) return {};
-    const auto loaded = streamer::loadClientSecurity({dir_.file("clients/" + name + ".key"), keysOf(engine) + "/engine.pub"});
-    if (!loaded.ok()) throw std::runtime_error(loaded.error);
-    return *loaded.value;
+    return load(name, keysOf(engine) + "/engine.pub");
+  }
+  // The keys of client `name` for the pair's two addresses, as a station gives them:
+  // --server-key primary.pub,backup.pub (the same key twice where the pair shares one).
+  streamer::ClientSecurity clientOfPair(const std::string& name) const {
+    return load(name, keysOf(engines_[0]) + "/engine.pub," + keysOf(engines_[1]) + "/engine.pub");
   }
 
   IngestConnection ingest(const StarEngine& engine) const {
@@ -149,6 +151,13 @@ class Pair {
 
  private:
   std::string keysOf(const StarEngine& engine) const { return dir_.file(engine.role + "-keys"); }
+
+  streamer::ClientSecurity load(const std::string& name, const std::string& server_key_files) const {
+    if (keys_ == PairKeys::Plain) return {};
+    const auto loaded = streamer::loadClientSecurity({dir_.file("clients/" + name + ".key"), server_key_files});
+    if (!loaded.ok()) throw std::runtime_error(loaded.error);
+    return *loaded.value;
+  }
 
   static void writeKey(const std::string& path, const std::string& key, unsigned mode) {
     fs::create_directories(fs::path(path).parent_path());
@@ -256,8 +265,7 @@ streamer::station::StationOptions stationOptions(Pair& pair) {
   options.control_endpoint = pair.both("control");
   options.unit = kUnit;
   options.retry_after_failure = 200ms;  // a takeover is a short outage: ask again soon
-  // One key for both addresses: a keyed pair shares its engine key (PairKeys::SharedEngineKey).
-  options.security = pair.client(pair.primary(), "station-3");
+  options.security = pair.clientOfPair("station-3");
   return options;
 }
 
@@ -330,10 +338,16 @@ class BinaryStarFailover : public ::testing::Test {
   std::int64_t data_time_ = kT0;
 };
 
-// The same pair with CurveZMQ, one engine key for both (stations give one --server-key).
+// The same pair with CurveZMQ, one engine key for both.
 class BinaryStarCurveFailover : public BinaryStarFailover {
  protected:
   BinaryStarCurveFailover() : BinaryStarFailover(PairKeys::SharedEngineKey) {}
+};
+
+// A key of its own per engine: the station gives both (--server-key primary.pub,backup.pub).
+class BinaryStarOwnKeysFailover : public BinaryStarFailover {
+ protected:
+  BinaryStarOwnKeysFailover() : BinaryStarFailover(PairKeys::OwnEngineKeys) {}
 };
 
 void BinaryStarFailover::killNineThePrimaryAndCarryOn(const std::string& acknowledged_by) {
@@ -401,9 +415,10 @@ TEST_F(BinaryStarCurveFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheB
 void BinaryStarFailover::measureTakeoverTime(const char* what) {
   constexpr int kRuns = 10;
   streamer::Subscriber stream(context_);
-  pair_.client(pair_.primary(), "station-3").apply(stream.handle());  // one key for both with a keyed pair
+  const auto station_keys = pair_.clientOfPair("station-3");
+  station_keys.apply(stream.handle());
   stream.subscribe("");
-  for (const auto& endpoint : streamer::splitEndpoints(pair_.both("alerts"))) stream.connect(endpoint);
+  station_keys.connectEach(stream.handle(), pair_.both("alerts"));
   ASSERT_TRUE(stream.receive(5s)) << "the active primary publishes nothing";
   const auto carry_on = [&] { feed_->spo2("bed-01", data_time_ += kSecond, 97); };
   std::vector<double> takeover_ms;
@@ -429,6 +444,10 @@ void BinaryStarFailover::measureTakeoverTime(const char* what) {
       "p50 %.0f ms, min %.0f ms, max %.0f ms\n",
       what, kPeerTimeoutMs, kRuns, p50, takeover_ms.front(), takeover_ms.back());
   EXPECT_LT(takeover_ms.back(), 5 * kPeerTimeoutMs);
+}
+
+TEST_F(BinaryStarOwnKeysFailover, KillNineThePrimaryAndTheStationCarriesOnFromTheBackup) {
+  killNineThePrimaryAndCarryOn("station-3");
 }
 
 TEST_F(BinaryStarFailover, TakeoverTimeOverTenRuns) { measureTakeoverTime(""); }
@@ -480,6 +499,7 @@ TEST(BinaryStarCurve, OnlyThePeersKeyMayForwardToThePassive) {
   WardFeed feed(context, pair.ingests());
   // This station knows only the primary (its key is the primary's alone).
   auto options = stationOptions(pair);
+  options.security = pair.client(pair.primary(), "station-3");
   options.alerts_endpoint = pair.endpoint(pair.primary(), "alerts");
   options.control_endpoint = pair.endpoint(pair.primary(), "control");
   StationClient station(context, options, std::chrono::steady_clock::now());

@@ -187,6 +187,31 @@ TEST_F(ClientSecurityTest, AMissingKeyFileIsAnError) {
   EXPECT_FALSE(loadClientSecurity({dir_.file("station.key"), dir_.file("nothing.pub")}).ok());
 }
 
+TEST_F(ClientSecurityTest, AnEnginePairWithAKeyEachGivesOneServerKeyPerAddress) {
+  const auto backup = generateKeyPair();
+  writeText(dir_.file("backup.pub"), backup.public_z85 + "\n");
+  const auto loaded = loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
+  ASSERT_TRUE(loaded.ok()) << loaded.error;
+  const auto& curve = *loaded.value->curve;
+  EXPECT_EQ(curve.serverKeyFor(0), server_.public_z85);
+  EXPECT_EQ(curve.serverKeyFor(1), backup.public_z85);
+  EXPECT_FALSE(loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("none.pub")}).ok());
+}
+
+TEST_F(ClientSecurityTest, ServerKeysThatAreNeitherOneNorOnePerAddressAreRefusedAtConnect) {
+  writeText(dir_.file("backup.pub"), generateKeyPair().public_z85 + "\n");
+  const auto loaded = loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
+  ASSERT_TRUE(loaded.ok()) << loaded.error;
+  zmq::context_t context;
+  zmq::socket_t socket(context, zmq::socket_type::dealer);
+  EXPECT_THROW(loaded.value->connectEach(socket, "tcp://127.0.0.1:5"), std::invalid_argument);
+  EXPECT_EQ(loaded.value->connectEach(socket, "tcp://127.0.0.1:5,tcp://127.0.0.1:6"), 2u);
+  // One key serves any number of addresses (one engine, or a pair sharing its key).
+  const auto one = loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub")});
+  zmq::socket_t other(context, zmq::socket_type::dealer);
+  EXPECT_EQ(one.value->connectEach(other, "tcp://127.0.0.1:5,tcp://127.0.0.1:6"), 2u);
+}
+
 TEST(Loopback, OnlyLoopbackTcpIpcAndInprocCount) {
   for (const char* endpoint : {"tcp://127.0.0.1:7401", "tcp://127.0.0.1:*", "tcp://127.1.2.3:9", "tcp://localhost:7401",
                                "tcp://LOCALHOST:1", "tcp://[::1]:7401", "ipc:///tmp/vigil.sock", "inproc://engine"}) {
