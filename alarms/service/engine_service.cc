@@ -240,19 +240,31 @@ void EngineService::publish(const core::Outputs& outputs) {
   }
   for (const auto& event : outputs.alarms) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
   for (const auto& event : outputs.advice) publishStamped(TopicKind::Advice, event, streamer::toProto(event));
-  for (const auto& status : outputs.statuses) publishStamped(TopicKind::Status, status, streamer::toProto(status));
+  // One status per accepted frame at most: the message, topic and payload are reused, so a
+  // status costs no allocation once they have grown (toProto(status, into)).
+  for (const auto& status : outputs.statuses) {
+    streamer::toProto(status, status_message_);
+    publishStamped(TopicKind::Status, status, status_message_);
+  }
 }
 
 // One sequence for every message of the alert stream, so a station sees any gap in it.
 // Stamped now, in the order the engine produced it; sent when emit() lets it go.
 template <typename Value, typename Message>
-void EngineService::publishStamped(TopicKind kind, const Value& value, Message message) {
+void EngineService::publishStamped(TopicKind kind, const Value& value, Message&& message) {
   message.set_engine_epoch(epoch_);
   message.set_sequence(++sequence_);
   message.set_published_wall_time_ms(core::toMillis(clock_.now()));  // engine-to-screen latency
-  message.set_unit_sequence(unit_sequences_.stamp(value.unit));
-  emit(AlertMessage{streamer::makeTopic(kind, value.unit, value.patient_id), message.SerializeAsString(), sequence_,
-                    value.unit, message.unit_sequence()});
+  const auto unit_sequence = unit_sequences_.stamp(value.unit);
+  message.set_unit_sequence(unit_sequence);
+  streamer::makeTopic(kind, value.unit, value.patient_id, topic_buffer_);
+  message.SerializeToString(&payload_buffer_);
+  if (!journal_) {
+    // Nothing to wait for: sent from the reused buffers, without an AlertMessage's copies.
+    deliverAlert(topic_buffer_, payload_buffer_, sequence_, value.unit, unit_sequence);
+    return;
+  }
+  emit(AlertMessage{topic_buffer_, payload_buffer_, sequence_, value.unit, unit_sequence});
 }
 
 void EngineService::emit(Outgoing outgoing) {
@@ -276,14 +288,7 @@ void EngineService::releaseCommitted(std::uint64_t settled) {
 
 void EngineService::deliver(Outgoing& outgoing) {
   if (auto* message = std::get_if<AlertMessage>(&outgoing)) {
-    released_sequence_ = message->sequence;
-    unit_sequences_.released(message->unit, message->unit_sequence);
-    if (!mayPublish()) return;
-    if (alerts_.publishRaw(message->topic, message->payload)) {
-      ++counters_.alert_events_published;
-    } else {
-      ++counters_.alert_events_not_queued;
-    }
+    deliverAlert(message->topic, message->payload, message->sequence, message->unit, message->unit_sequence);
     return;
   }
   auto& frames = std::get<ReplyFrames>(outgoing);
@@ -291,6 +296,18 @@ void EngineService::deliver(Outgoing& outgoing) {
     const auto more = i + 1 < frames.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
     // ROUTER drops a reply to a peer that has gone; there is nobody left to tell.
     (void)control_.send(frames[i], more | zmq::send_flags::dontwait);
+  }
+}
+
+void EngineService::deliverAlert(std::string_view topic, std::string_view payload, std::uint64_t sequence,
+                                 const std::string& unit, std::uint64_t unit_sequence) {
+  released_sequence_ = sequence;
+  unit_sequences_.released(unit, unit_sequence);
+  if (!mayPublish()) return;
+  if (alerts_.publishRaw(topic, payload)) {
+    ++counters_.alert_events_published;
+  } else {
+    ++counters_.alert_events_not_queued;
   }
 }
 
