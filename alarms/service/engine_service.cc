@@ -96,7 +96,8 @@ void EngineService::start() {
     intake_ = std::make_unique<IngestIntake>(ingest_.handle(), config_.max_ingest_messages, zap_ != nullptr,
                                              [this] { boost::asio::post(io_, [this] { drainIntake(); }); });
   } else {
-    ingest_reader_ = std::make_unique<SocketReader>(io_, ingest_.handle(), [this] { readIngest(); });
+    ingest_reader_ =
+        std::make_unique<SocketReader>(io_, ingest_.handle(), SocketReader::UntilEmpty{}, [this] { return readIngest(); });
   }
   control_reader_ = std::make_unique<SocketReader>(io_, control_, [this] { readControl(); });
   subscription_reader_ = std::make_unique<SocketReader>(io_, alerts_.handle(), [this] { readSubscription(); });
@@ -190,20 +191,26 @@ void EngineService::noteUnits(const core::Outputs& outputs) {
 }
 
 // Without an overload limit: read on this thread, one message at a time, as it arrives.
-void EngineService::readIngest() {
-  auto frames = streamer::receiveMultipart(ingest_.handle());
-  if (frames.empty()) return;
+// The frames and the envelope are reused: no allocation per message once they have grown.
+bool EngineService::readIngest() {
+  auto& frames = ingest_frames_;
+  if (!streamer::receiveMultipart(ingest_.handle(), frames)) return false;
   input_arrived_ = std::chrono::steady_clock::now();
   if (star_) (void)star_->onClient();  // the gateways are Binary Star's clients; a passive ingests too
   // With CURVE, the name the ZAP handler gave the sending gateway's key: the guard's
   // source limit applies per gateway, so one cannot use up the others' sources.
   const char* user_id = zap_ ? zmq_msg_gets(frames.back().handle(), "User-Id") : nullptr;
-  streamer::Envelope envelope;
+  auto& envelope = ingest_envelope_;
   envelope.parts = frames.size();
-  envelope.topic = frames[0].to_string();
-  if (frames.size() > 1) envelope.payload = frames[1].to_string();
+  envelope.topic.assign(frames[0].data<char>(), frames[0].size());
+  if (frames.size() > 1) {
+    envelope.payload.assign(frames[1].data<char>(), frames[1].size());
+  } else {
+    envelope.payload.clear();
+  }
   // The receive time is the wall clock; the pipeline uses it only in wall mode.
   handleIngest(envelope, clock_.now(), user_id ? std::string_view(user_id) : std::string_view());
+  return true;
 }
 
 void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,

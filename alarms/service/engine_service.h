@@ -167,7 +167,7 @@ class EngineService {
   const StarPeer* star() const { return star_.get(); }
 
  private:
-  void readIngest();
+  bool readIngest();  // false when nothing was waiting
   // The intake's queue, in batches, on this thread.
   void drainIntake();
   // ENGINE OVERLOADED at every unit while frames wait longer than overload_lag.
@@ -280,6 +280,9 @@ class EngineService {
   vigil::v1::PatientStatus status_message_;
   std::string topic_buffer_;
   std::string payload_buffer_;
+  // The ingest path's, reused for every message.
+  std::vector<zmq::message_t> ingest_frames_;
+  streamer::Envelope ingest_envelope_;
 };
 
 }  // namespace vigil::service
