@@ -49,6 +49,24 @@ class SocketReaderTest : public ::testing::Test {
     };
   }
 
+  static constexpr int kBurst = 2000;  // several turns' worth
+
+  // A burst larger than one turn's batch is read whole, and a timer posted before it
+  // fires while it is being read.
+  void expectABurstDoesNotStarveATimer(SocketReader& reader) {
+    send(kBurst);
+    std::size_t read_when_timer_fired = 0;
+    boost::asio::post(io_, [&] {
+      auto timer = std::make_shared<boost::asio::steady_timer>(io_, 0ms);
+      timer->async_wait([&, timer](const boost::system::error_code&) { read_when_timer_fired = received_.size(); });
+    });
+    reader.start();
+    io_.run_for(5s);
+    ASSERT_EQ(received_.size(), static_cast<std::size_t>(kBurst));
+    EXPECT_GT(read_when_timer_fired, 0u);
+    EXPECT_LT(read_when_timer_fired, static_cast<std::size_t>(kBurst)) << "the timer waited for the whole burst";
+  }
+
   zmq::context_t context_;
   zmq::socket_t sender_;
   zmq::socket_t receiver_;
@@ -67,26 +85,9 @@ TEST_F(SocketReaderTest, ReadsQueuedAndLaterMessagesOnceInOrder) {
 }
 
 TEST_F(SocketReaderTest, ABurstDoesNotStarveATimerOnTheSameLoop) {
-  constexpr int kBurst = 2000;  // several turns' worth
-  send(kBurst);
-  std::size_t read_when_timer_fired = 0;
   SocketReader reader(io_, receiver_, collectUntil(kBurst));
-  boost::asio::post(io_, [&] {
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, 0ms);
-    timer->async_wait([&, timer](const boost::system::error_code&) { read_when_timer_fired = received_.size(); });
-  });
-  reader.start();
-  io_.run_for(5s);
-  ASSERT_EQ(received_.size(), static_cast<std::size_t>(kBurst));
-  EXPECT_GT(read_when_timer_fired, 0u);
-  EXPECT_LT(read_when_timer_fired, static_cast<std::size_t>(kBurst)) << "the timer waited for the whole burst";
+  expectABurstDoesNotStarveATimer(reader);
 }
-
-}  // namespace
-}  // namespace vigil::streamer
-
-namespace vigil::streamer {
-namespace {
 
 // Drained by receives alone: what arrives after a receive found the socket empty must
 // still wake the reader (the descriptor's edge was not lost), batch after batch.
@@ -103,19 +104,8 @@ TEST_F(SocketReaderTest, UntilEmptyReadsQueuedAndLaterMessagesOnceInOrder) {
 }
 
 TEST_F(SocketReaderTest, UntilEmptyBurstDoesNotStarveATimerOnTheSameLoop) {
-  constexpr int kBurst = 2000;
-  send(kBurst);
-  std::size_t read_when_timer_fired = 0;
   SocketReader reader(io_, receiver_, SocketReader::UntilEmpty{}, receiveUntil(kBurst));
-  boost::asio::post(io_, [&] {
-    auto timer = std::make_shared<boost::asio::steady_timer>(io_, 0ms);
-    timer->async_wait([&, timer](const boost::system::error_code&) { read_when_timer_fired = received_.size(); });
-  });
-  reader.start();
-  io_.run_for(5s);
-  ASSERT_EQ(received_.size(), static_cast<std::size_t>(kBurst));
-  EXPECT_GT(read_when_timer_fired, 0u);
-  EXPECT_LT(read_when_timer_fired, static_cast<std::size_t>(kBurst)) << "the timer waited for the whole burst";
+  expectABurstDoesNotStarveATimer(reader);
 }
 
 }  // namespace
