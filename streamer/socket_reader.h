@@ -17,15 +17,8 @@ namespace vigil::streamer {
 
 class SocketReader {
  public:
-  // `read_one` must consume exactly one whole message from the socket; it is called while
-  // ZMQ_EVENTS reports POLLIN.
+  // `read_one` must consume exactly one whole message from the socket.
   SocketReader(boost::asio::io_context& io, zmq::socket_ref socket, std::function<void()> read_one);
-  // For a busy socket: `read_next` receives (without waiting) one whole message if one is
-  // there and says whether it did. The socket is drained by receives alone, ZMQ_EVENTS asked
-  // once when a receive found nothing instead of before every message (where it costs a
-  // poll() system call per message: 4 % of a saturated vigil-engine).
-  struct UntilEmpty {};
-  SocketReader(boost::asio::io_context& io, zmq::socket_ref socket, UntilEmpty, std::function<bool()> read_next);
   ~SocketReader();
   SocketReader(const SocketReader&) = delete;
   SocketReader& operator=(const SocketReader&) = delete;
@@ -34,13 +27,11 @@ class SocketReader {
 
  private:
   void drain();
-  bool readable();
   void waitReadable();
 
   boost::asio::io_context& io_;
   zmq::socket_ref socket_;
-  std::function<bool()> read_next_;
-  bool until_empty_ = false;
+  std::function<void()> read_one_;
   boost::asio::posix::stream_descriptor descriptor_;
 };
 
