@@ -105,8 +105,7 @@ Decoded<T> checked(const Message& message) {
 // Messages the core keys on a patient must name one; everything else about identity is
 // the ingest layer's business (sequence numbers, units).
 template <typename T, typename Message>
-Decoded<T> decodeWithPatient(std::string_view payload, std::string_view what) {
-  Message message;
+Decoded<T> decodeWithPatient(std::string_view payload, std::string_view what, Message& message) {
   if (!parse(payload, message)) return refuse<T>("undecodable " + std::string(what) + " payload");
   if (message.patient_id().empty()) return refuse<T>(std::string(what) + " without patient_id");
   auto decoded = checked<T>(message);
@@ -125,7 +124,12 @@ Decoded<core::ClinicalEvent> checkedFromProto(const v1::ClinicalEvent& message) 
 }
 
 Decoded<core::VitalsFrame> decodeVitals(std::string_view payload) {
-  auto decoded = decodeWithPatient<core::VitalsFrame, v1::VitalsFrame>(payload, "vitals frame");
+  v1::VitalsFrame scratch;
+  return decodeVitals(payload, scratch);
+}
+
+Decoded<core::VitalsFrame> decodeVitals(std::string_view payload, v1::VitalsFrame& scratch) {
+  auto decoded = decodeWithPatient<core::VitalsFrame>(payload, "vitals frame", scratch);
   if (!decoded.ok()) return decoded;
   auto& measurements = decoded.value->measurements;
   const auto before = measurements.size();
@@ -136,7 +140,8 @@ Decoded<core::VitalsFrame> decodeVitals(std::string_view payload) {
 }
 
 Decoded<core::PumpStatus> decodePumpStatus(std::string_view payload) {
-  auto decoded = decodeWithPatient<core::PumpStatus, v1::PumpStatus>(payload, "pump status");
+  v1::PumpStatus message;
+  auto decoded = decodeWithPatient<core::PumpStatus>(payload, "pump status", message);
   if (!decoded.ok()) return decoded;
   const auto& status = *decoded.value;
   for (double number : {status.concentration_mg_per_ml, status.rate_ml_per_h, status.dose_rate_mg_per_kg_per_h,
@@ -148,7 +153,8 @@ Decoded<core::PumpStatus> decodePumpStatus(std::string_view payload) {
 }
 
 Decoded<core::ClinicalEvent> decodeClinicalEvent(std::string_view payload) {
-  return decodeWithPatient<core::ClinicalEvent, v1::ClinicalEvent>(payload, "clinical event");
+  v1::ClinicalEvent message;
+  return decodeWithPatient<core::ClinicalEvent>(payload, "clinical event", message);
 }
 
 v1::VitalsFrame toProto(const core::VitalsFrame& frame) {
@@ -205,8 +211,8 @@ v1::ClinicalEvent toProto(const core::ClinicalEvent& event) {
 
 namespace {
 
-v1::DoseContext toProto(const core::DoseContext& dose) {
-  v1::DoseContext message;
+// Every field set, so that a message reused from an earlier value keeps nothing of it.
+void fill(const core::DoseContext& dose, v1::DoseContext& message) {
   message.set_infusion_running(dose.infusion_running);
   message.set_rate_mg_per_kg_per_h(dose.rate_mg_per_kg_per_h);
   message.set_previous_rate_mg_per_kg_per_h(dose.previous_rate_mg_per_kg_per_h);
@@ -223,6 +229,11 @@ v1::DoseContext toProto(const core::DoseContext& dose) {
   message.set_rate_ml_per_h(dose.rate_ml_per_h);
   message.set_last_change_time_ms(dose.last_change ? core::toMillis(*dose.last_change) : 0);
   message.set_minutes_since_last_change(dose.minutes_since_last_change);
+}
+
+v1::DoseContext toProto(const core::DoseContext& dose) {
+  v1::DoseContext message;
+  fill(dose, message);
   return message;
 }
 
@@ -248,12 +259,16 @@ core::DoseContext fromProto(const v1::DoseContext& message) {
   return dose;
 }
 
-v1::Advice toProto(const core::Advice& advice) {
-  v1::Advice message;
+void fill(const core::Advice& advice, v1::Advice& message) {
   message.set_action(toWire(advice.action));
   message.set_target_rate_mg_per_kg_per_h(advice.target_rate_mg_per_kg_per_h);
   message.set_target_rate_ml_per_h(advice.target_rate_ml_per_h);
   message.set_reason(advice.reason);
+}
+
+v1::Advice toProto(const core::Advice& advice) {
+  v1::Advice message;
+  fill(advice, message);
   return message;
 }
 
@@ -266,13 +281,24 @@ core::Advice fromProto(const v1::Advice& message) {
   return advice;
 }
 
-v1::News2SubScore toProto(const core::News2SubScore& sub_score) {
-  v1::News2SubScore message;
+void fill(const core::News2SubScore& sub_score, v1::News2SubScore& message) {
   message.set_parameter(sub_score.parameter);
   message.set_known(sub_score.known);
   message.set_value(sub_score.value);
   message.set_score(sub_score.score);
-  return message;
+}
+
+void fill(const core::LatestValue& value, v1::LatestValue& message);
+void fill(const core::BaselineEntry& baseline, v1::BaselineEntry& message);
+
+// A repeated field made equal to `values`, reusing the elements it already holds.
+template <typename Values, typename Message>
+void fillRepeated(const Values& values, google::protobuf::RepeatedPtrField<Message>& repeated) {
+  const int size = static_cast<int>(values.size());
+  while (repeated.size() > size) repeated.RemoveLast();
+  for (int i = 0; i < size; ++i) {
+    fill(values[static_cast<std::size_t>(i)], i < repeated.size() ? *repeated.Mutable(i) : *repeated.Add());
+  }
 }
 
 core::News2SubScore fromProto(const v1::News2SubScore& message) {
@@ -375,13 +401,35 @@ core::AdviceEvent fromProto(const v1::AdviceEvent& message) {
   return event;
 }
 
-v1::News2 toProto(const core::News2& news2) {
-  v1::News2 message;
+namespace {
+
+void fill(const core::News2& news2, v1::News2& message) {
   message.set_total(news2.total);
   message.set_band(toWire(news2.band));
   message.set_any_single_three(news2.any_single_three);
   message.set_spo2_scale(news2.spo2_scale);
-  for (const auto& sub_score : news2.sub_scores) *message.add_sub_scores() = toProto(sub_score);
+  fillRepeated(news2.sub_scores, *message.mutable_sub_scores());
+}
+
+void fill(const core::LatestValue& value, v1::LatestValue& message) {
+  message.set_code(value.code);
+  message.set_metric(value.metric);
+  message.set_value(value.value);
+  message.set_unit(value.unit);
+  message.set_time_ms(core::toMillis(value.time));
+}
+
+void fill(const core::BaselineEntry& baseline, v1::BaselineEntry& message) {
+  message.set_metric(baseline.metric);
+  message.set_value(baseline.value);
+  message.set_provisional(baseline.provisional);
+}
+
+}  // namespace
+
+v1::News2 toProto(const core::News2& news2) {
+  v1::News2 message;
+  fill(news2, message);
   return message;
 }
 
@@ -399,11 +447,7 @@ core::News2 fromProto(const v1::News2& message) {
 
 v1::LatestValue toProto(const core::LatestValue& value) {
   v1::LatestValue message;
-  message.set_code(value.code);
-  message.set_metric(value.metric);
-  message.set_value(value.value);
-  message.set_unit(value.unit);
-  message.set_time_ms(core::toMillis(value.time));
+  fill(value, message);
   return message;
 }
 
@@ -414,9 +458,7 @@ core::LatestValue fromProto(const v1::LatestValue& message) {
 
 v1::BaselineEntry toProto(const core::BaselineEntry& baseline) {
   v1::BaselineEntry message;
-  message.set_metric(baseline.metric);
-  message.set_value(baseline.value);
-  message.set_provisional(baseline.provisional);
+  fill(baseline, message);
   return message;
 }
 
@@ -426,16 +468,20 @@ core::BaselineEntry fromProto(const v1::BaselineEntry& message) {
 
 v1::PatientStatus toProto(const core::PatientStatus& status) {
   v1::PatientStatus message;
-  message.set_patient_id(status.patient_id);
-  message.set_unit(status.unit);
-  message.set_event_time_ms(core::toMillis(status.event_time));
-  for (const auto& value : status.latest) *message.add_latest() = toProto(value);
-  *message.mutable_news2() = toProto(status.news2);
-  for (const auto& baseline : status.baselines) *message.add_baselines() = toProto(baseline);
-  *message.mutable_dose() = toProto(status.dose);
-  *message.mutable_advice() = toProto(status.advice);
-  message.set_active_alarms(static_cast<std::uint32_t>(status.active_alarms));
+  toProto(status, message);
   return message;
+}
+
+void toProto(const core::PatientStatus& status, v1::PatientStatus& into) {
+  into.set_patient_id(status.patient_id);
+  into.set_unit(status.unit);
+  into.set_event_time_ms(core::toMillis(status.event_time));
+  fillRepeated(status.latest, *into.mutable_latest());
+  fill(status.news2, *into.mutable_news2());
+  fillRepeated(status.baselines, *into.mutable_baselines());
+  fill(status.dose, *into.mutable_dose());
+  fill(status.advice, *into.mutable_advice());
+  into.set_active_alarms(static_cast<std::uint32_t>(status.active_alarms));
 }
 
 core::PatientStatus fromProto(const v1::PatientStatus& message) {

@@ -28,6 +28,9 @@ struct [[nodiscard]] Decoded : core::Result<T> {
 // does not know refuses the whole message (unknown_enum), with the field and value in the
 // error. The engine never sees a value outside its enums.
 Decoded<core::VitalsFrame> decodeVitals(std::string_view payload);
+// The same, parsed into a message the caller keeps: protobuf reuses its strings and
+// measurements, so a steady stream of frames parses without allocating (vigil-engine).
+Decoded<core::VitalsFrame> decodeVitals(std::string_view payload, vigil::v1::VitalsFrame& scratch);
 Decoded<core::PumpStatus> decodePumpStatus(std::string_view payload);
 Decoded<core::ClinicalEvent> decodeClinicalEvent(std::string_view payload);
 // The same checks on a message already parsed (a clinical event inside a control request).
@@ -54,6 +57,11 @@ vigil::v1::AlarmEvent toProto(const core::AlarmEvent& event);
 // The alert-stream bookkeeping (engine_epoch, sequence) is the service's to set.
 vigil::v1::AdviceEvent toProto(const core::AdviceEvent& event);
 vigil::v1::PatientStatus toProto(const core::PatientStatus& status);
+// The same into a message the caller keeps: every field of the status is set, repeated
+// ones resized, so a publisher that reuses one message stops allocating once it has grown
+// (a status per frame was a quarter of vigil-engine's mallocs). Fields outside the status
+// (the service's stamps) are the caller's.
+void toProto(const core::PatientStatus& status, vigil::v1::PatientStatus& into);
 vigil::v1::News2 toProto(const core::News2& news2);
 vigil::v1::LatestValue toProto(const core::LatestValue& value);
 vigil::v1::BaselineEntry toProto(const core::BaselineEntry& baseline);

@@ -37,10 +37,15 @@ std::string_view topicKindName(TopicKind kind) {
 }
 
 std::string makeTopic(TopicKind kind, std::string_view unit, std::string_view patient_id) {
-  std::string topic(topicKindName(kind));
-  if (engineWide(kind)) return topic;
-  topic.append("/").append(unit).append("/").append(patient_id);
+  std::string topic;
+  makeTopic(kind, unit, patient_id, topic);
   return topic;
+}
+
+void makeTopic(TopicKind kind, std::string_view unit, std::string_view patient_id, std::string& into) {
+  into.assign(topicKindName(kind));
+  if (engineWide(kind)) return;
+  into.append("/").append(unit).append("/").append(patient_id);
 }
 
 std::string topicPrefix(TopicKind kind, std::string_view unit) {

@@ -33,9 +33,15 @@ bool waitReadable(zmq::socket_ref socket, std::chrono::milliseconds timeout) {
 
 std::vector<zmq::message_t> receiveMultipart(zmq::socket_ref socket) {
   std::vector<zmq::message_t> frames;
-  const auto received = zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait);
-  if (!received) frames.clear();
+  receiveMultipart(socket, frames);
   return frames;
+}
+
+bool receiveMultipart(zmq::socket_ref socket, std::vector<zmq::message_t>& into) {
+  into.clear();
+  const auto received = zmq::recv_multipart(socket, std::back_inserter(into), zmq::recv_flags::dontwait);
+  if (!received) into.clear();
+  return !into.empty();
 }
 
 std::string boundEndpoint(zmq::socket_ref socket) { return socket.get(zmq::sockopt::last_endpoint); }

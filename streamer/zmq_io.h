@@ -72,6 +72,8 @@ class Subscriber {
 // Reads every frame of the multipart message waiting on `socket` (non-blocking);
 // an empty vector when nothing is waiting.
 std::vector<zmq::message_t> receiveMultipart(zmq::socket_ref socket);
+// The same into a vector the caller reuses; false when nothing was waiting.
+bool receiveMultipart(zmq::socket_ref socket, std::vector<zmq::message_t>& into);
 std::string boundEndpoint(zmq::socket_ref socket);
 
 // Binds and returns the endpoint actually bound, with a "*" port resolved.

@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev  # libFuzzer targets and the sanitizer runtime
   clang-format-14 clang-tidy-14  # make format / format-check, .clang-tidy
   libgtest-dev libgmock-dev libbenchmark-dev
+  valgrind  # tools/vigil-bench/instructions.sh: instructions per frame under callgrind
   chromium  # vigil-station's browser tests (driven by playwright-core, never a downloaded browser)
 )
 # Node and npm for playwright-core and uPlot (package-lock.json). A Node already on the

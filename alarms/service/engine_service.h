@@ -167,7 +167,7 @@ class EngineService {
   const StarPeer* star() const { return star_.get(); }
 
  private:
-  void readIngest();
+  bool readIngest();  // false when nothing was waiting
   // The intake's queue, in batches, on this thread.
   void drainIntake();
   // ENGINE OVERLOADED at every unit while frames wait longer than overload_lag.
@@ -218,8 +218,10 @@ class EngineService {
   void emit(Outgoing outgoing);
   void deliver(Outgoing& outgoing);
   void releaseCommitted(std::uint64_t settled);
+  void deliverAlert(std::string_view topic, std::string_view payload, std::uint64_t sequence, const std::string& unit,
+                    std::uint64_t unit_sequence);
   template <typename Value, typename Message>
-  void publishStamped(streamer::TopicKind kind, const Value& value, Message message);
+  void publishStamped(streamer::TopicKind kind, const Value& value, Message&& message);
   void tick();
   void heartbeat();
   void scheduleTick();
@@ -275,6 +277,13 @@ class EngineService {
   boost::asio::steady_timer snapshot_timer_;
   JournalWatch journal_watch_;
   std::unique_ptr<StarPeer> star_;
+  // The publish path's scratch, reused for every status (no allocation per frame).
+  vigil::v1::PatientStatus status_message_;
+  std::string topic_buffer_;
+  std::string payload_buffer_;
+  // The ingest path's, reused for every message.
+  std::vector<zmq::message_t> ingest_frames_;
+  streamer::Envelope ingest_envelope_;
 };
 
 }  // namespace vigil::service

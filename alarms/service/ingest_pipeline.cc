@@ -42,7 +42,7 @@ IngestResult IngestPipeline::accept(const streamer::Envelope& envelope, core::Ti
   if (!topic) return stop(IngestOutcome::UnknownTopic, "topic is not <kind>/<unit>/<patient>");
   switch (topic->kind) {
     case TopicKind::Vitals:
-      return admit(streamer::decodeVitals(envelope.payload), *topic, receive_time, gateway,
+      return admit(streamer::decodeVitals(envelope.payload, vitals_scratch_), *topic, receive_time, gateway,
                    [this](const core::VitalsFrame& frame) { return engine_.onVitals(frame); });
     case TopicKind::Infusion:
       return admit(streamer::decodePumpStatus(envelope.payload), *topic, receive_time, gateway,

@@ -115,6 +115,8 @@ class IngestPipeline {
   // Per gateway: the alarm belongs to no patient (the refused sources' patients are
   // whatever that gateway claims), so it is raised on the gateway itself.
   std::map<std::string, core::AlarmBoard, std::less<>> gateway_boards_;
+  // Every vitals frame is parsed into this one message (no allocation per frame).
+  vigil::v1::VitalsFrame vitals_scratch_;
 };
 
 }  // namespace vigil::service

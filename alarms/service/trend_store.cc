@@ -2,20 +2,25 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
+#include <utility>
 
 #include "streamer/enums.h"
 
 namespace vigil::service {
 namespace {
 
-std::optional<TrendSeries> seriesOf(const std::string& metric) {
-  static const std::map<std::string, TrendSeries> kByMetric = {
+// Six names, compared in place: a std::map<std::string> lookup per latest value was most of
+// this store's cost on the engine's hot path (eight per status).
+std::optional<TrendSeries> seriesOf(std::string_view metric) {
+  static constexpr std::pair<std::string_view, TrendSeries> kByMetric[] = {
       {"HR", TrendSeries::Hr},     {"SBP", TrendSeries::Sbp}, {"DBP", TrendSeries::Dbp},
       {"SPO2", TrendSeries::Spo2}, {"RR", TrendSeries::Rr},   {"ETCO2", TrendSeries::Etco2},
   };
-  const auto found = kByMetric.find(metric);
-  if (found == kByMetric.end()) return std::nullopt;
-  return found->second;
+  for (const auto& [name, series] : kByMetric) {
+    if (name == metric) return series;
+  }
+  return std::nullopt;
 }
 
 std::size_t index(TrendSeries series) { return static_cast<std::size_t>(series); }
@@ -83,6 +88,7 @@ TrendBucket* TrendStore::bucketAt(PatientTrend& trend, std::int64_t time_ms) {
     buckets.emplace_back().start_ms = start;
     return &buckets.back();
   }
+  if (buckets.back().start_ms == start) return &buckets.back();  // the usual case: the newest bucket
   const auto found = std::lower_bound(buckets.begin(), buckets.end(), start,
                                       [](const TrendBucket& bucket, std::int64_t ms) { return bucket.start_ms < ms; });
   if (found == buckets.end() || found->start_ms != start) return nullptr;  // a gap in the past stays a gap

@@ -395,6 +395,27 @@ TEST(CodecTest, AdviceEventRoundTripsThroughProtoAndBytes) {
   EXPECT_EQ(back.dose.attribution, advice.dose.attribution);
 }
 
+// vigil-engine reuses one message for every status it publishes: what it sends must be
+// byte for byte what a fresh message would be, whatever the previous status held (longer
+// lists, longer strings, an advice or a dose that is now gone).
+TEST(CodecTest, AReusedStatusMessageSerialisesAsAFreshOne) {
+  auto large = samplePatientStatus();
+  large.latest.push_back({mdc::kEcgHeartRate, "HR", 71.0, "/min", core::fromMillis(1'700'000'897'000)});
+  large.dose.attribution = "a long attribution that a later status no longer carries";
+  core::PatientStatus small;
+  small.patient_id = "b1";
+  small.unit = "u";
+  small.event_time = core::fromMillis(1'700'000'000'000);
+  small.latest = {{mdc::kSpO2, "SPO2", 97.0, "%", core::fromMillis(1'700'000'000'000)}};
+  vigil::v1::PatientStatus reused;
+  for (const auto* status : {&large, &small, &large, &small}) {
+    toProto(*status, reused);
+    EXPECT_EQ(reused.SerializeAsString(), toProto(*status).SerializeAsString()) << status->patient_id;
+  }
+  EXPECT_EQ(reused.latest_size(), 1);
+  EXPECT_TRUE(reused.dose().attribution().empty());
+}
+
 TEST(CodecTest, PatientStatusRoundTripsThroughProtoAndBytes) {
   const auto status = samplePatientStatus();
   const auto message = toProto(status);

@@ -3,10 +3,14 @@
 // one core. Built by `make bench` only (EXCLUDE_FROM_ALL): the plain test build stays as it was.
 #include <benchmark/benchmark.h>
 
+#include <malloc.h>
+
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "alarms/core/engine.h"
+#include "alarms/core/engine_parts.h"
 #include "alarms/core/ingest_guard.h"
 #include "alarms/core/metrics.h"
 #include "alarms/core/news2.h"
@@ -127,17 +131,27 @@ BENCHMARK(BM_RuleEvaluation);
 
 // Status building: what the service does with each status the core publishes (to protobuf
 // and serialised), from a status the engine built for a patient with every vital known.
+// range(0) 0: a fresh message and string per status (before issue 13); 1: one message and
+// payload reused, as vigil-engine now does.
 void BM_StatusBuild(benchmark::State& state) {
   Engine engine(defaultProtocol());
   for (std::uint64_t round = 0; round < 3; ++round) (void)engine.onVitals(frameFor(0, round, 15000));
   const auto status = engine.statuses().at(0);
+  const bool reuse = state.range(0) == 1;
+  vigil::v1::PatientStatus message;
+  std::string payload;
   for (auto _ : state) {
-    const auto message = vigil::streamer::toProto(status);
-    benchmark::DoNotOptimize(message.SerializeAsString());
+    if (reuse) {
+      vigil::streamer::toProto(status, message);
+      message.SerializeToString(&payload);
+      benchmark::DoNotOptimize(payload.data());
+    } else {
+      benchmark::DoNotOptimize(vigil::streamer::toProto(status).SerializeAsString());
+    }
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_StatusBuild);
+BENCHMARK(BM_StatusBuild)->Arg(0)->Arg(1);
 
 // The ingest guard over range(0) sources, each frame the next of its source.
 void BM_IngestGuard(benchmark::State& state) {
@@ -159,6 +173,40 @@ void BM_IngestGuard(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_IngestGuard)->Arg(100)->Arg(10000)->Arg(100000);
+
+// Memory: heap bytes per patient (glibc's mallinfo2, in use) once range(0) patients have
+// sent two frames each, for the core's Engine and for the ingest guard; reported as
+// counters, the time is that of building them. Where 8 KiB per patient goes (BENCHMARKS.md).
+void BM_HeapPerPatient(benchmark::State& state) {
+  const auto patients = static_cast<std::size_t>(state.range(0));
+  double engine_bytes = 0, guard_bytes = 0;
+  for (auto _ : state) {
+    const auto before = mallinfo2().uordblks;
+    auto engine = std::make_unique<Engine>(defaultProtocol());
+    for (std::uint64_t round = 0; round < 2; ++round) {
+      for (std::size_t p = 0; p < patients; ++p) (void)engine->onVitals(frameFor(p, round, 15000));
+    }
+    const auto with_engine = mallinfo2().uordblks;
+    IngestGuardConfig config;
+    config.max_sources = patients + 1;
+    IngestGuard guard(config);
+    for (std::uint64_t round = 0; round < 2; ++round) {
+      for (std::size_t p = 0; p < patients; ++p) {
+        auto frame = frameFor(p, round, 15000);
+        (void)guard.check(frame, std::nullopt);
+      }
+    }
+    const auto with_guard = mallinfo2().uordblks;
+    engine_bytes = static_cast<double>(with_engine - before) / static_cast<double>(patients);
+    guard_bytes = static_cast<double>(with_guard - with_engine) / static_cast<double>(patients);
+  }
+  state.counters["engine_bytes_per_patient"] = engine_bytes;
+  state.counters["guard_bytes_per_patient"] = guard_bytes;
+  // Of the engine's: the Patient object itself (every part's state inline), before what
+  // its members allocate.
+  state.counters["sizeof_patient"] = static_cast<double>(sizeof(vigil::core::engine_detail::Patient));
+}
+BENCHMARK(BM_HeapPerPatient)->Arg(10000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
