@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <iostream>
 
-
 namespace vigil::acm {
 namespace {
 

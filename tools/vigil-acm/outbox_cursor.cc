@@ -107,7 +107,7 @@ bool followReply(OutboxPosition& at, const v1::OutboxReply& reply, std::int64_t 
   at.journal = reply.journal_id();
   at.position = 0;
   at.catch_up_until = reply.last_position();
-  at.catch_up_from_ms = catch_up_from_ms;
+  at.catch_up_from_ms = at.catch_up_until != 0 ? catch_up_from_ms : 0;  // an empty journal: nothing to catch up
   return true;
 }
 
