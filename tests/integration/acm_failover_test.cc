@@ -136,6 +136,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   auto acm = startAcm(pair_.both("control"), manager.port(), dir_.file("acm.state"), 0,
                       {"--control-timeout-ms", "300"});
 
+  streamer::ControlClient station(context_, pair_.both("control"));
   // bed-01 desaturates on a running infusion; a station acknowledges it through the pair.
   feed_->pump("bed-01", kT0, 0.2);
   feed_->pump("bed-02", kT0, 0.2);
@@ -143,13 +144,29 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   for (int s = 0; s < 25; ++s) wardSecond({{"bed-01", true}, {"bed-02", false}, {"bed-03", false}});
   ASSERT_TRUE(waitUntil([&] { return receivedAbout(manager, "bed-01", "|start|").has_value(); }, 20s));
   const auto bed01 = acmSegmentField(*receivedAbout(manager, "bed-01", "|start|"), "OBR", 3);
-  streamer::ControlClient station(context_, pair_.both("control"));
   v1::ControlRequest ack;
   ack.mutable_acknowledge()->set_alert_id(bed01.substr(0, bed01.find('^')));
   ack.mutable_acknowledge()->set_station("station-3");
-  const auto acknowledged = station.request(ack, 5s);
-  ASSERT_TRUE(acknowledged && acknowledged->ok()) << (acknowledged ? acknowledged->error() : "no reply");
-  ASSERT_TRUE(waitUntil([&] { return receivedAbout(manager, "bed-01", "|alert-acknowledged|").has_value(); }, 20s));
+  // The station's client may not be connected to both engines yet, and ask the passive one
+  // twice: it asks again, as a station does (acknowledging twice changes nothing).
+  std::string refusal;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const auto reply = station.request(ack, 5s);
+        refusal = reply ? reply->error() : "no reply";
+        return reply && reply->ok();
+      },
+      10s))
+      << refusal;
+  // Accepted, not only received: the alert manager answers after it keeps the message.
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        const auto record = receiver.record();
+        return std::any_of(record.accepted.begin(), record.accepted.end(), [&](const std::string& id) {
+          return record.message_of.at(id).find("|alert-acknowledged|") != std::string::npos;
+        });
+      },
+      20s));
 
   // The alert manager refuses while bed-02 desaturates: vigil-acm holds the first of the
   // new transitions and retries it, the primary logs the rest (bed-02's start among them);
@@ -187,7 +204,14 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
            for (const auto& entry : scenario) all += contentOf(entry.event()) + "\n";
            return all;
          }();
-  const auto stats = acmStats(acm.stats_address);
+  // The catch-up ends on the first empty page after the backup's last row of the time.
+  streamer::hl7::CounterTable stats;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        stats = acmStats(acm.stats_address);
+        return stats["journal_switches"] == 1 && stats["catching_up"] == 0;
+      },
+      10s));
   EXPECT_EQ(acm.process->stop(), 0);
   const auto record = receiver.record();
 
@@ -223,7 +247,6 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   EXPECT_GE(stats.at("engine_switches"), 1u);
   EXPECT_EQ(stats.at("journal_switches"), 1u);
   EXPECT_GE(stats.at("skipped_delivered"), 3u) << "bed-01's start and acknowledgement, the one held at the kill";
-  EXPECT_EQ(stats.at("catching_up"), 0u);
   std::cout << "acm failover: transitions=" << scenario.size() << " received=" << record.received
             << " duplicates=" << record.duplicates << " skipped_delivered=" << stats.at("skipped_delivered")
             << " engine_switches=" << stats.at("engine_switches") << "\n";
