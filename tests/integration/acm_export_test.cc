@@ -22,6 +22,7 @@
 #include "streamer/hl7/stats_text.h"
 #include "acm_support.h"
 #include "support.h"
+#include "tools/vigil-acm/outbox_cursor.h"
 
 namespace vigil::testing {
 namespace {
@@ -31,6 +32,9 @@ namespace v1 = vigil::v1;
 
 constexpr char kUnit[] = "pacu";
 constexpr std::int64_t kT0 = 1'700'000'000'000;
+
+// MSH-10 of the transition an outbox entry holds: from the transition, not the row.
+std::string idOf(const v1::OutboxEntry& entry) { return acm::messageIdFor(acm::transitionKeyOf(entry.event())); }
 
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
   return acmSegmentField(message, segment, index);
@@ -163,12 +167,12 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
   exporter->stop();
   const auto record = receiver.record();
 
-  // Every transition of the alarm log accepted exactly once, under its position's id, in
+  // Every transition of the alarm log accepted exactly once, under its transition's id, in
   // the log's order (so in order per alarm too).
   std::vector<std::string> expected;
   std::map<std::string, int> phases_per_alert;
   for (const auto& entry : outbox) {
-    expected.push_back("VIGIL-ACM-" + std::to_string(entry.position()));
+    expected.push_back(idOf(entry));
     ++phases_per_alert[entry.event().alert_id()];
   }
   EXPECT_EQ(record.accepted, expected);
@@ -179,7 +183,7 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
     return e.event().patient_id() == "bed-3" && e.event().phase() == v1::PHASE_START;
   }));
   for (const auto& entry : outbox) {
-    const auto& message = record.message_of.at("VIGIL-ACM-" + std::to_string(entry.position()));
+    const auto& message = record.message_of.at(idOf(entry));
     EXPECT_EQ(field(message, "MSH", 8), "ORU^R40^ORU_R40");
     EXPECT_EQ(field(message, "OBR", 3), entry.event().alert_id() + "^VIGIL") << "alert identity";
     EXPECT_EQ(field(message, "PID", 3), entry.event().patient_id() + "^^^VIGIL^PI");
@@ -458,7 +462,7 @@ TEST_F(AcmExport, AfterAnOutageOfMinutesEveryQueuedTransitionArrivesOnceInOrder)
       30s));
   const auto record = receiver.record();
   std::vector<std::string> expected;
-  for (const auto& entry : outbox) expected.push_back("VIGIL-ACM-" + std::to_string(entry.position()));
+  for (const auto& entry : outbox) expected.push_back(idOf(entry));
   EXPECT_EQ(record.accepted, expected);
   auto stats = exporterStats();
   std::cout << "acm outage: transitions=" << outbox.size() << " drained_in_s=" << drain_s
