@@ -9,7 +9,8 @@
 // exactly once by content, in order per alarm, each under the MSH-10 the backup's copy of
 // the transition gives: the ids are the same on both engines. Nothing is repeated under
 // another id (which a receiver could not discard); the test also counts repeats under the
-// same id (which it could) and expects none.
+// same id (which it could) and expects none. Last, an ORA^R41 status from the alert manager
+// reaches the backup through vigil-acm's status listener.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -17,6 +18,7 @@
 #include <set>
 
 #include "acm_support.h"
+#include "mllp_client.h"
 #include "star_pair.h"
 #include "streamer/hl7/hl7_ack.h"
 #include "support.h"
@@ -134,7 +136,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   });
   manager.startListening();
   auto acm = startAcm(pair_.both("control"), manager.port(), dir_.file("acm.state"), 0,
-                      {"--control-timeout-ms", "300"});
+                      {"--control-timeout-ms", "300", "--status-listen", "127.0.0.1:0"});
 
   streamer::ControlClient station(context_, pair_.both("control"));
   // bed-01 desaturates on a running infusion; a station acknowledges it through the pair.
@@ -212,8 +214,32 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
         return stats["journal_switches"] == 1 && stats["catching_up"] == 0;
       },
       10s));
-  EXPECT_EQ(acm.process->stop(), 0);
   const auto record = receiver.record();
+
+  // IHE PCD-05 through the pair: a nurse accepts bed-02's latched alarm on her phone; the
+  // status reaches the engine that is active now, which acknowledges (and so ends) it.
+  const auto bed02 = std::find_if(scenario.begin(), scenario.end(), [](const v1::OutboxEntry& e) {
+    return e.event().patient_id() == "bed-02" && e.event().state() == v1::STATE_LATCHED;
+  });
+  ASSERT_NE(bed02, scenario.end());
+  MllpClient phone_system(acm.status_port);
+  const auto status = phone_system.exchange(
+      acmStatusReport("am-1", bed02->event().alert_id(), "accepted", "RN042^Lee^Anna"), Clock::now() + 10s);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(hl7Field(*status, "MSA", 1), "AA") << *status;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        const auto outbox = outboxOf(context_, backupControl);
+        return std::any_of(outbox.begin(), outbox.end(), [&](const v1::OutboxEntry& e) {
+          return e.event().alert_id() == bed02->event().alert_id() && e.event().phase() == v1::PHASE_END;
+        });
+      },
+      10s))
+      << "the backup did not acknowledge bed-02's alarm";
+  const auto status_stats = acmStats(acm.stats_address);
+  EXPECT_EQ(status_stats.at("status_engine"), 2u);
+  EXPECT_EQ(status_stats.at("status_acknowledged"), 1u);
+  EXPECT_EQ(acm.process->stop(), 0);
 
   EXPECT_EQ(pair_.counter(pair_.backup(), "star.takeovers"), 1u);
   EXPECT_TRUE(std::any_of(scenario.begin(), scenario.end(),
