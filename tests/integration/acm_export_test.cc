@@ -83,19 +83,6 @@ void sendWard(zmq::context_t& context, const std::string& ingest, int first, int
   }
 }
 
-std::vector<v1::OutboxEntry> wholeOutbox(zmq::context_t& context, const std::string& control) {
-  streamer::ControlClient client(context, control);
-  std::vector<v1::OutboxEntry> entries;
-  for (;;) {
-    v1::ControlRequest request;
-    request.mutable_outbox()->set_after_position(entries.empty() ? 0 : entries.back().position());
-    const auto reply = client.request(request, 5s);
-    if (!reply || !reply->ok()) return entries;
-    if (reply->outbox().entries().empty()) return entries;
-    entries.insert(entries.end(), reply->outbox().entries().begin(), reply->outbox().entries().end());
-  }
-}
-
 class AcmExport : public ::testing::Test {
  protected:
   // `stats_ms`: how often it prints its counters (0: at exit); a test that stops reading

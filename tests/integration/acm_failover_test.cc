@@ -58,20 +58,6 @@ std::string contentOf(const std::string& message) {
          facetOf(message, "MDC_ATTR_ALARM_INACTIVATION_STATE");
 }
 
-// Every transition an engine's outbox holds now, asking that engine alone.
-std::vector<v1::OutboxEntry> outboxOf(zmq::context_t& context, const std::string& control) {
-  streamer::ControlClient client(context, control);
-  std::vector<v1::OutboxEntry> entries;
-  for (;;) {
-    v1::ControlRequest request;
-    request.mutable_outbox()->set_after_position(entries.empty() ? 0 : entries.back().position());
-    request.mutable_outbox()->set_max_events(1000);
-    const auto reply = client.request(request, 5s);
-    if (!reply || !reply->ok() || reply->outbox().entries().empty()) return entries;
-    entries.insert(entries.end(), reply->outbox().entries().begin(), reply->outbox().entries().end());
-  }
-}
-
 bool has(const std::vector<v1::OutboxEntry>& outbox, const std::string& patient, v1::AlarmPhase phase) {
   return std::any_of(outbox.begin(), outbox.end(), [&](const v1::OutboxEntry& entry) {
     return entry.event().patient_id() == patient && entry.event().phase() == phase;
@@ -98,7 +84,7 @@ class AcmFailover : public ::testing::Test {
     WardFeed feed(context_, engine.ingest);
     feed.pump("bed-09", kEarlier, 0.2);
     for (int s = 0; s <= 60; ++s) feed.spo2("bed-09", kEarlier + s * kSecond, s < 30 ? 86 : 97);
-    ASSERT_TRUE(waitUntil([&] { return has(outboxOf(context_, engine.control), "bed-09", v1::PHASE_START); }, 20s));
+    ASSERT_TRUE(waitUntil([&] { return has(wholeOutbox(context_, engine.control), "bed-09", v1::PHASE_START); }, 20s));
     EXPECT_EQ(engine.process->stop(), 0);
   }
 
@@ -177,7 +163,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   const auto received_before = manager.received().size();
   for (int s = 0; s < 25; ++s) wardSecond({{"bed-01", true}, {"bed-02", true}, {"bed-03", false}});
   const auto primaryControl = pair_.endpoint(pair_.primary(), "control");
-  ASSERT_TRUE(waitUntil([&] { return has(outboxOf(context_, primaryControl), "bed-02", v1::PHASE_START); }, 20s));
+  ASSERT_TRUE(waitUntil([&] { return has(wholeOutbox(context_, primaryControl), "bed-02", v1::PHASE_START); }, 20s));
   ASSERT_TRUE(waitUntil([&] { return manager.received().size() > received_before; }, 20s)) << "nothing in flight";
   pair_.killHard(pair_.primary());
   refusing = false;
@@ -193,7 +179,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   ASSERT_TRUE(waitUntil(
       [&] {
         scenario.clear();
-        for (const auto& entry : outboxOf(context_, backupControl)) {
+        for (const auto& entry : wholeOutbox(context_, backupControl)) {
           if (entry.event().event_time_ms() >= kT0) scenario.push_back(entry);
         }
         // The last transition of the script: bed-03's alarm latches when it recovers.
@@ -229,7 +215,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   EXPECT_EQ(hl7Field(*status, "MSA", 1), "AA") << *status;
   EXPECT_TRUE(waitUntil(
       [&] {
-        const auto outbox = outboxOf(context_, backupControl);
+        const auto outbox = wholeOutbox(context_, backupControl);
         return std::any_of(outbox.begin(), outbox.end(), [&](const v1::OutboxEntry& e) {
           return e.event().alert_id() == bed02->event().alert_id() && e.event().phase() == v1::PHASE_END;
         });

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../test_alert_manager.h"
+#include "streamer/control_client.h"
 #include "streamer/hl7/stats_text.h"
 #include "support.h"
 
@@ -67,6 +68,20 @@ class Receiver {
   std::mutex mutex_;
   Record record_;
 };
+
+// Every transition an engine's outbox holds now (asking that engine alone for one address).
+inline std::vector<vigil::v1::OutboxEntry> wholeOutbox(zmq::context_t& context, const std::string& control) {
+  streamer::ControlClient client(context, control);
+  std::vector<vigil::v1::OutboxEntry> entries;
+  for (;;) {
+    vigil::v1::ControlRequest request;
+    request.mutable_outbox()->set_after_position(entries.empty() ? 0 : entries.back().position());
+    request.mutable_outbox()->set_max_events(1000);
+    const auto reply = client.request(request, 5s);
+    if (!reply || !reply->ok() || reply->outbox().entries().empty()) return entries;
+    entries.insert(entries.end(), reply->outbox().entries().begin(), reply->outbox().entries().end());
+  }
+}
 
 struct RunningAcm {
   std::unique_ptr<ChildProcess> process;
