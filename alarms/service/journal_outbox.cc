@@ -94,8 +94,12 @@ std::vector<v1::OutboxEntry> selectOutbox(sqlite::Database& db, const OutboxQuer
   if (!statement.ok()) return entries;
   const auto limit = query.max_events == 0 ? kOutboxDefaultEvents : std::min(query.max_events, kOutboxMaxEvents);
   const bool bounded = query.until_position != 0;
-  statement.bind(1, static_cast<std::int64_t>(query.after_position));
-  statement.bind(2, bounded ? static_cast<std::int64_t>(query.until_position) : INT64_MAX);
+  // Row ids are SQLite's signed 64 bits: a larger position asked for is past every row.
+  const auto row = [](std::uint64_t position) {
+    return static_cast<std::int64_t>(std::min<std::uint64_t>(position, INT64_MAX));
+  };
+  statement.bind(1, row(query.after_position));
+  statement.bind(2, bounded ? row(query.until_position) : INT64_MAX);
   statement.bind(3, bounded ? query.from_event_time_ms : INT64_MIN);
   statement.bind(4, static_cast<std::int64_t>(limit));
   for (;;) {

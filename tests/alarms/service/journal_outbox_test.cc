@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <climits>
 #include <filesystem>
 
 #include "alarms/service/journal.h"
@@ -186,6 +187,23 @@ TEST_F(OutboxTest, APositionOfAnotherJournalIsCaughtUpByDataTime) {
   EXPECT_EQ(rest.outbox().entries(0).position(), all[3].position());
   EXPECT_FALSE(rest.outbox().catch_up());
   EXPECT_GT(rest.outbox().last_position(), all[3].position());
+
+  // Positions and times no engine wrote: nothing, not everything, and no error.
+  v1::OutboxRequest hostile;
+  hostile.set_journal_id(identity);
+  hostile.set_after_position(UINT64_MAX);
+  EXPECT_TRUE(outboxReply(path_, hostile).ok());
+  EXPECT_EQ(outboxReply(path_, hostile).outbox().entries_size(), 0) << "past every row";
+  hostile.set_after_position(0);
+  hostile.set_until_position(UINT64_MAX);
+  hostile.set_from_event_time_ms(INT64_MIN);
+  EXPECT_EQ(outboxReply(path_, hostile).outbox().entries_size(), 5);
+  hostile.set_journal_id(std::string(100'000, '\xff'));
+  hostile.set_from_event_time_ms(INT64_MAX);
+  const auto nothing_that_late = outboxReply(path_, hostile);
+  EXPECT_TRUE(nothing_that_late.ok());
+  EXPECT_TRUE(nothing_that_late.outbox().catch_up());
+  EXPECT_EQ(nothing_that_late.outbox().entries_size(), 0);
 }
 
 TEST_F(OutboxTest, RefusesWithAReasonWithoutAJournalOrWithAMissingFile) {
