@@ -3,14 +3,15 @@
 // manager. The backup has served before, so its journal numbers its rows unlike the
 // primary's. bed-01 alarms and is acknowledged through the pair; the alert manager then
 // refuses for a while as bed-02 alarms, and the primary is killed with kill -9 while
-// vigil-acm holds one transition it could not deliver and the primary has logged more. The backup takes over; bed-01 and bed-02 recover
-// and bed-03 alarms. The alert manager must end up with every transition of the scenario
-// (the backup's alarm log from the scenario's start: it computed everything in shadow)
-// exactly once by content, in order per alarm, each under the MSH-10 the backup's copy of
-// the transition gives: the ids are the same on both engines. Nothing is repeated under
-// another id (which a receiver could not discard); the test also counts repeats under the
-// same id (which it could) and expects none. Last, an ORA^R41 status from the alert manager
-// reaches the backup through vigil-acm's status listener.
+// vigil-acm holds one transition it could not deliver and the primary has logged more.
+// The backup takes over; bed-01 and bed-02 recover and bed-03 alarms. The alert manager
+// must end up with every transition of the scenario (the backup's alarm log from the
+// scenario's start: it computed everything in shadow) exactly once by content, in order
+// per alarm, each under the MSH-10 the backup's copy of the transition gives: the ids are
+// the same on both engines. Nothing is repeated under another id (which a receiver could
+// not discard); the test also counts repeats under the same id (which it could) and
+// expects none. Last, an ORA^R41 status from the alert manager reaches the backup through
+// vigil-acm's status listener.
 #include <gtest/gtest.h>
 
 #include <atomic>
