@@ -247,11 +247,13 @@ void EngineService::logPumpChange(Journal& journal, const streamer::Envelope& en
 void EngineService::publish(const core::Outputs& outputs) {
   noteUnits(outputs);
   trend_.record(outputs);  // recovery too: the trend is rebuilt from the replayed inputs
-  if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
-  if (journal_) {
+  // A recovery replay logged these live. A passive engine applying its peer's request
+  // logs them now: its outbox must hold them when it takes over (vigil-acm, issue 16).
+  if (journal_ && (!replaying_ || applying_peer_forward_)) {
     journal_->logAlarms(outputs.alarms, epoch_);
     journal_->logAdvice(outputs.advice);
   }
+  if (replaying_) return;  // the stations saw these before the restart; a snapshot resyncs them
   for (const auto& event : outputs.alarms) publishStamped(TopicKind::Alert, event, streamer::toProto(event));
   for (const auto& event : outputs.advice) publishStamped(TopicKind::Advice, event, streamer::toProto(event));
   // One status per accepted frame at most: the message, topic and payload are reused, so a
@@ -746,7 +748,9 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward,
   if (auto* journal = liveJournal()) {
     journal->recordControl(input.payload, input.identity, input.engine_time, input.receive_time, epoch_);
   }
+  applying_peer_forward_ = true;
   applyJournaled(input);
+  applying_peer_forward_ = false;
   ++star_->counters().forwards_applied;
   reply.set_ok(true);
   return reply;

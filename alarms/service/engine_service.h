@@ -269,6 +269,7 @@ class EngineService {
   boost::asio::steady_timer heartbeat_timer_;
   Journal* journal_ = nullptr;
   bool replaying_ = false;
+  bool applying_peer_forward_ = false;  // applyForwarded(): replayed, but its transitions are logged
   TrendStore trend_;  // every patient's last hours, fed by publish() live and in recovery
   CommitGate<Outgoing> gate_;
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent

@@ -20,7 +20,9 @@
 #include "mllp_client.h"
 #include "streamer/control_client.h"
 #include "streamer/hl7/stats_text.h"
+#include "acm_support.h"
 #include "support.h"
+#include "tools/vigil-acm/outbox_cursor.h"
 
 namespace vigil::testing {
 namespace {
@@ -30,50 +32,13 @@ namespace v1 = vigil::v1;
 
 constexpr char kUnit[] = "pacu";
 constexpr std::int64_t kT0 = 1'700'000'000'000;
-constexpr std::size_t kRefusedFirst = 3;
+
+// MSH-10 of the transition an outbox entry holds: from the transition, not the row.
+std::string idOf(const v1::OutboxEntry& entry) { return acm::messageIdFor(acm::transitionKeyOf(entry.event())); }
 
 std::string field(const std::string& message, const std::string& segment, std::size_t index) {
   return acmSegmentField(message, segment, index);
 }
-
-// What the alert manager made of the messages: refuses the first `refuse_first` with AE,
-// acknowledges the rest AA and, like a real receiver, discards a message id it accepted
-// before (acknowledged again, counted as a duplicate).
-class Receiver {
- public:
-  explicit Receiver(std::size_t refuse_first = kRefusedFirst) : refuse_first_(refuse_first) {}
-  struct Record {
-    std::vector<std::string> accepted;  // first acceptance of each id, in arrival order
-    std::map<std::string, std::string> message_of;
-    std::size_t received = 0;
-    std::size_t refused = 0;
-    std::size_t duplicates = 0;
-  };
-  std::string answer(const std::string& message) {
-    std::lock_guard lock(mutex_);
-    const auto id = acmMessageId(message);
-    if (record_.received++ < refuse_first_) {
-      ++record_.refused;
-      return "AE";
-    }
-    if (record_.message_of.count(id)) {
-      ++record_.duplicates;
-    } else {
-      record_.accepted.push_back(id);
-      record_.message_of[id] = message;
-    }
-    return "AA";
-  }
-  Record record() {
-    std::lock_guard lock(mutex_);
-    return record_;
-  }
-
- private:
-  std::size_t refuse_first_;
-  std::mutex mutex_;
-  Record record_;
-};
 
 // Whether bed b's SpO2 is low (85 %) at a second of the ward's script; 97 % otherwise.
 using Desaturated = std::function<bool(int bed, int second)>;
@@ -118,71 +83,19 @@ void sendWard(zmq::context_t& context, const std::string& ingest, int first, int
   }
 }
 
-std::vector<v1::OutboxEntry> wholeOutbox(zmq::context_t& context, const std::string& control) {
-  streamer::ControlClient client(context, control);
-  std::vector<v1::OutboxEntry> entries;
-  for (;;) {
-    v1::ControlRequest request;
-    request.mutable_outbox()->set_after_position(entries.empty() ? 0 : entries.back().position());
-    const auto reply = client.request(request, 5s);
-    if (!reply || !reply->ok()) return entries;
-    if (reply->outbox().entries().empty()) return entries;
-    entries.insert(entries.end(), reply->outbox().entries().begin(), reply->outbox().entries().end());
-  }
-}
-
-template <typename Predicate>
-bool waitUntil(Predicate predicate, Clock::duration limit) {
-  const auto deadline = Clock::now() + limit;
-  while (!predicate()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::yield();
-  }
-  return true;
-}
-
 class AcmExport : public ::testing::Test {
  protected:
   // `stats_ms`: how often it prints its counters (0: at exit); a test that stops reading
   // its output must not let the pipe fill.
   // The status listener's port and the --stats address are read back from its first line.
   std::unique_ptr<ChildProcess> startExporter(std::uint16_t port, int stats_ms, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv{binary("tools/vigil-acm"),
-                                  "--control",
-                                  control_,
-                                  "--to",
-                                  "127.0.0.1:" + std::to_string(port),
-                                  "--state",
-                                  dir_.file("acm.state"),
-                                  "--poll-ms",
-                                  "20",
-                                  "--first-backoff-ms",
-                                  "10",
-                                  "--max-backoff-ms",
-                                  "100",
-                                  "--ack-timeout-ms",
-                                  "2000",
-                                  "--stats-interval-ms",
-                                  std::to_string(stats_ms)};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto exporter = std::make_unique<ChildProcess>(argv);
-    const auto running =
-        exporter->waitForLine(std::regex(R"(vigil-acm running .* status=(\S+) stats=(\S+))"), Clock::now() + 10s);
-    EXPECT_TRUE(running);
-    if (running) {
-      const std::string status = (*running)[1];
-      status_port_ = status == "none" ? 0 : std::stoi(status.substr(status.rfind(':') + 1));
-      stats_address_ = (*running)[2];
-    }
-    return exporter;
+    auto acm = startAcm(control_, port, dir_.file("acm.state"), stats_ms, std::move(extra));
+    status_port_ = acm.status_port;
+    stats_address_ = acm.stats_address;
+    return std::move(acm.process);
   }
   // The counters through `vigil-acm --stats`.
-  streamer::hl7::CounterTable exporterStats() {
-    ChildProcess cli({binary("tools/vigil-acm"), "--stats", stats_address_});
-    const auto line = cli.readLine(Clock::now() + 10s);
-    EXPECT_EQ(cli.waitForExit(10s), std::optional<int>(0));
-    return line ? streamer::hl7::parseCounters(*line) : streamer::hl7::CounterTable{};
-  }
+  streamer::hl7::CounterTable exporterStats() { return acmStats(stats_address_); }
   RunningEngine engine(std::vector<std::string> extra = {}) {
     std::vector<std::string> argv{"--clock",   "stream", "--journal", dir_.file("journal.db"),
                                   "--control", control_, "--ingest",  ingest_};
@@ -241,12 +154,12 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
   exporter->stop();
   const auto record = receiver.record();
 
-  // Every transition of the alarm log accepted exactly once, under its position's id, in
+  // Every transition of the alarm log accepted exactly once, under its transition's id, in
   // the log's order (so in order per alarm too).
   std::vector<std::string> expected;
   std::map<std::string, int> phases_per_alert;
   for (const auto& entry : outbox) {
-    expected.push_back("VIGIL-ACM-" + std::to_string(entry.position()));
+    expected.push_back(idOf(entry));
     ++phases_per_alert[entry.event().alert_id()];
   }
   EXPECT_EQ(record.accepted, expected);
@@ -257,7 +170,7 @@ TEST_F(AcmExport, EveryTransitionArrivesOncePerIdInOrderThroughRefusalsAndKills)
     return e.event().patient_id() == "bed-3" && e.event().phase() == v1::PHASE_START;
   }));
   for (const auto& entry : outbox) {
-    const auto& message = record.message_of.at("VIGIL-ACM-" + std::to_string(entry.position()));
+    const auto& message = record.message_of.at(idOf(entry));
     EXPECT_EQ(field(message, "MSH", 8), "ORU^R40^ORU_R40");
     EXPECT_EQ(field(message, "OBR", 3), entry.event().alert_id() + "^VIGIL") << "alert identity";
     EXPECT_EQ(field(message, "PID", 3), entry.event().patient_id() + "^^^VIGIL^PI");
@@ -536,7 +449,7 @@ TEST_F(AcmExport, AfterAnOutageOfMinutesEveryQueuedTransitionArrivesOnceInOrder)
       30s));
   const auto record = receiver.record();
   std::vector<std::string> expected;
-  for (const auto& entry : outbox) expected.push_back("VIGIL-ACM-" + std::to_string(entry.position()));
+  for (const auto& entry : outbox) expected.push_back(idOf(entry));
   EXPECT_EQ(record.accepted, expected);
   auto stats = exporterStats();
   std::cout << "acm outage: transitions=" << outbox.size() << " drained_in_s=" << drain_s

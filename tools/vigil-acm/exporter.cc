@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <iostream>
 
-#include "streamer/hl7/stats_text.h"
-
 namespace vigil::acm {
 namespace {
 
@@ -31,41 +29,67 @@ std::string_view segmentNamed(std::string_view message, std::string_view name) {
 
 }  // namespace
 
-std::string messageIdFor(std::uint64_t position) { return "VIGIL-ACM-" + std::to_string(position); }
-
 std::string ackCodeFor(std::string_view reply, std::string_view message_id) {
   const auto msa = segmentNamed(reply, "MSA");
   if (msa.empty() || fieldOf(msa, 2) != message_id) return {};
   return std::string(fieldOf(msa, 1));
 }
 
-Exporter::Exporter(Fetch fetch, Persist persist, Wait wait, MllpClient& client, std::uint64_t position,
+Exporter::Exporter(Fetch fetch, Persist persist, Wait wait, MllpClient& client, const AcmState& start,
                    ExporterOptions options)
     : fetch_(std::move(fetch)),
       persist_(std::move(persist)),
       wait_(std::move(wait)),
       client_(client),
-      position_(position),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      at_(start.at),
+      persisted_at_(start.at),
+      delivered_(options_.lookback, options_.remembered) {
+  delivered_.restore(start.watermark_ms, start.delivered);
+}
+
+AcmState Exporter::state() const { return AcmState{at_, delivered_.watermark(), delivered_.byTime()}; }
 
 std::optional<std::size_t> Exporter::drainOnce() {
-  const auto entries = fetch_(position_);
-  if (!entries) {
+  const auto request = outboxRequestFor(at_, delivered_.catchUpFrom(), options_.batch);
+  const auto reply = fetch_(request);
+  if (!reply) {
     ++counters_.outbox_errors;
     return std::nullopt;
   }
-  std::size_t delivered = 0;
-  for (const auto& entry : *entries) {
-    if (entry.position() <= position_) continue;  // never backwards: order is the outbox's
-    if (!deliver(entry)) return std::nullopt;
-    ++delivered;
+  if (followReply(at_, *reply, request.from_event_time_ms())) {
+    ++counters_.journal_switches;
+    std::clog << "vigil-acm: the outbox comes from another engine's journal (" << reply->journal_id()
+              << "): catching up from data time " << at_.catch_up_from_ms << " to its row " << at_.catch_up_until
+              << std::endl;
   }
-  return delivered;
+  std::size_t handled = 0;
+  if (!handle(*reply, handled)) return std::nullopt;
+  finishPage(at_, *reply);
+  // Skipped transitions and a finished catch-up move the cursor without a delivery.
+  if (at_ != persisted_at_) persist();
+  return handled;
 }
 
-bool Exporter::deliver(const v1::OutboxEntry& entry) {
+bool Exporter::handle(const v1::OutboxReply& reply, std::size_t& handled) {
+  for (const auto& entry : reply.entries()) {
+    if (entry.position() <= at_.position) continue;  // never backwards: order is the outbox's
+    const auto key = transitionKeyOf(entry.event());
+    if (delivered_.contains(key)) {
+      // The engine that took over computed it too; the one before had it delivered.
+      ++counters_.skipped_delivered;
+      at_.position = entry.position();
+    } else if (!deliver(entry, key)) {
+      return false;
+    }
+    ++handled;
+  }
+  return true;
+}
+
+bool Exporter::deliver(const v1::OutboxEntry& entry, const TransitionKey& key) {
   auto message_options = options_.message;
-  message_options.message_id = messageIdFor(entry.position());
+  message_options.message_id = messageIdFor(key);
   const auto message = buildOruR40(entry.event(), message_options);
   auto backoff = options_.first_backoff;
   for (bool first = true;; first = false) {
@@ -74,11 +98,17 @@ bool Exporter::deliver(const v1::OutboxEntry& entry) {
     if (!wait_(backoff)) return false;
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
-  position_ = entry.position();
-  // A position not made durable means a duplicate after a crash, under the same id: the
-  // receiver discards it. Counted and said, not a reason to stop delivering.
-  if (!persist_(position_)) ++counters_.state_errors;
+  at_.position = entry.position();
+  delivered_.add(key);
+  persist();
   return true;
+}
+
+// A state not made durable means a duplicate after a crash, under the same id: the
+// receiver discards it. Counted and said, not a reason to stop delivering.
+void Exporter::persist() {
+  if (!persist_(state())) ++counters_.state_errors;
+  persisted_at_ = at_;
 }
 
 bool Exporter::sendOnce(const std::string& message, const std::string& message_id) {
@@ -112,7 +142,7 @@ bool Exporter::sendOnce(const std::string& message, const std::string& message_i
 
 std::map<std::string, std::uint64_t> Exporter::counterTable() const {
   const auto& c = counters_;
-  return {{"position", position_},
+  return {{"position", at_.position},
           {"sent", c.sent},
           {"acked", c.acked},
           {"retried", c.retried},
@@ -123,9 +153,11 @@ std::map<std::string, std::uint64_t> Exporter::counterTable() const {
           {"connections", client_.connections()},
           {"bad_acks", c.bad_acks},
           {"outbox_errors", c.outbox_errors},
-          {"state_errors", c.state_errors}};
+          {"state_errors", c.state_errors},
+          {"journal_switches", c.journal_switches},
+          {"skipped_delivered", c.skipped_delivered},
+          {"catching_up", at_.catch_up_until != 0 ? 1u : 0u},
+          {"remembered_delivered", delivered_.byTime().size()}};
 }
-
-std::string Exporter::countersText() const { return streamer::hl7::formatCounters(counterTable()); }
 
 }  // namespace vigil::acm

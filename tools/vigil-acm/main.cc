@@ -4,8 +4,11 @@
 // of the last acknowledged transition lives in --state, so a restart (after kill -9 too)
 // resumes where the alert manager left off. With --status-listen it is also the MLLP
 // server for the alert manager's IHE PCD-05 status reports (ORA^R41), which it answers
-// and forwards to the engine. Thin: flags and the loops; the work is in exporter.h,
-// mllp_client.h, acm_state.h, oru_r40.h and status_listener.h.
+// and forwards to the engine. Given a Binary Star pair (--control A,B, issue 16) it
+// follows whichever engine is active, and carries on after a takeover from the same
+// transition in the other engine's outbox. Thin: flags and the loops; the work is in
+// exporter.h, outbox_cursor.h, engine_follower.h, mllp_client.h, acm_state.h, oru_r40.h
+// and status_listener.h.
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -22,7 +25,6 @@
 #include <boost/program_options.hpp>
 #include <zmq.hpp>
 
-#include "streamer/control_client.h"
 #include "streamer/duration_option.h"
 #include "streamer/hl7/mllp_options.h"
 #include "streamer/hl7/mllp_server.h"
@@ -30,6 +32,7 @@
 #include "streamer/security.h"
 #include "streamer/stop_signal.h"
 #include "tools/vigil-acm/acm_state.h"
+#include "tools/vigil-acm/engine_follower.h"
 #include "tools/vigil-acm/exporter.h"
 #include "tools/vigil-acm/status_listener.h"
 
@@ -51,7 +54,6 @@ struct Arguments {
   std::string host;
   std::uint16_t port = 0;
   std::string state;
-  std::uint32_t batch = 100;
   std::chrono::milliseconds poll{200};
   std::chrono::milliseconds control_timeout{2'000};
   std::chrono::milliseconds stats_interval{5'000};
@@ -65,7 +67,7 @@ struct Arguments {
 
 po::options_description describeOptions() {
   po::options_description options(
-      "Usage: vigil-acm --control EP --to HOST:PORT --state FILE [--status-listen HOST:PORT] [options]\n"
+      "Usage: vigil-acm --control EP[,EP] --to HOST:PORT --state FILE [--status-listen HOST:PORT] [options]\n"
       "       vigil-acm --stats HOST:PORT      # a running vigil-acm's counters (its stats= address)\n"
       "Sends every alarm transition of the engine's journal outbox as IHE PCD-04 ORU^R40 over MLLP;\n"
       "with --status-listen, takes the alert manager's PCD-05 ORA^R41 status reports to the engine.\n"
@@ -76,9 +78,9 @@ po::options_description describeOptions() {
   // clang-format off
   options.add_options()
       ("help", "show this help")
-      ("control", po::value<std::string>(), "the engine's control endpoint (default tcp://127.0.0.1:7403)")
+      ("control", po::value<std::string>(), "the engine's control endpoint (default tcp://127.0.0.1:7403); A,B: a Binary Star pair, the active one is followed")
       ("to", po::value<std::string>(), "the alert manager, HOST:PORT (required)")
-      ("state", po::value<std::string>(), "file keeping the last acknowledged outbox position (required)")
+      ("state", po::value<std::string>(), "file keeping where delivery stands: outbox position, transitions delivered lately (required)")
       ("facility", po::value<std::string>(), "MSH-6, the receiving facility")
       ("receiving-application", po::value<std::string>(), "MSH-5 (default AM)")
       ("batch", po::value<std::uint32_t>(), "transitions per outbox request (default 100, at most 1000)")
@@ -86,7 +88,8 @@ po::options_description describeOptions() {
       ("ack-timeout-ms", po::value<std::int64_t>(), "wait this long for the ACK before retrying (default 5000)")
       ("first-backoff-ms", po::value<std::int64_t>(), "first retry delay, doubled each retry (default 100)")
       ("max-backoff-ms", po::value<std::int64_t>(), "retry delay cap (default 5000)")
-      ("control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000)")
+      ("control-timeout-ms", po::value<std::int64_t>(), "wait for the engine's reply (default 2000), then ask the other of a pair")
+      ("catch-up-lookback-ms", po::value<std::int64_t>(), "after a takeover, read the other engine's outbox from this long before the last data time delivered (default 300000)")
       ("stats-interval-ms", po::value<std::int64_t>(), "print the counters every MS (default 5000; 0: only at exit)")
       ("status-listen", po::value<std::string>(), "MLLP address for the alert manager's ORA^R41 status reports, HOST:PORT (port 0: any; default: none)")
       ("stats-listen", po::value<std::string>(), "where --stats reads the counters, HOST:PORT (default 127.0.0.1:0, printed at start)")
@@ -122,12 +125,13 @@ Arguments readArguments(const po::variables_map& values) {
   if (values.count("facility")) arguments.exporter.message.receiving_facility = values["facility"].as<std::string>();
   if (values.count("receiving-application"))
     arguments.exporter.message.receiving_application = values["receiving-application"].as<std::string>();
-  if (values.count("batch")) arguments.batch = values["batch"].as<std::uint32_t>();
-  if (arguments.batch < 1 || arguments.batch > 1000) throw po::error("--batch must be 1..1000");
+  auto& exporter = arguments.exporter;
+  if (values.count("batch")) exporter.batch = values["batch"].as<std::uint32_t>();
+  if (exporter.batch < 1 || exporter.batch > 1000) throw po::error("--batch must be 1..1000");
   arguments.poll = millisecondsOption(values, "poll-ms", arguments.poll, false);
   arguments.control_timeout = millisecondsOption(values, "control-timeout-ms", arguments.control_timeout, false);
   arguments.stats_interval = millisecondsOption(values, "stats-interval-ms", arguments.stats_interval, true);
-  auto& exporter = arguments.exporter;
+  exporter.lookback = millisecondsOption(values, "catch-up-lookback-ms", exporter.lookback, true);
   exporter.ack_timeout = millisecondsOption(values, "ack-timeout-ms", exporter.ack_timeout, false);
   exporter.first_backoff = millisecondsOption(values, "first-backoff-ms", exporter.first_backoff, false);
   exporter.max_backoff = millisecondsOption(values, "max-backoff-ms", exporter.max_backoff, false);
@@ -191,6 +195,8 @@ class NetworkSide {
       table = exporter_;
     }
     handler_.addCounters(table);
+    table["status_engine"] = control_.engineNumber();
+    table["status_engine_switches"] = control_.counters().switches;
     if (server_) {
       hl7::CounterTable connections;
       hl7::addServerCounters(connections, server_->counters());
@@ -202,7 +208,7 @@ class NetworkSide {
  private:
   asio::io_context io_;
   // Its own connection to the engine: the delivery loop's is not to be shared between threads.
-  vigil::streamer::ControlClient control_;
+  vigil::acm::EngineFollower control_;
   vigil::acm::StatusHandler handler_;
   hl7::StatsResponder responder_;
   std::unique_ptr<hl7::MllpServer> server_;
@@ -211,27 +217,39 @@ class NetworkSide {
   std::thread thread_;
 };
 
+// The follower's counters beside the exporter's: which engine, how often it moved.
+std::map<std::string, std::uint64_t> deliveryTable(const vigil::acm::Exporter& exporter,
+                                                   const vigil::acm::EngineFollower& engines) {
+  auto table = exporter.counterTable();
+  table["engine"] = engines.engineNumber();
+  table["engines"] = engines.engines();
+  table["engine_switches"] = engines.counters().switches;
+  table["passive_refusals"] = engines.counters().passive_refusals;
+  table["engine_unanswered"] = engines.counters().unanswered;
+  return table;
+}
+
 int run(const Arguments& arguments) {
   std::string error;
-  const auto start = vigil::acm::loadPosition(arguments.state, error);
+  const auto start = vigil::acm::loadState(arguments.state, error);
   if (!start) {
     std::cerr << "vigil-acm: " << error << "\n";
     return 1;
   }
   const auto& stop = vigil::streamer::installStopSignals();
   zmq::context_t context(1);
-  vigil::streamer::ControlClient control(context, arguments.control, arguments.security);
+  vigil::acm::EngineFollower engines(context, arguments.control, arguments.security);
   NetworkSide network(context, arguments);
   auto last_stats = Clock::now();
   vigil::acm::Exporter* running = nullptr;
   const auto share = [&] {
-    if (running) network.shareExporterCounters(running->counterTable());
+    if (running) network.shareExporterCounters(deliveryTable(*running, engines));
   };
   const auto printStatsIfDue = [&] {
     share();
     if (arguments.stats_interval.count() == 0 || Clock::now() - last_stats < arguments.stats_interval) return;
     last_stats = Clock::now();
-    std::cout << "stats " << running->countersText() << std::endl;
+    std::cout << "stats " << hl7::formatCounters(deliveryTable(*running, engines)) << std::endl;
   };
   // Sleeps in short slices so a stop is noticed at once and the counters keep coming.
   const auto wait = [&](std::chrono::milliseconds delay) {
@@ -242,35 +260,34 @@ int run(const Arguments& arguments) {
     }
     return !stop.load();
   };
-  const auto fetch = [&](std::uint64_t after) -> std::optional<std::vector<vigil::v1::OutboxEntry>> {
+  const auto fetch = [&](const vigil::v1::OutboxRequest& outbox) -> std::optional<vigil::v1::OutboxReply> {
     vigil::v1::ControlRequest request;
-    request.mutable_outbox()->set_after_position(after);
-    request.mutable_outbox()->set_max_events(arguments.batch);
-    const auto reply = control.request(request, arguments.control_timeout);
+    *request.mutable_outbox() = outbox;
+    const auto reply = engines.request(request, arguments.control_timeout);
     if (!reply) return std::nullopt;
     if (!reply->ok()) {
       std::cerr << "vigil-acm: the engine refused the outbox request: " << reply->error() << "\n";
       return std::nullopt;
     }
-    return std::vector<vigil::v1::OutboxEntry>(reply->outbox().entries().begin(), reply->outbox().entries().end());
+    return reply->outbox();
   };
-  const auto persist = [&](std::uint64_t position) {
+  const auto persist = [&](const vigil::acm::AcmState& state) {
     share();
     std::string problem;
-    if (vigil::acm::savePosition(arguments.state, position, problem)) return true;
+    if (vigil::acm::saveState(arguments.state, state, problem)) return true;
     std::cerr << "vigil-acm: " << problem << "\n";
     return false;
   };
   vigil::acm::MllpClient client(arguments.host, arguments.port);
   vigil::acm::Exporter exporter(fetch, persist, wait, client, *start, arguments.exporter);
   running = &exporter;
-  std::cout << "vigil-acm running position=" << *start << " to=" << arguments.host << ":" << arguments.port
-            << " control=" << arguments.control << " status=" << network.statusAddress()
+  std::cout << "vigil-acm running position=" << start->at.position << " to=" << arguments.host << ":"
+            << arguments.port << " control=" << arguments.control << " status=" << network.statusAddress()
             << " stats=" << network.statsAddress() << std::endl;
   while (!stop.load()) {
-    const auto delivered = exporter.drainOnce();
+    const auto handled = exporter.drainOnce();
     // Nothing new (or no engine): look again after the poll interval.
-    if (!delivered || *delivered == 0) wait(arguments.poll);
+    if (!handled || *handled == 0) wait(arguments.poll);
   }
   network.stop();
   share();

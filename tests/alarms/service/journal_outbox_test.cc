@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <climits>
 #include <filesystem>
 
 #include "alarms/service/journal.h"
@@ -131,6 +132,78 @@ TEST_F(OutboxTest, PositionsSurviveReopeningTheJournal) {
   EXPECT_EQ(after[0].position(), before[0].position());
   EXPECT_GT(after[1].position(), before[0].position());
   EXPECT_EQ(after[1].event().engine_epoch(), 2u);
+}
+
+// Binary Star (issue 16): the reply names this journal; a request holding another
+// journal's position gets the rows from a data time on, up to the last row, and pages
+// through them on this journal's positions.
+TEST_F(OutboxTest, APositionOfAnotherJournalIsCaughtUpByDataTime) {
+  auto journal = openJournal();
+  // Logged out of data-time order, as two patients' frames can be.
+  journal->logAlarms({spo2Alarm(core::Phase::Start, kT0), spo2Alarm(core::Phase::Escalate, kT0 + 9000),
+                      spo2Alarm(core::Phase::Update, kT0 + 4000), spo2Alarm(core::Phase::End, kT0 + 12000)},
+                     1);
+  journal->flush();
+  const auto all = read(0);
+  ASSERT_EQ(all.size(), 4u);
+
+  v1::OutboxRequest own;
+  own.set_after_position(all[0].position());
+  const auto first = outboxReply(path_, own);
+  ASSERT_TRUE(first.ok()) << first.error();
+  const auto identity = first.outbox().journal_id();
+  EXPECT_NE(identity.find("journal.db@"), std::string::npos) << identity;
+  EXPECT_EQ(first.outbox().last_position(), all[3].position());
+  EXPECT_FALSE(first.outbox().catch_up());
+  EXPECT_EQ(first.outbox().entries_size(), 3);
+  own.set_journal_id(identity);
+  own.set_from_event_time_ms(kT0 + 100'000);  // ignored: the position is this journal's
+  EXPECT_EQ(outboxReply(path_, own).outbox().entries_size(), 3);
+
+  v1::OutboxRequest other;
+  other.set_journal_id("another-host:/var/lib/vigil/b.db@1");
+  other.set_after_position(all[3].position() + 50);  // a row number that means nothing here
+  other.set_from_event_time_ms(kT0 + 4000);
+  other.set_max_events(2);
+  const auto caught = outboxReply(path_, other);
+  ASSERT_TRUE(caught.ok()) << caught.error();
+  EXPECT_TRUE(caught.outbox().catch_up());
+  EXPECT_EQ(caught.outbox().journal_id(), identity);
+  EXPECT_EQ(caught.outbox().last_position(), all[3].position());
+  ASSERT_EQ(caught.outbox().entries_size(), 2);
+  EXPECT_EQ(caught.outbox().entries(0).position(), all[1].position()) << "kT0 is before the data time asked";
+  EXPECT_EQ(caught.outbox().entries(1).position(), all[2].position());
+
+  // The next page, on this journal's positions; rows after until_position are not in it.
+  journal->logAlarms({spo2Alarm(core::Phase::Start, kT0 + 13000)}, 1);
+  journal->flush();
+  v1::OutboxRequest page;
+  page.set_journal_id(identity);
+  page.set_after_position(all[2].position());
+  page.set_until_position(caught.outbox().last_position());
+  page.set_from_event_time_ms(kT0 + 4000);
+  const auto rest = outboxReply(path_, page);
+  ASSERT_EQ(rest.outbox().entries_size(), 1);
+  EXPECT_EQ(rest.outbox().entries(0).position(), all[3].position());
+  EXPECT_FALSE(rest.outbox().catch_up());
+  EXPECT_GT(rest.outbox().last_position(), all[3].position());
+
+  // Positions and times no engine wrote: nothing, not everything, and no error.
+  v1::OutboxRequest hostile;
+  hostile.set_journal_id(identity);
+  hostile.set_after_position(UINT64_MAX);
+  EXPECT_TRUE(outboxReply(path_, hostile).ok());
+  EXPECT_EQ(outboxReply(path_, hostile).outbox().entries_size(), 0) << "past every row";
+  hostile.set_after_position(0);
+  hostile.set_until_position(UINT64_MAX);
+  hostile.set_from_event_time_ms(INT64_MIN);
+  EXPECT_EQ(outboxReply(path_, hostile).outbox().entries_size(), 5);
+  hostile.set_journal_id(std::string(100'000, '\xff'));
+  hostile.set_from_event_time_ms(INT64_MAX);
+  const auto nothing_that_late = outboxReply(path_, hostile);
+  EXPECT_TRUE(nothing_that_late.ok());
+  EXPECT_TRUE(nothing_that_late.outbox().catch_up());
+  EXPECT_EQ(nothing_that_late.outbox().entries_size(), 0);
 }
 
 TEST_F(OutboxTest, RefusesWithAReasonWithoutAJournalOrWithAMissingFile) {
