@@ -53,6 +53,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
   endpoints_.alerts = alerts_.bind(config_.alerts_endpoint);
   endpoints_.control = streamer::bindResolved(control_, config_.control_endpoint);
   if (config_.star) star_ = std::make_unique<StarPeer>(io, zmq, *config_.star, [this] { tookOver(); });
+  if (star_) setUpResync();
 }
 
 // Every socket a CURVE server in its own ZAP domain, so a gateway key opens ingest only and
@@ -208,6 +209,7 @@ void EngineService::readIngest() {
 
 void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
                                  std::string_view gateway) {
+  if (holdForResync(envelope, receive_time, gateway)) return;  // Binary Star: the active's state comes first
   const auto engine_time_before = engine_.now();
   auto result = pipeline_.accept(envelope, receive_time, gateway);
   if (!result.accepted()) {
@@ -348,6 +350,8 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     reply = alertStatus(request, authenticated);
   } else if (request.has_peer_forward()) {
     reply = applyForwarded(request.peer_forward());
+  } else if (request.has_peer_resync()) {
+    reply = peerResync(request.peer_resync());
   } else if (request.has_outbox()) {
     // Committed rows only, read on their own connection (journal_outbox.h).
     reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
@@ -579,6 +583,7 @@ v1::Stats EngineService::stats() const {
   if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);
   if (const auto* zap = zapCounters()) core::visitPrefixed(*zap, "zap.", visit);
   if (star_) core::visitPrefixed(star_->counters(), "star.", visit);
+  if (resync_) core::visitPrefixed(resync_->counters(), "star.", visit);
   return builder.take();
 }
 
@@ -674,7 +679,7 @@ bool EngineService::mayPublish() {
 
 std::optional<v1::ControlReply> EngineService::refuseIfPassive(const v1::ControlRequest& request) {
   // The counters come from either engine; an operator's probe is not a client.
-  if (!star_ || request.has_peer_forward() || request.has_stats()) return std::nullopt;
+  if (!star_ || request.has_peer_forward() || request.has_peer_resync() || request.has_stats()) return std::nullopt;
   // A station's request is a client event: it may be what lets a passive take over.
   if (star_->onClient()) return std::nullopt;
   ++star_->counters().requests_refused_passive;
@@ -698,6 +703,10 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
                                               : "undecodable forwarded request");
     return reply;
   }
+  if (holdForResync(forward)) {  // not synchronised: in order with the held ingest
+    reply.set_ok(true);
+    return reply;
+  }
   JournalInput input;
   input.kind = InputKind::Control;
   input.engine_time = core::fromMillis(forward.engine_time_ms());
@@ -719,6 +728,7 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
 // after any restart.
 void EngineService::tookOver() {
   epoch_ = std::max(epoch_ + 1, static_cast<std::uint64_t>(core::toMillis(clock_.now())));
+  catchUpOnTakeover();
   heartbeat();
 }
 

@@ -86,6 +86,10 @@ class StarPeer {
   // The active engine hands a state-changing request to the passive and waits for it to be
   // applied, at most forward_timeout. True when the passive confirmed.
   bool forward(const vigil::v1::ControlRequest& request, const std::string& identity, core::TimePoint engine_time);
+  // Sends a request to the peer on the forwarding connection without waiting for the
+  // answer (a later forward drops it by its id): in order with the forwards. false when
+  // the peer's connection took nothing (not connected, or no --peer-control).
+  bool push(const vigil::v1::ControlRequest& request);
 
   const std::string& stateEndpoint() const { return state_endpoint_; }
   StarCounters& counters() { return counters_; }
