@@ -118,6 +118,9 @@ class Gateway {
   Gateway(zmq::context_t& context, const std::string& endpoints) {
     for (const auto& endpoint : streamer::splitEndpoints(endpoints)) {
       auto& publisher = publishers_.emplace_back(std::make_unique<streamer::Publisher>(context));
+      // Nothing queued for an engine that is down, as behind vigil-proxy: a restarted engine
+      // gets the frames of its downtime only by copying its peer.
+      publisher->handle().set(zmq::sockopt::immediate, 1);
       publisher->connect(endpoint);
       if (!publisher->awaitSubscriber(10s)) throw std::runtime_error("no engine subscribed at " + endpoint);
     }
@@ -280,7 +283,7 @@ TEST_F(StarRejoin, ARestartedPrimaryCopiesWhatItMissedAndKeepsTheAlarmIdsAndAckn
   // After the copy: bed-03 desaturates, computed by both.
   desaturate("bed-03");
   ASSERT_TRUE(follow(*station_, [](const StationClient& s) { return desaturation(s, "bed-03"); }, {}));
-  ASSERT_TRUE(pair_.await([&] { return bothCoresCaughtUp(); })) << "the two cores did not apply the same frames";
+  EXPECT_TRUE(pair_.await([&] { return bothCoresCaughtUp(); })) << "the two cores did not apply the same frames";
   const auto before = shownAlarms(*station_);
   ASSERT_EQ(before.at(bed01), "station-3 (unauthenticated)");
   ASSERT_EQ(before.at(bed02), "station-4 (unauthenticated)");
