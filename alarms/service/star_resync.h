@@ -4,11 +4,14 @@
 // alone. Taking over with that picture would change alarm ids and lose acknowledgements.
 //
 // How the copy meets the live stream (the cut):
-//  - While not synchronised and not active, every ingest message waits here, raw, instead
-//    of going into the core (the core is about to be replaced).
-//  - The passive asks; the active serialises its core and the ingest guard (core_snapshot.h)
-//    and pushes it on the connection it forwards requests on, so forwarded requests before
-//    the push are in it and those after it come after it, in order.
+//  - While not synchronised and not active, every ingest message and every request the
+//    active forwards waits here, raw and in arrival order, instead of going into the core
+//    (the core is about to be replaced).
+//  - The passive asks once ingest reaches it (its subscription works, so nothing published
+//    after the cut can pass it by), or after a quiet ask_retry. The active serialises its
+//    core and the ingest guard (core_snapshot.h) and pushes it on the connection it
+//    forwards requests on: the forwards held before the push are in it (dropped), those
+//    after it arrive after it, in order.
 //  - The guard's per-source last sequence numbers say exactly which ingest the state holds.
 //    The passive restores it and feeds the held messages through its pipeline: the guard
 //    refuses those at or below the cut as duplicates and applies the rest, so the cores are
@@ -16,6 +19,8 @@
 //  - A state whose cut lies before the first held frame of a source it knows (the active
 //    was still behind on ingest the passive already held) would leave frames in neither:
 //    the passive asks again, a few times, before it accepts the gap as the stream's own.
+//  - Taking over before a copy arrived (the peer fell silent first) applies everything
+//    held, in order, to this engine's own core: what it would have done without holding.
 //
 // Pure: no sockets and no clock (times come in as values), so the rules are tested with
 // plain values; EngineService (engine_resync.cc) does the sockets and the core.

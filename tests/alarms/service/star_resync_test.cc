@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <google/protobuf/util/message_differencer.h>
 
 #include "../core/test_support.h"
@@ -270,6 +272,56 @@ TEST(ResyncCut, ARestoredStatePlusTheHeldIngestIsTheActivesCoreAndTheGuardRefuse
   ASSERT_FALSE(active.engine.alarms().empty());
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(passive.comparable(), active.comparable()))
       << "the passive's core differs from the active's";
+}
+
+// The brief's large unit: 1,000 patients on infusions, ten minutes of vital signs each.
+// What the active serialises and the passive parses and restores, timed (the figures go
+// to the test's output; the bound is loose, for a loaded shared machine).
+TEST(ResyncCut, AThousandPatientStateIsSerialisedAndRestoredWellWithinASecond) {
+  constexpr int kPatients = 1000;
+  Core active;
+  for (int p = 0; p < kPatients; ++p) {
+    const auto patient = "bed-" + std::to_string(p);
+    v1::PumpStatus pump;
+    pump.set_patient_id(patient);
+    pump.set_unit(kUnit);
+    pump.set_device_id("pump-" + patient);
+    pump.set_sequence(1);
+    pump.set_source_time_ms(core::toMillis(atSecond(0)));
+    pump.set_drug("ketamine");
+    pump.set_concentration_mg_per_ml(1.0);
+    pump.set_patient_weight_kg(70.0);
+    pump.set_dose_rate_mg_per_kg_per_h(0.2);
+    pump.set_rate_ml_per_h(14.0);
+    pump.set_state(v1::PUMP_RUNNING);
+    (void)active.pipeline.accept(
+        {streamer::makeTopic(streamer::TopicKind::Infusion, kUnit, patient), pump.SerializeAsString(), 2}, atSecond(0));
+  }
+  for (std::uint64_t s = 1; s <= 600; s += 10) {
+    for (int p = 0; p < kPatients; ++p) {
+      (void)active.pipeline.accept(spo2("bed-" + std::to_string(p), s, static_cast<double>(s), p % 7 ? 96.0 : 86.0),
+                                   atSecond(0));
+    }
+  }
+  ASSERT_EQ(active.engine.statuses().size(), static_cast<std::size_t>(kPatients));
+
+  const auto started = std::chrono::steady_clock::now();
+  const auto bytes = active.stateBytes();
+  const auto serialised = std::chrono::steady_clock::now();
+  vigil::snapshot::v1::CoreSnapshot message;
+  ASSERT_TRUE(message.ParseFromString(bytes));
+  std::string error;
+  const auto state = snapshot::fromProto(message, error);
+  ASSERT_TRUE(state) << error;
+  Core passive;
+  ASSERT_TRUE(passive.engine.restoreState(state->engine, error)) << error;
+  passive.pipeline.restoreGuard(state->guard);
+  const auto restored = std::chrono::steady_clock::now();
+  const auto ms = [](auto d) { return std::chrono::duration<double, std::milli>(d).count(); };
+  std::printf("core state of %d patients: %zu bytes, serialised in %.1f ms, parsed and restored in %.1f ms\n",
+              kPatients, bytes.size(), ms(serialised - started), ms(restored - serialised));
+  EXPECT_EQ(passive.engine.alarms().size(), active.engine.alarms().size());
+  EXPECT_LT(restored - started, 1s);
 }
 
 TEST(IngestPosition, NamesTheGuardsSourceAndSequenceAndNothingForWhatDoesNotDecode) {
