@@ -119,9 +119,10 @@ v1::ControlReply EngineService::sendStateToPeer(std::uint64_t ask_id) {
 // As the passive: the active's state replaces this core, is journaled (so a restart of this
 // engine recovers to it), and the ingest held since is applied after it.
 v1::ControlReply EngineService::adoptPeerState(const v1::PeerResync& resync) {
-  if (star_->active()) {
+  if (star_->active() || resync_->synchronised()) {
     ++resync_->counters().resync_pushes_ignored;
-    return refusal("an active Binary Star engine keeps its own core state");
+    return refusal(star_->active() ? "an active Binary Star engine keeps its own core state"
+                                   : "this engine is synchronised: a second state would undo what it applied since");
   }
   snapshot::v1::CoreSnapshot state;
   if (!state.ParseFromString(resync.core_snapshot())) {
@@ -169,8 +170,8 @@ v1::ControlReply EngineService::adoptPeerState(const v1::PeerResync& resync) {
 void EngineService::applyHeld(std::deque<HeldInput> held) {
   for (const auto& message : held) {
     input_arrived_ = std::chrono::steady_clock::now();
-    if (message.forward) {
-      (void)applyForwarded(*message.forward);
+    if (message.forward) {  // checked when it arrived; this engine may be active by now
+      applyPeerRequest(*message.forward);
       continue;
     }
     const auto duplicates = pipeline_.guard().counters().duplicates;

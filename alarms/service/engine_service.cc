@@ -703,10 +703,14 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
                                               : "undecodable forwarded request");
     return reply;
   }
-  if (holdForResync(forward)) {  // not synchronised: in order with the held ingest
-    reply.set_ok(true);
-    return reply;
-  }
+  // Held while not synchronised: in order with the held ingest (star_resync.h).
+  if (!holdForResync(forward)) applyPeerRequest(forward);
+  ++star_->counters().forwards_applied;
+  reply.set_ok(true);
+  return reply;
+}
+
+void EngineService::applyPeerRequest(const v1::PeerForward& forward) {
   JournalInput input;
   input.kind = InputKind::Control;
   input.engine_time = core::fromMillis(forward.engine_time_ms());
@@ -718,9 +722,6 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward) {
     journal->recordControl(input.payload, input.identity, input.engine_time, input.receive_time, epoch_);
   }
   applyJournaled(input);
-  ++star_->counters().forwards_applied;
-  reply.set_ok(true);
-  return reply;
 }
 
 // Binary Star made this engine active: a new epoch tells every station its picture is

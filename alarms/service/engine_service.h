@@ -236,6 +236,7 @@ class EngineService {
   // A station's request to a passive engine: refused (nullopt: serve it here).
   std::optional<vigil::v1::ControlReply> refuseIfPassive(const vigil::v1::ControlRequest& request);
   vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward);
+  void applyPeerRequest(const vigil::v1::PeerForward& forward);  // checked, through the replay path
   void tookOver();
   // Binary Star resync (star_resync.h; engine_resync.cc): a passive engine copies the
   // active's core before its picture is trusted.

@@ -307,5 +307,35 @@ TEST_F(StarRejoin, ARestartedPrimaryCopiesWhatItMissedAndKeepsTheAlarmIdsAndAckn
   EXPECT_EQ(recovered.at(bed01), "station-3 (unauthenticated)");
 }
 
+// The new request is a new way in: an ask to the passive, a state pushed to the active,
+// a forged state to a synchronised passive are refused with the reason and counted; a
+// stranger's ask makes the active send its state to its configured peer only, which
+// ignores a state it did not ask for.
+TEST_F(StarRejoin, StrayAsksAndForgedStatesAreRefusedAndCounted) {
+  const auto send = [&](int engine, const std::string& core_snapshot, std::uint64_t ask_id) {
+    streamer::ControlClient control(context_, pair_.endpoint(engine, "control"));
+    v1::ControlRequest request;
+    request.mutable_peer_resync()->set_resync_id(ask_id);
+    request.mutable_peer_resync()->set_core_snapshot(core_snapshot);
+    return control.request(request, 2s);
+  };
+  const auto error = [](const std::optional<v1::ControlReply>& reply) {
+    return reply && !reply->ok() ? reply->error() : std::string("(no refusal)");
+  };
+  EXPECT_NE(error(send(StarPair::kBackup, "", 1)).find("only the active"), std::string::npos);
+  EXPECT_NE(error(send(StarPair::kBackup, std::string(100000, '\xff'), 42)).find("synchronised"), std::string::npos);
+  EXPECT_NE(error(send(StarPair::kPrimary, "not a state", 42)).find("keeps its own"), std::string::npos);
+
+  const auto stranger = send(StarPair::kPrimary, "", 77);
+  ASSERT_TRUE(stranger && stranger->ok());
+  EXPECT_FALSE(stranger->peer_resync().adopted());
+  EXPECT_GT(stranger->peer_resync().snapshot_bytes(), 0u) << "sent, but to the peer, not in this reply";
+  EXPECT_TRUE(pair_.await([&] { return pair_.counter(StarPair::kBackup, "star.resync_pushes_ignored") >= 2u; }))
+      << "the backup adopted a state it never asked for";
+  EXPECT_EQ(pair_.counter(StarPair::kBackup, "star.resyncs"), 1u);
+  EXPECT_EQ(pair_.counter(StarPair::kBackup, "star.synchronised"), 1u);
+  EXPECT_EQ(pair_.counter(StarPair::kPrimary, "star.takeovers"), 1u) << "the pair carries on as it was";
+}
+
 }  // namespace
 }  // namespace vigil::testing
