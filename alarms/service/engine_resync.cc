@@ -142,27 +142,33 @@ v1::ControlReply EngineService::adoptPeerState(const v1::PeerResync& resync) {
     case ResyncDecision::Adopt: break;
   }
   std::string error;
-  if (!restoreSnapshot(SnapshotRow{0, core::fromMillis(state.now_ms()), epoch_, state.version(), resync.core_snapshot()},
-                       error)) {
+  if (!restorePeerState(state, resync.core_snapshot(), error)) {
     resync_->failed();
     std::clog << "vigil-engine: Binary Star: the peer's core state cannot be used: " << error << std::endl;
     return refusal("the core state cannot be used: " + error);
   }
-  if (auto* journal = liveJournal()) {
-    journal->recordSnapshot(resync.core_snapshot(), state.version(), engine_.now(), epoch_);
+  v1::ControlReply reply;
+  reply.set_ok(true);
+  reply.mutable_peer_resync()->set_adopted(true);
+  return reply;
+}
+
+bool EngineService::restorePeerState(const snapshot::v1::CoreSnapshot& state, const std::string& bytes,
+                                     std::string& error) {
+  if (!restoreSnapshot(SnapshotRow{0, core::fromMillis(state.now_ms()), epoch_, state.version(), bytes}, error)) {
+    return false;
   }
+  const auto adopted_time = engine_.now();
+  if (auto* journal = liveJournal()) journal->recordSnapshot(bytes, state.version(), adopted_time, epoch_);
   auto held = resync_->adopted();
   const auto held_count = held.size();
   const auto in_state_before = resync_->counters().resync_frames_in_snapshot;
   applyHeld(std::move(held));
   std::clog << "vigil-engine: Binary Star: synchronised with the active peer: its core state of "
-            << state.patients_size() << " patients at engine time " << formatUtc(engine_.now()) << " UTC, then "
+            << state.patients_size() << " patients at engine time " << formatUtc(adopted_time) << " UTC, then "
             << held_count << " held ingest messages (" << resync_->counters().resync_frames_in_snapshot - in_state_before
             << " already in it)" << std::endl;
-  v1::ControlReply reply;
-  reply.set_ok(true);
-  reply.mutable_peer_resync()->set_adopted(true);
-  return reply;
+  return true;
 }
 
 // Through the live path, in arrival order: journaled, and published if this engine is

@@ -249,6 +249,8 @@ class EngineService {
   vigil::v1::ControlReply peerResync(const vigil::v1::PeerResync& resync);
   vigil::v1::ControlReply sendStateToPeer(std::uint64_t ask_id);
   vigil::v1::ControlReply adoptPeerState(const vigil::v1::PeerResync& resync);
+  // Restores, journals it as a snapshot row, applies the held ingest after it.
+  bool restorePeerState(const vigil::snapshot::v1::CoreSnapshot& state, const std::string& bytes, std::string& error);
   void applyHeld(std::deque<HeldInput> held);
   // Became active: what was held goes into this engine's own core.
   void catchUpOnTakeover();
