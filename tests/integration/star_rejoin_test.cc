@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -275,9 +276,12 @@ TEST_F(StarRejoin, ARestartedPrimaryCopiesWhatItMissedAndKeepsTheAlarmIdsAndAckn
   // The primary restarts with its journal (which ends before bed-02) while the ward goes on,
   // rejoins as passive and copies the backup's core.
   pair_.start(StarPair::kPrimary);
+  const auto listening = Clock::now();
   ASSERT_TRUE(pair_.await([&] { return pair_.counter(StarPair::kPrimary, "star.synchronised") == 1u; },
                           [&] { carryOn(); }))
       << "the restarted primary never synchronised";
+  std::printf("restarted primary: listening to synchronised (passive, asked, copied, held frames applied) in %.0f ms\n",
+              std::chrono::duration<double, std::milli>(Clock::now() - listening).count());
   EXPECT_GE(pair_.counter(StarPair::kPrimary, "star.resyncs"), 1u);
   EXPECT_EQ(pair_.counter(StarPair::kBackup, "star.resync_states_sent"), 1u);
   // After the copy: bed-03 desaturates, computed by both.
