@@ -56,6 +56,7 @@ EngineService::EngineService(boost::asio::io_context& io, zmq::context_t& zmq, c
     const auto* keys = config_.keys ? &*config_.keys : nullptr;  // with keys the peer link is CURVE too
     star_ = std::make_unique<StarPeer>(io, zmq, *config_.star, keys, [this] { tookOver(); });
   }
+  if (star_) setUpResync();
 }
 
 // Every socket a CURVE server in its own ZAP domain, so a gateway key opens ingest only and
@@ -222,6 +223,7 @@ bool EngineService::readIngest() {
 
 void EngineService::handleIngest(const streamer::Envelope& envelope, core::TimePoint receive_time,
                                  std::string_view gateway) {
+  if (holdForResync(envelope, receive_time, gateway)) return;  // Binary Star: the active's state comes first
   const auto engine_time_before = engine_.now();
   auto result = pipeline_.accept(envelope, receive_time, gateway);
   if (!result.accepted()) {
@@ -381,6 +383,14 @@ v1::ControlReply EngineService::handleControl(const v1::ControlRequest& request,
     reply = alertStatus(request, authenticated);
   } else if (request.has_peer_forward()) {
     reply = applyForwarded(request.peer_forward(), authenticated);
+  } else if (request.has_peer_resync()) {
+    // Only the peer engine's key may ask for (or hand over) the whole core.
+    if (auto refusal = star_ ? star_->refuseForwardFrom(authenticated) : std::nullopt) {
+      reply.set_ok(false);
+      reply.set_error(std::move(*refusal));
+    } else {
+      reply = peerResync(request.peer_resync());
+    }
   } else if (request.has_outbox()) {
     // Committed rows only, read on their own connection (journal_outbox.h).
     reply = outboxReply(journal_ ? journal_->path() : std::string(), request.outbox());
@@ -612,6 +622,7 @@ v1::Stats EngineService::stats() const {
   if (journal_) core::visitPrefixed(journal_->counters(), "journal.", visit);
   if (const auto* zap = zapCounters()) core::visitPrefixed(*zap, "zap.", visit);
   if (star_) core::visitPrefixed(star_->counters(), "star.", visit);
+  if (resync_) core::visitPrefixed(resync_->counters(), "star.", visit);
   return builder.take();
 }
 
@@ -707,7 +718,7 @@ bool EngineService::mayPublish() {
 
 std::optional<v1::ControlReply> EngineService::refuseIfPassive(const v1::ControlRequest& request) {
   // The counters come from either engine; an operator's probe is not a client.
-  if (!star_ || request.has_peer_forward() || request.has_stats()) return std::nullopt;
+  if (!star_ || request.has_peer_forward() || request.has_peer_resync() || request.has_stats()) return std::nullopt;
   // A station's request is a client event: it may be what lets a passive take over.
   if (star_->onClient()) return std::nullopt;
   ++star_->counters().requests_refused_passive;
@@ -738,6 +749,14 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward,
                                               : "undecodable forwarded request");
     return reply;
   }
+  // Held while not synchronised: in order with the held ingest (star_resync.h).
+  if (!holdForResync(forward)) applyPeerRequest(forward);
+  ++star_->counters().forwards_applied;
+  reply.set_ok(true);
+  return reply;
+}
+
+void EngineService::applyPeerRequest(const v1::PeerForward& forward) {
   JournalInput input;
   input.kind = InputKind::Control;
   input.engine_time = core::fromMillis(forward.engine_time_ms());
@@ -751,9 +770,6 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward,
   applying_peer_forward_ = true;
   applyJournaled(input);
   applying_peer_forward_ = false;
-  ++star_->counters().forwards_applied;
-  reply.set_ok(true);
-  return reply;
 }
 
 // Binary Star made this engine active: a new epoch tells every station its picture is
@@ -761,6 +777,7 @@ v1::ControlReply EngineService::applyForwarded(const v1::PeerForward& forward,
 // after any restart.
 void EngineService::tookOver() {
   epoch_ = std::max(epoch_ + 1, static_cast<std::uint64_t>(core::toMillis(clock_.now())));
+  catchUpOnTakeover();
   heartbeat();
 }
 

@@ -25,6 +25,7 @@
 #include "alarms/service/journal_rows.h"
 #include "alarms/service/journal_watch.h"
 #include "alarms/service/star_peer.h"
+#include "alarms/service/star_resync.h"
 #include "alarms/service/trend_store.h"
 #include "alarms/service/unit_partition.h"
 #include "alarms/service/zap.h"
@@ -238,7 +239,24 @@ class EngineService {
   std::optional<vigil::v1::ControlReply> refuseIfPassive(const vigil::v1::ControlRequest& request);
   vigil::v1::ControlReply applyForwarded(const vigil::v1::PeerForward& forward,
                                          const std::optional<std::string>& authenticated);
+  void applyPeerRequest(const vigil::v1::PeerForward& forward);  // checked, through the replay path
   void tookOver();
+  // Binary Star resync (star_resync.h; engine_resync.cc): a passive engine copies the
+  // active's core before its picture is trusted.
+  void setUpResync();  // its first poll runs once the loop does
+  void scheduleResync();
+  void askPeerForState();
+  // Not synchronised and not active: the input waits for the active's state (true).
+  bool holdForResync(const streamer::Envelope& envelope, core::TimePoint receive_time, std::string_view gateway);
+  bool holdForResync(const vigil::v1::PeerForward& forward);
+  vigil::v1::ControlReply peerResync(const vigil::v1::PeerResync& resync);
+  vigil::v1::ControlReply sendStateToPeer(std::uint64_t ask_id);
+  vigil::v1::ControlReply adoptPeerState(const vigil::v1::PeerResync& resync);
+  // Restores, journals it as a snapshot row, applies the held ingest after it.
+  bool restorePeerState(const vigil::snapshot::v1::CoreSnapshot& state, const std::string& bytes, std::string& error);
+  void applyHeld(std::deque<HeldInput> held);
+  // Became active: what was held goes into this engine's own core.
+  void catchUpOnTakeover();
 
   boost::asio::io_context& io_;
   core::Engine engine_;
@@ -285,6 +303,8 @@ class EngineService {
   // The ingest path's, reused for every message.
   std::vector<zmq::message_t> ingest_frames_;
   streamer::Envelope ingest_envelope_;
+  std::unique_ptr<StarResync> resync_;                        // with star_
+  std::unique_ptr<boost::asio::steady_timer> resync_timer_;  // asks until synchronised
 };
 
 }  // namespace vigil::service

@@ -134,4 +134,13 @@ bool StarPeer::forward(const v1::ControlRequest& request, const std::string& ide
   return false;
 }
 
+bool StarPeer::push(const v1::ControlRequest& request) {
+  if (!peer_control_) return false;
+  const auto payload = request.SerializeAsString();
+  auto socket = peer_control_->handle();
+  // The control client's framing ([empty][request]); a multipart message is queued whole or not at all.
+  if (!socket.send(zmq::message_t{}, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+  return socket.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
+}
+
 }  // namespace vigil::service

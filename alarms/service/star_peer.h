@@ -105,6 +105,10 @@ class StarPeer {
   // the peer's; without keys there is no identity to check (loopback, or --insecure). A
   // refusal is counted and its reason returned.
   std::optional<std::string> refuseForwardFrom(const std::optional<std::string>& authenticated);
+  // Sends a request to the peer on the forwarding connection without waiting for the
+  // answer (a later forward drops it by its id): in order with the forwards. false when
+  // the peer's connection took nothing (not connected, or no --peer-control).
+  bool push(const vigil::v1::ControlRequest& request);
 
   const std::string& stateEndpoint() const { return state_endpoint_; }
   StarCounters& counters() { return counters_; }
