@@ -94,6 +94,9 @@ class AcmFailover : public ::testing::Test {
     pair_.start(pair_.primary());
     pair_.start(pair_.backup());
     ASSERT_TRUE(pair_.awaitCounter(pair_.backup(), "star.went_passive", 1)) << "the backup never went passive";
+    // The backup's alarm log is this test's account of the scenario: it must compute every
+    // transition itself, not adopt some inside the primary's core copy (star_resync.h).
+    ASSERT_TRUE(pair_.awaitCounter(pair_.backup(), "star.synchronised", 1)) << "the backup never synchronised";
     feed_ = std::make_unique<WardFeed>(context_, pair_.both("ingest"));
   }
 
