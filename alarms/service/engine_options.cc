@@ -171,8 +171,7 @@ EngineOptions parseOrThrow(int argc, const char* const* argv, po::options_descri
   }
   if (!star.empty() || values.count("peer-state-bind") || values.count("peer-state-connect") ||
       values.count("peer-control") || values.count("peer-key") || !values["peer-timeout-ms"].defaulted()) {
-    options.config.star =
-        parseStar(star, std::move(star_config), peer_timeout_ms, !options.keys_directory.empty());
+    options.config.star = parseStar(star, std::move(star_config), peer_timeout_ms, !options.keys_directory.empty());
   }
   if (values.count("check-protocol")) options.check_protocol = values["check-protocol"].as<std::string>();
   if (values.count("journal")) options.journal_path = values["journal"].as<std::string>();

@@ -166,8 +166,8 @@ bool EngineService::restorePeerState(const snapshot::v1::CoreSnapshot& state, co
   applyHeld(std::move(held));
   std::clog << "vigil-engine: Binary Star: synchronised with the active peer: its core state of "
             << state.patients_size() << " patients at engine time " << formatUtc(adopted_time) << " UTC, then "
-            << held_count << " held ingest messages (" << resync_->counters().resync_frames_in_snapshot - in_state_before
-            << " already in it)" << std::endl;
+            << held_count << " held ingest messages ("
+            << resync_->counters().resync_frames_in_snapshot - in_state_before << " already in it)" << std::endl;
   return true;
 }
 

@@ -288,7 +288,7 @@ class EngineService {
   Journal* journal_ = nullptr;
   bool replaying_ = false;
   bool applying_peer_forward_ = false;  // applyForwarded(): replayed, but its transitions are logged
-  TrendStore trend_;  // every patient's last hours, fed by publish() live and in recovery
+  TrendStore trend_;                    // every patient's last hours, fed by publish() live and in recovery
   CommitGate<Outgoing> gate_;
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
@@ -303,7 +303,7 @@ class EngineService {
   // The ingest path's, reused for every message.
   std::vector<zmq::message_t> ingest_frames_;
   streamer::Envelope ingest_envelope_;
-  std::unique_ptr<StarResync> resync_;                        // with star_
+  std::unique_ptr<StarResync> resync_;                       // with star_
   std::unique_ptr<boost::asio::steady_timer> resync_timer_;  // asks until synchronised
 };
 

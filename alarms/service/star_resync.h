@@ -82,19 +82,19 @@ struct HeldInput {
 struct ResyncCounters {
   std::uint64_t synchronised = 0;  // 1 once the core is the active peer's (or this engine is the active one)
   std::uint64_t resync_asks = 0;
-  std::uint64_t resyncs = 0;                     // states adopted
-  std::uint64_t resync_held = 0;                 // ingest messages held while not synchronised
-  std::uint64_t resync_forwards_held = 0;        // forwarded requests held likewise
-  std::uint64_t resync_held_dropped = 0;         // the oldest, beyond the hold's capacity
-  std::uint64_t resync_frames_replayed = 0;      // held messages applied after the state
-  std::uint64_t resync_frames_in_snapshot = 0;   // held messages the state already held
-  std::uint64_t resync_seam_gaps = 0;            // a state behind the held ingest: asked again
-  std::uint64_t resync_gaps_accepted = 0;        // ... until the retries ran out
-  std::uint64_t resync_pushes_ignored = 0;       // a state not asked for, or once synchronised
-  std::uint64_t resync_failures = 0;             // a state that could not be restored
-  std::uint64_t resync_states_sent = 0;          // as the active
-  std::uint64_t resync_states_not_sent = 0;      // as the active: the peer's connection took nothing
-  std::uint64_t takeovers_unsynchronised = 0;    // took over with its own stale picture (the peer was silent)
+  std::uint64_t resyncs = 0;                    // states adopted
+  std::uint64_t resync_held = 0;                // ingest messages held while not synchronised
+  std::uint64_t resync_forwards_held = 0;       // forwarded requests held likewise
+  std::uint64_t resync_held_dropped = 0;        // the oldest, beyond the hold's capacity
+  std::uint64_t resync_frames_replayed = 0;     // held messages applied after the state
+  std::uint64_t resync_frames_in_snapshot = 0;  // held messages the state already held
+  std::uint64_t resync_seam_gaps = 0;           // a state behind the held ingest: asked again
+  std::uint64_t resync_gaps_accepted = 0;       // ... until the retries ran out
+  std::uint64_t resync_pushes_ignored = 0;      // a state not asked for, or once synchronised
+  std::uint64_t resync_failures = 0;            // a state that could not be restored
+  std::uint64_t resync_states_sent = 0;         // as the active
+  std::uint64_t resync_states_not_sent = 0;     // as the active: the peer's connection took nothing
+  std::uint64_t takeovers_unsynchronised = 0;   // took over with its own stale picture (the peer was silent)
 
   // Every field, by name (alarms/core/counters.h).
   template <typename Visit>
@@ -166,7 +166,7 @@ class StarResync {
 
   struct Takeover {
     bool unsynchronised = false;  // went passive and never got the active's state
-    std::deque<HeldInput> held;  // everything held, to apply to this engine's own core in order
+    std::deque<HeldInput> held;   // everything held, to apply to this engine's own core in order
   };
   // This engine became active: its own core is the truth from now on.
   Takeover tookOver();

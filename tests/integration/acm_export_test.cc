@@ -16,11 +16,11 @@
 #include <thread>
 
 #include "../test_alert_manager.h"
+#include "acm_support.h"
 #include "alarms/core/metrics.h"
 #include "mllp_client.h"
 #include "streamer/control_client.h"
 #include "streamer/hl7/stats_text.h"
-#include "acm_support.h"
 #include "support.h"
 #include "tools/vigil-acm/outbox_cursor.h"
 

@@ -106,8 +106,8 @@ class AcmFailover : public ::testing::Test {
     data_time_ += kSecond;
     for (const auto& [bed, is_low] : low) feed_->spo2(bed, data_time_, is_low ? 86 : 97);
     frames_ += low.size();
-    ASSERT_TRUE(waitUntil(
-        [&] { return pair_.counter(pair_.backup(), "engine.vitals_frames").value_or(0) >= frames_; }, 10s));
+    ASSERT_TRUE(
+        waitUntil([&] { return pair_.counter(pair_.backup(), "engine.vitals_frames").value_or(0) >= frames_; }, 10s));
   }
 
   zmq::context_t context_;
@@ -121,9 +121,8 @@ class AcmFailover : public ::testing::Test {
 TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceInOrder) {
   Receiver receiver(0);
   std::atomic<bool> refusing{false};
-  TestAlertManager manager([&](std::size_t, const std::string& message) {
-    return refusing ? std::string("AE") : receiver.answer(message);
-  });
+  TestAlertManager manager(
+      [&](std::size_t, const std::string& message) { return refusing ? std::string("AE") : receiver.answer(message); });
   manager.startListening();
   auto acm = startAcm(pair_.both("control"), manager.port(), dir_.file("acm.state"), 0,
                       {"--control-timeout-ms", "300", "--status-listen", "127.0.0.1:0"});
@@ -190,8 +189,7 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
         return has(scenario, "bed-03", v1::PHASE_UPDATE) && receiver.record().accepted.size() >= scenario.size();
       },
       30s))
-      << "accepted " << receiver.record().accepted.size() << " of the backup's " << scenario.size() << ": "
-      << [&] {
+      << "accepted " << receiver.record().accepted.size() << " of the backup's " << scenario.size() << ": " << [&] {
            std::string all;
            for (const auto& entry : scenario) all += contentOf(entry.event()) + "\n";
            return all;
@@ -232,12 +230,9 @@ TEST_F(AcmFailover, KillNineThePrimaryAndTheAlertManagerHasEveryTransitionOnceIn
   EXPECT_EQ(acm.process->stop(), 0);
 
   EXPECT_EQ(pair_.counter(pair_.backup(), "star.takeovers"), 1u);
-  EXPECT_TRUE(std::any_of(scenario.begin(), scenario.end(),
-                          [](const v1::OutboxEntry& e) {
-                            return e.event().patient_id() == "bed-01" &&
-                                   e.event().inactivation() == v1::INACTIVATION_ACKNOWLEDGED;
-                          }))
-      << "the passive backup logs the transitions of the acknowledgement forwarded to it";
+  EXPECT_TRUE(std::any_of(scenario.begin(), scenario.end(), [](const v1::OutboxEntry& e) {
+    return e.event().patient_id() == "bed-01" && e.event().inactivation() == v1::INACTIVATION_ACKNOWLEDGED;
+  })) << "the passive backup logs the transitions of the acknowledgement forwarded to it";
   // Exactly once by content, and under the id the backup's copy gives.
   std::map<std::string, int> times_accepted;
   std::map<std::string, std::vector<std::string>> accepted_per_alarm;

@@ -95,10 +95,23 @@ struct RunningAcm {
 // the --stats address are read back from its first line.
 inline RunningAcm startAcm(const std::string& control, std::uint16_t port, const std::string& state, int stats_ms,
                            std::vector<std::string> extra = {}) {
-  std::vector<std::string> argv{binary("tools/vigil-acm"), "--control", control, "--to",
-                                "127.0.0.1:" + std::to_string(port), "--state", state, "--poll-ms", "20",
-                                "--first-backoff-ms", "10", "--max-backoff-ms", "100", "--ack-timeout-ms", "2000",
-                                "--stats-interval-ms", std::to_string(stats_ms)};
+  std::vector<std::string> argv{binary("tools/vigil-acm"),
+                                "--control",
+                                control,
+                                "--to",
+                                "127.0.0.1:" + std::to_string(port),
+                                "--state",
+                                state,
+                                "--poll-ms",
+                                "20",
+                                "--first-backoff-ms",
+                                "10",
+                                "--max-backoff-ms",
+                                "100",
+                                "--ack-timeout-ms",
+                                "2000",
+                                "--stats-interval-ms",
+                                std::to_string(stats_ms)};
   argv.insert(argv.end(), extra.begin(), extra.end());
   RunningAcm acm{std::make_unique<ChildProcess>(argv), 0, {}};
   const auto running =

@@ -18,10 +18,10 @@
 #include <memory>
 
 #include "alarms/core/metrics.h"
+#include "star_pair.h"
 #include "streamer/control_client.h"
 #include "streamer/security.h"
 #include "streamer/station/station_client.h"
-#include "star_pair.h"
 #include "support.h"
 #include "vitals.pb.h"
 
@@ -193,7 +193,7 @@ void BinaryStarFailover::killNineThePrimaryAndCarryOn(const std::string& acknowl
   EXPECT_EQ(station.state().epoch(), backup_epoch) << "a rejoining primary must not take the unit back";
   // Asked alone, the passive primary refuses a station's request with the reason.
   streamer::ControlClient primary_only(context_, pair_.endpoint(pair_.primary(), "control"),
-                                      pair_.client(pair_.primary(), "station-3"));
+                                       pair_.client(pair_.primary(), "station-3"));
   v1::ControlRequest snapshot;
   snapshot.mutable_snapshot();
   const auto refused = primary_only.request(snapshot, 2s);

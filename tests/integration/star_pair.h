@@ -27,7 +27,6 @@ inline constexpr char kUnit[] = "pacu";
 inline constexpr int kPeerTimeoutMs = 500;
 inline constexpr std::int64_t kFeedSecond = 1000;  // data time, ms
 
-
 // One engine of the pair: its endpoints are ipc paths named after its role.
 struct StarEngine {
   std::string role;

@@ -260,25 +260,27 @@ TEST_F(StarRejoin, ARestartedPrimaryCopiesWhatItMissedAndKeepsTheAlarmIdsAndAckn
   // kill -9 the primary; the backup takes over.
   pair_.killHard(StarPair::kPrimary);
   ASSERT_TRUE(follow(
-      *station_, [&](const StationClient& s) { return s.state().epoch() != primary_epoch && !s.state().needsSnapshot(); },
+      *station_,
+      [&](const StationClient& s) { return s.state().epoch() != primary_epoch && !s.state().needsSnapshot(); },
       [&] { carryOn(); }))
       << "the backup never took over";
   const auto backup_epoch = station_->state().epoch();
 
   // While the primary is away: bed-02 desaturates, and a nurse acknowledges it at the backup.
   desaturate("bed-02");
-  ASSERT_TRUE(follow(*station_, [](const StationClient& s) { return desaturation(s, "bed-02"); }, [&] { carryOn(); }));
+  ASSERT_TRUE(follow(
+      *station_, [](const StationClient& s) { return desaturation(s, "bed-02"); }, [&] { carryOn(); }));
   const auto bed02 = desaturation(*station_, "bed-02")->alert_id;
   ASSERT_TRUE(acknowledge(*station_, bed02, "station-4"));
-  ASSERT_TRUE(follow(
-      *station_, [](const StationClient& s) { return !desaturation(s, "bed-02")->acknowledged_by.empty(); }, {}));
+  ASSERT_TRUE(follow(*station_,
+                     [](const StationClient& s) { return !desaturation(s, "bed-02")->acknowledged_by.empty(); }, {}));
 
   // The primary restarts with its journal (which ends before bed-02) while the ward goes on,
   // rejoins as passive and copies the backup's core.
   pair_.start(StarPair::kPrimary);
   const auto listening = Clock::now();
-  ASSERT_TRUE(pair_.await([&] { return pair_.counter(StarPair::kPrimary, "star.synchronised") == 1u; },
-                          [&] { carryOn(); }))
+  ASSERT_TRUE(
+      pair_.await([&] { return pair_.counter(StarPair::kPrimary, "star.synchronised") == 1u; }, [&] { carryOn(); }))
       << "the restarted primary never synchronised";
   std::printf("restarted primary: listening to synchronised (passive, asked, copied, held frames applied) in %.0f ms\n",
               std::chrono::duration<double, std::milli>(Clock::now() - listening).count());

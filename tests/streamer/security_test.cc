@@ -190,17 +190,20 @@ TEST_F(ClientSecurityTest, AMissingKeyFileIsAnError) {
 TEST_F(ClientSecurityTest, AnEnginePairWithAKeyEachGivesOneServerKeyPerAddress) {
   const auto backup = generateKeyPair();
   writeText(dir_.file("backup.pub"), backup.public_z85 + "\n");
-  const auto loaded = loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
+  const auto loaded =
+      loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
   ASSERT_TRUE(loaded.ok()) << loaded.error;
   const auto& curve = *loaded.value->curve;
   EXPECT_EQ(curve.serverKeyFor(0), server_.public_z85);
   EXPECT_EQ(curve.serverKeyFor(1), backup.public_z85);
-  EXPECT_FALSE(loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("none.pub")}).ok());
+  EXPECT_FALSE(
+      loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("none.pub")}).ok());
 }
 
 TEST_F(ClientSecurityTest, ServerKeysThatAreNeitherOneNorOnePerAddressAreRefusedAtConnect) {
   writeText(dir_.file("backup.pub"), generateKeyPair().public_z85 + "\n");
-  const auto loaded = loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
+  const auto loaded =
+      loadClientSecurity({dir_.file("station.key"), dir_.file("engine.pub") + "," + dir_.file("backup.pub")});
   ASSERT_TRUE(loaded.ok()) << loaded.error;
   zmq::context_t context;
   zmq::socket_t socket(context, zmq::socket_type::dealer);

@@ -152,8 +152,8 @@ TEST(AcmExporter, DeliversInOrderThroughAnAbsentThenRefusingAlertManager) {
   const auto received = manager.received();
   const auto& o = harness.outbox;
   // Refused twice (the same message, the same id), then each once, in outbox order.
-  EXPECT_EQ(receivedIds(manager), (std::vector<std::string>{idOf(o[0]), idOf(o[0]), idOf(o[0]), idOf(o[1]),
-                                                            idOf(o[2]), idOf(o[3])}));
+  EXPECT_EQ(receivedIds(manager),
+            (std::vector<std::string>{idOf(o[0]), idOf(o[0]), idOf(o[0]), idOf(o[1]), idOf(o[2]), idOf(o[3])}));
   EXPECT_EQ(field(received[0], "MSH", 8), "ORU^R40^ORU_R40");
   EXPECT_EQ(field(received[4], "OBR", 3).substr(0, 2), "a1") << "alert identity in OBR-3";
   EXPECT_EQ(harness.backoffs, (std::vector<std::chrono::milliseconds>{100ms, 200ms, 300ms, 300ms}))

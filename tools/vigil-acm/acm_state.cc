@@ -6,10 +6,10 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <string_view>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 namespace vigil::acm {
 namespace {
@@ -102,8 +102,8 @@ std::string formatState(const AcmState& state) {
   if (!state.at.journal.empty()) text += "journal " + state.at.journal + "\n";
   text += "position " + std::to_string(state.at.position) + "\n";
   if (state.at.catch_up_until != 0) {
-    text += "catch-up " + std::to_string(state.at.catch_up_until) + " " + std::to_string(state.at.catch_up_from_ms) +
-            "\n";
+    text +=
+        "catch-up " + std::to_string(state.at.catch_up_until) + " " + std::to_string(state.at.catch_up_from_ms) + "\n";
   }
   text += "watermark " + std::to_string(state.watermark_ms) + "\n";
   for (const auto& [time, hash] : state.delivered) {

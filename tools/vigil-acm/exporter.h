@@ -30,7 +30,7 @@ struct ExporterOptions {
   std::chrono::milliseconds ack_timeout{5'000};
   std::chrono::milliseconds first_backoff{100};
   std::chrono::milliseconds max_backoff{5'000};
-  OruR40Options message;  // message_id is set per transition
+  OruR40Options message;      // message_id is set per transition
   std::uint32_t batch = 100;  // transitions per outbox request
   // How far before the latest delivered data time a catch-up on another engine's journal
   // starts, and how long delivered transitions are remembered to skip them there: at
@@ -67,8 +67,7 @@ class Exporter {
   // Waits a backoff; false when the exporter is to stop.
   using Wait = std::function<bool(std::chrono::milliseconds)>;
 
-  Exporter(Fetch fetch, Persist persist, Wait wait, MllpClient& client, const AcmState& start,
-           ExporterOptions options);
+  Exporter(Fetch fetch, Persist persist, Wait wait, MllpClient& client, const AcmState& start, ExporterOptions options);
 
   // Delivers what the outbox has now. How many transitions were handled (delivered, or
   // skipped as delivered already); nullopt when stopped (or the outbox could not be read)

@@ -281,8 +281,8 @@ int run(const Arguments& arguments) {
   vigil::acm::MllpClient client(arguments.host, arguments.port);
   vigil::acm::Exporter exporter(fetch, persist, wait, client, *start, arguments.exporter);
   running = &exporter;
-  std::cout << "vigil-acm running position=" << start->at.position << " to=" << arguments.host << ":"
-            << arguments.port << " control=" << arguments.control << " status=" << network.statusAddress()
+  std::cout << "vigil-acm running position=" << start->at.position << " to=" << arguments.host << ":" << arguments.port
+            << " control=" << arguments.control << " status=" << network.statusAddress()
             << " stats=" << network.statsAddress() << std::endl;
   while (!stop.load()) {
     const auto handled = exporter.drainOnce();

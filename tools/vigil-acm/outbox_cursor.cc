@@ -67,8 +67,7 @@ std::int64_t DeliveredTransitions::catchUpFrom() const {
   return std::max<std::int64_t>(0, watermark_ - lookback_.count());
 }
 
-void DeliveredTransitions::restore(std::int64_t watermark,
-                                   const std::multimap<std::int64_t, std::uint64_t>& by_time) {
+void DeliveredTransitions::restore(std::int64_t watermark, const std::multimap<std::int64_t, std::uint64_t>& by_time) {
   by_time_ = by_time;
   watermark_ = watermark;
   for (const auto& [time, hash] : by_time_) watermark_ = std::max(watermark_, time);

@@ -101,8 +101,8 @@ TEST(EngineOptions, AHalfConfiguredStarIsRefused) {
 
 TEST(EngineOptions, WithKeysAStarEngineNamesItsPeersKey) {
   const auto parsed = parse({"--keys", "/etc/vigil/a", "--star", "primary", "--peer-state-bind", "tcp://10.1.0.11:7420",
-                             "--peer-state-connect", "tcp://10.1.0.12:7420", "--peer-control",
-                             "tcp://10.1.0.12:7403", "--peer-key", "engine-b"});
+                             "--peer-state-connect", "tcp://10.1.0.12:7420", "--peer-control", "tcp://10.1.0.12:7403",
+                             "--peer-key", "engine-b"});
   ASSERT_TRUE(parsed.value) << parsed.error;
   EXPECT_EQ(parsed.value->config.star->peer_key_name, "engine-b");
   EXPECT_EQ(bindRefusal(*parsed.value), "") << "with keys the peer link may cross the network";
@@ -114,7 +114,8 @@ TEST(EngineOptions, WithKeysAStarEngineNamesItsPeersKey) {
                    "--peer-key", "engine-b"})
                 .error.find("--peer-key goes with --keys"),
             std::string::npos);
-  EXPECT_NE(parse({"--keys", "/etc/vigil/a", "--peer-key", "engine-b"}).error.find("go with --star"), std::string::npos);
+  EXPECT_NE(parse({"--keys", "/etc/vigil/a", "--peer-key", "engine-b"}).error.find("go with --star"),
+            std::string::npos);
 }
 
 TEST(EngineOptions, APeerOnTheNetworkNeedsKeysToo) {
