@@ -36,38 +36,6 @@ using streamer::station::StationClient;
 constexpr std::int64_t kT0 = 1'700'000'000'000;  // fixed data times: both engines see the same inputs
 constexpr std::int64_t kSecond = 1000;
 
-// The station: pumps its client until `done` holds, calling `between` (the gateway's next
-// frame) on every round; false at the deadline.
-bool follow(StationClient& station, const std::function<bool(const StationClient&)>& done,
-            const std::function<void()>& between, std::chrono::milliseconds within) {
-  const auto deadline = Clock::now() + within;
-  while (Clock::now() < deadline) {
-    if (between) between();
-    zmq::pollitem_t item{station.alertsSocket().handle(), 0, ZMQ_POLLIN, 0};
-    (void)zmq::poll(&item, 1, 20ms);
-    (void)station.pump(std::chrono::steady_clock::now(), 100);
-    if (done(station)) return true;
-  }
-  return false;
-}
-
-const core::AlarmEvent* alarmOf(const StationClient& station, const std::string& patient) {
-  for (const auto& [id, entry] : station.state().alarms()) {
-    if (entry.alarm.patient_id == patient && entry.alarm.condition == "spo2-below-90") return &entry.alarm;
-  }
-  return nullptr;
-}
-
-streamer::station::StationOptions stationOptions(Pair& pair) {
-  streamer::station::StationOptions options;
-  options.alerts_endpoint = pair.both("alerts");
-  options.control_endpoint = pair.both("control");
-  options.unit = kUnit;
-  options.retry_after_failure = 200ms;  // a takeover is a short outage: ask again soon
-  options.security = pair.clientOfPair("station-3");
-  return options;
-}
-
 // The first message on the alert stream (any engine), or nullopt at the deadline.
 std::optional<Clock::time_point> firstMessage(streamer::Subscriber& stream, const std::function<void()>& between,
                                               std::chrono::milliseconds within) {

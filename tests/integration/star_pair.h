@@ -9,6 +9,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -16,6 +17,7 @@
 #include "alarms/core/metrics.h"
 #include "streamer/control_client.h"
 #include "streamer/security.h"
+#include "streamer/station/station_client.h"
 #include "support.h"
 #include "vitals.pb.h"
 
@@ -189,17 +191,23 @@ class Pair {
   std::array<StarEngine, 2> engines_{StarEngine{"primary", nullptr}, StarEngine{"backup", nullptr}};
 };
 
+// What a gateway does with frames for an engine that is down: ZeroMQ's default queues them
+// until it is back; behind vigil-proxy (ZMQ_IMMEDIATE) they are not kept for it.
+enum class DownEngine { Queue, Drop };
+
 // The ward's gateway, publishing every frame to both engines (two connections, so that
 // each engine's subscription is awaited on its own).
 class WardFeed {
  public:
   // Plain connections to "A,B" (or one engine).
-  WardFeed(zmq::context_t& context, const std::string& endpoints) : WardFeed(context, plain(endpoints)) {}
+  WardFeed(zmq::context_t& context, const std::string& endpoints, DownEngine down = DownEngine::Queue)
+      : WardFeed(context, plain(endpoints), down) {}
 
-  WardFeed(zmq::context_t& context, const std::vector<IngestConnection>& engines) {
+  WardFeed(zmq::context_t& context, const std::vector<IngestConnection>& engines, DownEngine down = DownEngine::Queue) {
     for (const auto& engine : engines) {
       auto& publisher = publishers_.emplace_back(std::make_unique<streamer::Publisher>(context));
       engine.security.apply(publisher->handle());
+      if (down == DownEngine::Drop) publisher->handle().set(zmq::sockopt::immediate, 1);
       publisher->connect(engine.endpoint);
       if (!publisher->awaitSubscriber(10s)) throw std::runtime_error("no engine subscribed at " + engine.endpoint);
     }
@@ -238,5 +246,40 @@ class WardFeed {
   std::vector<std::unique_ptr<streamer::Publisher>> publishers_;
   std::map<std::string, std::uint64_t> sequences_;
 };
+
+// The station: pumps its client until `done` holds, calling `between` (the gateway's next
+// frame) on every round; false at the deadline.
+inline bool follow(streamer::station::StationClient& station,
+                   const std::function<bool(const streamer::station::StationClient&)>& done,
+                   const std::function<void()>& between, std::chrono::milliseconds within = 10s) {
+  const auto deadline = Clock::now() + within;
+  while (Clock::now() < deadline) {
+    if (between) between();
+    zmq::pollitem_t item{station.alertsSocket().handle(), 0, ZMQ_POLLIN, 0};
+    (void)zmq::poll(&item, 1, 20ms);
+    (void)station.pump(std::chrono::steady_clock::now(), 100);
+    if (done(station)) return true;
+  }
+  return false;
+}
+
+// The patient's spo2-below-90 alarm as the station shows it, or nullptr.
+inline const core::AlarmEvent* alarmOf(const streamer::station::StationClient& station, const std::string& patient) {
+  for (const auto& [id, entry] : station.state().alarms()) {
+    if (entry.alarm.patient_id == patient && entry.alarm.condition == "spo2-below-90") return &entry.alarm;
+  }
+  return nullptr;
+}
+
+// A station of the unit that knows both engines (with the pair's keys, if it has any).
+inline streamer::station::StationOptions stationOptions(Pair& pair) {
+  streamer::station::StationOptions options;
+  options.alerts_endpoint = pair.both("alerts");
+  options.control_endpoint = pair.both("control");
+  options.unit = kUnit;
+  options.retry_after_failure = 200ms;  // a takeover is a short outage: ask again soon
+  options.security = pair.clientOfPair("station-3");
+  return options;
+}
 
 }  // namespace vigil::testing
