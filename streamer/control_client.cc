@@ -18,18 +18,10 @@ ControlClient::ControlClient(zmq::context_t& context, const std::string& endpoin
 
 namespace {
 
-// Waits until `events` are ready on the socket or the deadline passes; a signal counts as
-// "not ready" and leaves the decision to the caller.
+// Waits until `events` are ready on the socket or the deadline passes.
 bool waitFor(zmq::socket_ref socket, short events, std::chrono::steady_clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-  if (left.count() <= 0) return false;
-  zmq::pollitem_t item{socket.handle(), 0, events, 0};
-  try {
-    return zmq::poll(&item, 1, left) > 0;
-  } catch (const zmq::error_t& error) {
-    if (error.num() == EINTR) return false;
-    throw;
-  }
+  return left.count() > 0 && awaitEvents(socket, events, left);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "streamer/zmq_io.h"
 
+#include <cerrno>
+
 #include <zmq_addon.hpp>
 
 namespace vigil::streamer {
@@ -25,11 +27,20 @@ std::optional<Envelope> toEnvelope(std::vector<zmq::message_t> frames) {
 }
 
 bool waitReadable(zmq::socket_ref socket, std::chrono::milliseconds timeout) {
-  zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-  return zmq::poll(&item, 1, timeout) > 0;
+  return awaitEvents(socket, ZMQ_POLLIN, timeout);
 }
 
 }  // namespace
+
+bool awaitEvents(zmq::socket_ref socket, short events, std::chrono::milliseconds timeout) {
+  zmq::pollitem_t item{socket.handle(), 0, events, 0};
+  try {
+    return zmq::poll(&item, 1, timeout) > 0;
+  } catch (const zmq::error_t& error) {
+    if (error.num() == EINTR) return false;
+    throw;
+  }
+}
 
 std::vector<zmq::message_t> receiveMultipart(zmq::socket_ref socket) {
   std::vector<zmq::message_t> frames;

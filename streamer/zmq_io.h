@@ -69,6 +69,11 @@ class Subscriber {
   zmq::socket_t socket_;
 };
 
+// Waits up to `timeout` until `events` (ZMQ_POLLIN, ZMQ_POLLOUT) are ready on `socket`. A
+// signal interrupting the wait (a SIGTERM may land on any thread) counts as "not ready"
+// and leaves the decision to the caller's loop; cppzmq would otherwise throw.
+bool awaitEvents(zmq::socket_ref socket, short events, std::chrono::milliseconds timeout);
+
 // Reads every frame of the multipart message waiting on `socket` (non-blocking);
 // an empty vector when nothing is waiting.
 std::vector<zmq::message_t> receiveMultipart(zmq::socket_ref socket);

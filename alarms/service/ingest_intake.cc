@@ -1,7 +1,5 @@
 #include "alarms/service/ingest_intake.h"
 
-#include <cerrno>
-
 namespace vigil::service {
 namespace {
 
@@ -25,7 +23,8 @@ void IngestIntake::start() {
 
 void IngestIntake::run() {
   while (!stopping_) {
-    if (!readable()) continue;
+    // A signal landing on this thread is "nothing yet" too (awaitEvents).
+    if (!streamer::awaitEvents(socket_, ZMQ_POLLIN, kPollTimeout)) continue;
     // Everything waiting, each stamped as it is taken: the stamp is when the engine could
     // first have seen it.
     for (auto frames = streamer::receiveMultipart(socket_); !frames.empty();
@@ -52,18 +51,6 @@ void IngestIntake::run() {
       if (was_empty) wake_();
       if (stopping_) return;
     }
-  }
-}
-
-// A signal (the engine's SIGTERM) may land on this thread and interrupt the wait: that is
-// "nothing yet", never a reason to end the process from here.
-bool IngestIntake::readable() {
-  zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-  try {
-    return zmq::poll(&item, 1, kPollTimeout) > 0;
-  } catch (const zmq::error_t& error) {
-    if (error.num() == EINTR) return false;
-    throw;
   }
 }
 

@@ -51,7 +51,6 @@ class IngestIntake {
 
  private:
   void run();
-  bool readable();
 
   zmq::socket_ref socket_;
   std::size_t max_messages_;
