@@ -1,7 +1,8 @@
 #include "alarms/core/dose.h"
 
 #include <cmath>
-#include <cstdio>
+
+#include "alarms/core/format.h"
 
 namespace vigil::core {
 namespace {
@@ -11,10 +12,10 @@ constexpr Duration kRisingHorizon = std::chrono::minutes(10);
 // A session has a handful of rate changes; a bound keeps a flapping pump from growing memory.
 constexpr std::size_t kRateHistoryLimit = 256;
 
-std::string format(const char* pattern, auto... values) {
-  char buffer[256];
-  std::snprintf(buffer, sizeof buffer, pattern, values...);
-  return buffer;
+// "Ce 0.123" and the like, for the attribution text.
+void appendValue(std::string& text, const char* label, double value, int decimals) {
+  text += label;
+  appendFixed(text, value, decimals);
 }
 
 }  // namespace
@@ -64,9 +65,8 @@ double DoseTracker::mlPerHour(double rate_mg_per_kg_per_h) const {
   return rate_mg_per_kg_per_h * weight_kg_ / concentration_mg_per_ml_;
 }
 
-bool DoseTracker::ceStillRising(TimePoint time) const {
+bool DoseTracker::ceStillRising(TimePoint time, double now) const {
   if (settings_.ce_rising_fraction_per_10_min <= 0 || rate_ <= 0) return false;
-  const double now = model_.peek(time).ce_ug_per_ml;
   const double ahead = model_.peek(time + kRisingHorizon).ce_ug_per_ml;
   return now > 0 && (ahead - now) / now >= settings_.ce_rising_fraction_per_10_min;
 }
@@ -89,7 +89,7 @@ DoseContext DoseTracker::contextAt(TimePoint time, TimePoint onset) const {
   }
   const auto since = last_increase_ ? onset - last_increase_->time : Duration::min();
   const bool in_window = last_increase_ && since >= settings_.window_start && since <= settings_.window_end;
-  const bool rising = ceStillRising(time);
+  const bool rising = ceStillRising(time, now.ce_ug_per_ml);
   context.likely_dose_related = context.infusion_running && (in_window || rising);
   context.attribution = attribution(context, in_window, rising);
   return context;
@@ -108,16 +108,31 @@ DoseContext DoseTracker::infusionAt(TimePoint time) const {
   return context;
 }
 
+// Written with appendFixed, not snprintf: this text is in every status (DoseTracker::infusionAt),
+// and printf's number formatting was most of a status's cost. The same characters as
+// "%.1f" and "%.3f" (the format tests hold appendFixed to printf's output).
 std::string DoseTracker::attribution(const DoseContext& context, bool in_window, bool rising) const {
   if (!context.infusion_running) return "no infusion running";
+  std::string text;
+  text.reserve(128);
   if (in_window) {
-    return format("likely dose-related: %.1f min after the increase from %.2f to %.2f mg/kg/h (Ce %.3f -> %.3f ug/mL)",
-                  context.minutes_since_last_increase, last_increase_->from_mg_per_kg_per_h,
-                  last_increase_->to_mg_per_kg_per_h, context.ce_at_increase_ug_per_ml, context.ce_ug_per_ml);
+    text = "likely dose-related: ";
+    appendFixed(text, context.minutes_since_last_increase, 1);
+    appendValue(text, " min after the increase from ", last_increase_->from_mg_per_kg_per_h, 2);
+    appendValue(text, " to ", last_increase_->to_mg_per_kg_per_h, 2);
+    appendValue(text, " mg/kg/h (Ce ", context.ce_at_increase_ug_per_ml, 3);
+    appendValue(text, " -> ", context.ce_ug_per_ml, 3);
+    text += " ug/mL)";
+  } else if (rising) {
+    appendValue(text, "likely dose-related: Ce ", context.ce_ug_per_ml, 3);
+    text += " ug/mL and still rising";
+  } else {
+    appendValue(text, "no rate increase in the last ",
+                std::chrono::duration<double, std::ratio<60>>(settings_.window_end).count(), 0);
+    appendValue(text, " min; Ce ", context.ce_ug_per_ml, 3);
+    text += " ug/mL and steady";
   }
-  if (rising) return format("likely dose-related: Ce %.3f ug/mL and still rising", context.ce_ug_per_ml);
-  return format("no rate increase in the last %.0f min; Ce %.3f ug/mL and steady",
-                std::chrono::duration<double, std::ratio<60>>(settings_.window_end).count(), context.ce_ug_per_ml);
+  return text;
 }
 
 }  // namespace vigil::core

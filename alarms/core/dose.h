@@ -73,7 +73,8 @@ class DoseTracker {
   }
 
  private:
-  bool ceStillRising(TimePoint time) const;
+  // Whether Ce, `now` at `time`, will have risen by the protocol's fraction 10 min ahead.
+  bool ceStillRising(TimePoint time, double now) const;
   // The most recent rate lower than the current one: where REDUCE goes. After a nurse has
   // already stepped down, that is below the current rate, not the rate she left.
   double previousLowerRate() const;

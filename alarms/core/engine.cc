@@ -43,6 +43,7 @@ LatestValue latestOf(const Sample& sample) {
 }
 
 void addBaselines(const BaselineTracker& baselines, PatientStatus& status) {
+  status.baselines.reserve(kMetricCount);
   for (int m = 1; m < kMetricCount; ++m) {
     const auto metric = static_cast<Metric>(m);
     if (!isVital(metric)) continue;
@@ -323,6 +324,7 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   status.patient_id = p.facts.id;
   status.unit = p.facts.unit;
   status.event_time = time;
+  status.latest.reserve(p.latest.size());  // one allocation, not one per doubling
   for (const auto& latest : p.latest) {
     if (latest) status.latest.push_back(*latest);
   }
