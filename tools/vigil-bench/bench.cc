@@ -262,8 +262,9 @@ std::optional<Middle> startMiddle(Pipeline pipeline, const BenchOptions& options
             "--max-sources",
             "100000000"};
     // Lossless: a station that pauses must not lose what ZeroMQ's default queue of 1000
-    // would drop for it (builds before this option had only that default).
-    if (!before) argv.insert(argv.end(), {"--alerts-queue-messages", "1000000"});
+    // would drop for it. A before build gets it too (every build since 3 December 2026 has
+    // the option): without it, it lost outputs silently and its figures were not comparable.
+    argv.insert(argv.end(), {"--alerts-queue-messages", "1000000"});
     if (pipeline == Pipeline::Journal || pipeline == Pipeline::BeforeJournal) {
       argv.insert(argv.end(), {"--journal", options.work_dir + "/" + tag + ".db"});
     } else {
