@@ -79,6 +79,11 @@ bool Publisher::publishRaw(std::string_view topic, std::string_view payload) {
   return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
 }
 
+bool Publisher::publishMessages(zmq::message_t& topic, zmq::message_t& payload) {
+  if (!socket_.send(topic, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+  return socket_.send(payload, zmq::send_flags::dontwait).has_value();
+}
+
 bool Publisher::publishRawWaiting(std::string_view topic, std::string_view payload, std::chrono::milliseconds timeout) {
   socket_.set(zmq::sockopt::sndtimeo, static_cast<int>(timeout.count()));
   // A blocking send retries when the peer's queue drains; sndtimeo bounds the wait.

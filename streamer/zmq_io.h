@@ -37,6 +37,8 @@ class Publisher {
   // false when the message was not queued (high-water mark or no peer yet): count it.
   bool publish(std::string_view topic, const google::protobuf::MessageLite& message);
   bool publishRaw(std::string_view topic, std::string_view payload);
+  // The same from messages made earlier (a sender that collects a burst and sends it whole).
+  bool publishMessages(zmq::message_t& topic, zmq::message_t& payload);
   // Like publishRaw, but with xpub_nodrop set a full send queue makes it wait up to
   // `timeout` for room instead of refusing at once: a replay paced by its receiver.
   bool publishRawWaiting(std::string_view topic, std::string_view payload, std::chrono::milliseconds timeout);

@@ -122,12 +122,16 @@ namespace {
 
 // Messages applied per turn of the event loop before timers and control get their chance.
 constexpr std::size_t kIntakeBatch = 256;
+// Outputs of a burst held back at most (EngineService::holdAlerts): with ~5 us a frame, an
+// output waits at most ~0.3 ms more, and ZeroMQ's I/O thread wakes once per 64, not per one.
+constexpr std::size_t kHeldAlertsLimit = 64;
 constexpr char kOverloadCondition[] = "engine-overloaded";
 constexpr char kOverloadPatient[] = "engine";
 
 }  // namespace
 
 void EngineService::drainIntake() {
+  holdAlerts(true);
   intake_batch_.clear();
   const auto taken = intake_->take(intake_batch_, kIntakeBatch);
   // The gateways are Binary Star's clients; a passive ingests too. Once a batch is enough.
@@ -149,6 +153,7 @@ void EngineService::drainIntake() {
       }
     }
   }
+  holdAlerts(false);
   if (taken == kIntakeBatch) {
     boost::asio::post(io_, [this] { drainIntake(); });  // more waiting: after other work
     return;
@@ -322,11 +327,36 @@ void EngineService::deliverAlert(std::string_view topic, std::string_view payloa
   released_sequence_ = sequence;
   unit_sequences_.released(unit, unit_sequence);
   if (!mayPublish()) return;
-  if (alerts_.publishRaw(topic, payload)) {
+  zmq::message_t topic_message(topic.data(), topic.size());
+  zmq::message_t payload_message(payload.data(), payload.size());
+  if (holding_alerts_) {
+    held_alerts_.push_back(std::move(topic_message));
+    held_alerts_.push_back(std::move(payload_message));
+    if (held_alerts_.size() >= 2 * kHeldAlertsLimit) sendHeldAlerts();  // a bound on the wait
+    return;
+  }
+  sendAlert(topic_message, payload_message);
+}
+
+void EngineService::sendAlert(zmq::message_t& topic, zmq::message_t& payload) {
+  if (alerts_.publishMessages(topic, payload)) {
     ++counters_.alert_events_published;
   } else {
     ++counters_.alert_events_not_queued;
   }
+}
+
+// Only the sending waits: the sequences are stamped and released at once, and nothing
+// else (heartbeats, snapshots, replies) can run before the burst ends with
+// sendHeldAlerts, so no station can hear of a sequence before its message.
+void EngineService::holdAlerts(bool hold) {
+  holding_alerts_ = hold;
+  if (!hold) sendHeldAlerts();
+}
+
+void EngineService::sendHeldAlerts() {
+  for (std::size_t i = 0; i + 1 < held_alerts_.size(); i += 2) sendAlert(held_alerts_[i], held_alerts_[i + 1]);
+  held_alerts_.clear();
 }
 
 void EngineService::readControl() {

@@ -221,6 +221,11 @@ class EngineService {
   void releaseCommitted(std::uint64_t settled);
   void deliverAlert(std::string_view topic, std::string_view payload, std::uint64_t sequence, const std::string& unit,
                     std::uint64_t unit_sequence);
+  void sendAlert(zmq::message_t& topic, zmq::message_t& payload);
+  // A burst of ingest's outputs is sent together at the end of the burst (drainIntake):
+  // ZeroMQ's I/O thread is woken once for the burst instead of once per message.
+  void holdAlerts(bool hold);
+  void sendHeldAlerts();
   template <typename Value, typename Message>
   void publishStamped(streamer::TopicKind kind, const Value& value, Message&& message);
   void tick();
@@ -291,6 +296,8 @@ class EngineService {
   TrendStore trend_;                    // every patient's last hours, fed by publish() live and in recovery
   CommitGate<Outgoing> gate_;
   std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
+  bool holding_alerts_ = false;                          // within a burst (holdAlerts)
+  std::vector<zmq::message_t> held_alerts_;              // topic, payload, topic, payload...
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer snapshot_timer_;
