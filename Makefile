@@ -64,7 +64,7 @@ fuzz: sanitize-build
 # The microbenchmarks are not part of the plain build (EXCLUDE_FROM_ALL): built here only.
 bench: setup
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER)
-	cmake --build $(BUILD) -j$(JOBS) --target vigil-engine vigil-bench vigil-microbench
+	cmake --build $(BUILD) -j$(JOBS) --target vigil-engine vigil-bench vigil-microbench vigil-scenario vigil-replay
 	BUILD=$(BUILD) bash tools/vigil-bench/standard.sh
 
 demo: build

@@ -34,3 +34,13 @@ echo "== ipc, and CURVE on tcp"
   --drain-ms 3000 --pipelines relay,direct,engine | tee "$out/ipc-1000.jsonl"
 "$bench" --label "tcp+curve 1000p" --curve --frames 50000 --rounds 1 --loads 10 --load-seconds 0.5 \
   --drain-ms 3000 --pipelines relay,direct,engine | tee "$out/curve-1000.jsonl"
+
+echo "== vigil-replay --engine-inline: the core fed from a recording in-process (no sockets)"
+# A labelled ward of 100 patients for 2 h (vigil-scenario; deterministic, ~870 000 messages):
+# the rate is of the engine's work alone, the file is read before the clock starts.
+"$BUILD/tools/vigil-scenario" --out "$out/ward-100.vrec" --labels "$out/ward-100.labels.json" --patients 100 --hours 2
+for round in 1 2 3; do
+  "$BUILD/tools/vigil-replay" "$out/ward-100.vrec" --engine-inline --out "$out/ward-100.alarms.jsonl" 2>&1 |
+    grep -o '[0-9]* messages/s' | sed "s/^/round $round: /"
+done | tee "$out/replay-inline.txt"
+rm -f "$out/ward-100.vrec"
