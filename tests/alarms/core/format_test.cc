@@ -40,8 +40,8 @@ TEST(AppendFixed, WritesWhatPrintfWritesForTheValuesOfDoseTexts) {
 TEST(AppendFixed, RoundsTiesAndEdgesAsPrintfDoes) {
   // Exact binary ties (0.125, 2.5) go to the even digit in printf; values that only look
   // like ties (0.15 is below it in binary) go by their exact value.
-  const std::vector<double> edges = {0.0,    -0.0,  0.5,      1.5,       2.5,    0.125,  0.375, 0.15,
-                                     0.25,   1e-9,  -1e-9,    0.0005,    0.0015, 999.95, 1e15,  1e300,
+  const std::vector<double> edges = {0.0,    -0.0,  0.5,       1.5,      2.5,    0.125,  0.375, 0.15,
+                                     0.25,   1e-9,  -1e-9,     0.0005,   0.0015, 999.95, 1e15,  1e300,
                                      -2.675, 2.675, 1.0 / 3.0, 123456.5, -0.5,   9.9995, 0.05,  0.45};
   for (const double value : edges) {
     for (int decimals = 0; decimals <= 6; ++decimals) {
