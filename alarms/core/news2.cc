@@ -41,10 +41,8 @@ bool isMultipleOf(double value, double resolution) {
 
 // ---------------------------------------------------------------- scoring
 
-bool inBand(const News2ScoreBand& band, std::int64_t steps, double resolution) {
-  if (band.min && steps < stepsOf(*band.min, resolution)) return false;
-  if (band.max && steps > stepsOf(*band.max, resolution)) return false;
-  return true;
+bool inBand(const News2ScoreBand& band, std::int64_t steps) {
+  return steps >= band.min_steps && steps <= band.max_steps;
 }
 
 News2SubScore unknown(const char* parameter) { return News2SubScore{parameter, false, 0.0, 0}; }
@@ -55,7 +53,7 @@ News2SubScore scoreMeasured(const char* parameter, std::optional<double> value, 
   if (!value || !std::isfinite(*value) || !(scale.resolution > 0)) return unknown(parameter);
   const std::int64_t steps = stepsOf(*value, scale.resolution);
   for (const auto& band : scale.bands) {
-    if (inBand(band, steps, scale.resolution)) {
+    if (inBand(band, steps)) {
       return News2SubScore{parameter, true, valueOfSteps(steps, scale.resolution), band.score};
     }
   }
@@ -236,6 +234,10 @@ News2Scale parseScale(const v1::News2Parameter& message, const std::string& at, 
     checkBandEnd(parsed.min, scale.resolution, field + ".min", check);
     checkBandEnd(parsed.max, scale.resolution, field + ".max", check);
     if ((parsed.min && !std::isfinite(*parsed.min)) || (parsed.max && !std::isfinite(*parsed.max))) ends_ok = false;
+    if (resolution_ok && parsed.min && std::isfinite(*parsed.min))
+      parsed.min_steps = stepsOf(*parsed.min, scale.resolution);
+    if (resolution_ok && parsed.max && std::isfinite(*parsed.max))
+      parsed.max_steps = stepsOf(*parsed.max, scale.resolution);
     scale.bands.push_back(parsed);
   }
   if (resolution_ok && ends_ok) checkBandOrder(scale, at, check);

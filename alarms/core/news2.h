@@ -31,6 +31,8 @@
 // is Unknown.
 #pragma once
 
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <vector>
 
@@ -51,6 +53,10 @@ struct News2ScoreBand {
   std::optional<double> min;
   std::optional<double> max;
   int score = 0;
+  // min and max in steps of the scale's resolution, rounded as a value is (no end: the
+  // type's limit). Worked out once when the chart is read, not for every value scored.
+  std::int64_t min_steps = std::numeric_limits<std::int64_t>::min();
+  std::int64_t max_steps = std::numeric_limits<std::int64_t>::max();
 };
 
 // A measured parameter's bands, ascending, contiguous at `resolution`, covering every value.
