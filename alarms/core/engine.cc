@@ -43,7 +43,6 @@ LatestValue latestOf(const Sample& sample) {
 }
 
 void addBaselines(const BaselineTracker& baselines, PatientStatus& status) {
-  status.baselines.reserve(kMetricCount);
   for (int m = 1; m < kMetricCount; ++m) {
     const auto metric = static_cast<Metric>(m);
     if (!isVital(metric)) continue;
@@ -320,23 +319,25 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   p.news2.band_changed = false;
   const auto interval = parts_->protocol.status_interval;
   if (p.status && !force && (time < p.status->event_time || time - p.status->event_time < interval)) return;
-  PatientStatus status;
+  // Built in the patient's own last status, whose strings and vectors have their room
+  // already, then copied out once: a fresh status copied into the patient cost twice that.
+  auto& status = p.status ? *p.status : p.status.emplace();
   status.patient_id = p.facts.id;
   status.unit = p.facts.unit;
   status.event_time = time;
-  status.latest.reserve(p.latest.size());  // one allocation, not one per doubling
+  status.latest.clear();
   for (const auto& latest : p.latest) {
     if (latest) status.latest.push_back(*latest);
   }
   // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
   // have all persisted once (news2_triggers.h).
   status.news2 = p.news2.score;
+  status.baselines.clear();
   addBaselines(p.facts.baseline, status);
   status.dose = p.facts.dose.infusionAt(time);
   status.advice = p.advice.last.advice;
   status.active_alarms = p.facts.board.size();
-  p.status = status;
-  out.statuses.push_back(std::move(status));
+  out.statuses.push_back(status);
 }
 
 AlarmEvents Engine::alarms() const {
