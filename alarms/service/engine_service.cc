@@ -282,12 +282,13 @@ void EngineService::publishStamped(TopicKind kind, const Value& value, Message&&
   message.set_unit_sequence(unit_sequence);
   streamer::makeTopic(kind, value.unit, value.patient_id, topic_buffer_);
   message.SerializeToString(&payload_buffer_);
-  if (!journal_) {
-    // Nothing to wait for: sent from the reused buffers, without an AlertMessage's copies.
-    deliverAlert(topic_buffer_, payload_buffer_, sequence_, value.unit, unit_sequence);
+  zmq::message_t topic(topic_buffer_.data(), topic_buffer_.size());
+  zmq::message_t payload(payload_buffer_.data(), payload_buffer_.size());
+  if (!journal_) {  // nothing to wait for
+    deliverAlert(std::move(topic), std::move(payload), sequence_, value.unit, unit_sequence);
     return;
   }
-  emit(AlertMessage{topic_buffer_, payload_buffer_, sequence_, value.unit, unit_sequence});
+  emit(AlertMessage{std::move(topic), std::move(payload), sequence_, value.unit, unit_sequence});
 }
 
 void EngineService::emit(Outgoing outgoing) {
@@ -311,7 +312,8 @@ void EngineService::releaseCommitted(std::uint64_t settled) {
 
 void EngineService::deliver(Outgoing& outgoing) {
   if (auto* message = std::get_if<AlertMessage>(&outgoing)) {
-    deliverAlert(message->topic, message->payload, message->sequence, message->unit, message->unit_sequence);
+    deliverAlert(std::move(message->topic), std::move(message->payload), message->sequence, message->unit,
+                 message->unit_sequence);
     return;
   }
   auto& frames = std::get<ReplyFrames>(outgoing);
@@ -322,20 +324,18 @@ void EngineService::deliver(Outgoing& outgoing) {
   }
 }
 
-void EngineService::deliverAlert(std::string_view topic, std::string_view payload, std::uint64_t sequence,
+void EngineService::deliverAlert(zmq::message_t topic, zmq::message_t payload, std::uint64_t sequence,
                                  const std::string& unit, std::uint64_t unit_sequence) {
   released_sequence_ = sequence;
   unit_sequences_.released(unit, unit_sequence);
   if (!mayPublish()) return;
-  zmq::message_t topic_message(topic.data(), topic.size());
-  zmq::message_t payload_message(payload.data(), payload.size());
   if (holding_alerts_) {
-    held_alerts_.push_back(std::move(topic_message));
-    held_alerts_.push_back(std::move(payload_message));
+    held_alerts_.push_back(std::move(topic));
+    held_alerts_.push_back(std::move(payload));
     if (held_alerts_.size() >= 2 * kHeldAlertsLimit) sendHeldAlerts();  // a bound on the wait
     return;
   }
-  sendAlert(topic_message, payload_message);
+  sendAlert(topic, payload);
 }
 
 void EngineService::sendAlert(zmq::message_t& topic, zmq::message_t& payload) {

@@ -206,8 +206,8 @@ class EngineService {
   void publish(const core::Outputs& outputs);
   // What leaves the engine: one alert-stream message, or one control reply's frames.
   struct AlertMessage {
-    std::string topic;
-    std::string payload;
+    zmq::message_t topic;  // made once, when stamped; sent as they are
+    zmq::message_t payload;
     std::uint64_t sequence = 0;
     std::string unit;
     std::uint64_t unit_sequence = 0;
@@ -219,7 +219,7 @@ class EngineService {
   void emit(Outgoing outgoing);
   void deliver(Outgoing& outgoing);
   void releaseCommitted(std::uint64_t settled);
-  void deliverAlert(std::string_view topic, std::string_view payload, std::uint64_t sequence, const std::string& unit,
+  void deliverAlert(zmq::message_t topic, zmq::message_t payload, std::uint64_t sequence, const std::string& unit,
                     std::uint64_t unit_sequence);
   void sendAlert(zmq::message_t& topic, zmq::message_t& payload);
   // A burst of ingest's outputs is sent together at the end of the burst (drainIntake):
