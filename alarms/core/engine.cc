@@ -387,7 +387,7 @@ EngineState Engine::saveState() const {
   for (const auto& [id, p] : patients_) {
     const auto& facts = p->facts;
     state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
-                              facts.board.saved(), p->rules, p->technical, p->entries, p->dose_pace, p->news2,
+                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical, p->entries, p->dose_pace, p->news2,
                               p->advice, p->latest, p->status, p->scheduled});
   }
   return state;
@@ -396,8 +396,8 @@ EngineState Engine::saveState() const {
 namespace {
 
 // A part's state sized for another protocol would index past this one's rules.
-std::optional<std::string> misfit(const PatientState& saved, const Patient& fresh) {
-  const auto& rules = fresh.rules.rules;
+std::optional<std::string> misfit(const PatientState& saved, const Patient& fresh, const Parts& parts) {
+  const auto rules = parts.limit_rules.saved({}).rules;
   if (saved.rules.rules.size() != rules.size()) return "it has another number of limit rules";
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (saved.rules.rules[i].per_metric.size() != rules[i].per_metric.size()) return "a limit rule has other metrics";
@@ -412,7 +412,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients;
   for (const auto& saved : state.patients) {
     auto p = std::make_unique<Patient>(saved.id, *parts_);
-    if (const auto wrong = misfit(saved, *p)) {
+    if (const auto wrong = misfit(saved, *p, *parts_)) {
       error = "patient " + saved.id + ": " + *wrong + " than this engine's protocol";
       return false;
     }
@@ -422,7 +422,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
     facts.baseline.restore(saved.baseline);
     facts.dose.restore(saved.dose);
     facts.board.restore(saved.board);
-    p->rules = saved.rules;
+    p->rules = parts_->limit_rules.restored(saved.rules);
     p->technical = saved.technical;
     p->entries = saved.entries;
     // The window of the session dose is the protocol's; only the rate history is the patient's.

@@ -23,7 +23,7 @@ struct PatientState {
   BaselineTracker::Saved baseline;
   DoseTracker::Saved dose;
   AlarmBoard::Saved board;
-  engine_detail::LimitRules::State rules;
+  engine_detail::LimitRules::Saved rules;
   engine_detail::TechnicalWatch::State technical;
   engine_detail::EntryRules::State entries;
   engine_detail::DoseAndPace::State dose_pace{

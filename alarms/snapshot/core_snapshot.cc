@@ -195,7 +195,7 @@ core::AlarmBoard::Saved loadBoard(const v1::AlarmBoard& message) {
 
 // ---------------------------------------------------------------- each part's State
 
-using LimitRulesState = core::engine_detail::LimitRules::State;
+using LimitRulesState = core::engine_detail::LimitRules::Saved;
 v1::LimitRules saveLimitRules(const LimitRulesState& state) {
   v1::LimitRules message;
   for (const auto& rule : state.rules) {
