@@ -387,7 +387,7 @@ EngineState Engine::saveState() const {
   for (const auto& [id, p] : patients_) {
     const auto& facts = p->facts;
     state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
-                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical, p->entries, p->dose_pace, p->news2,
+                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical, parts_->entries.saved(p->entries), p->dose_pace, p->news2,
                               p->advice, p->latest, p->status, p->scheduled});
   }
   return state;
@@ -396,13 +396,13 @@ EngineState Engine::saveState() const {
 namespace {
 
 // A part's state sized for another protocol would index past this one's rules.
-std::optional<std::string> misfit(const PatientState& saved, const Patient& fresh, const Parts& parts) {
+std::optional<std::string> misfit(const PatientState& saved, const Parts& parts) {
   const auto rules = parts.limit_rules.saved({}).rules;
   if (saved.rules.rules.size() != rules.size()) return "it has another number of limit rules";
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (saved.rules.rules[i].per_metric.size() != rules[i].per_metric.size()) return "a limit rule has other metrics";
   }
-  if (saved.entries.rules.size() != fresh.entries.rules.size()) return "it has another number of entry rules";
+  if (saved.entries.rules.size() != parts.protocol.event_rules.size()) return "it has another number of entry rules";
   return std::nullopt;
 }
 
@@ -412,7 +412,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients;
   for (const auto& saved : state.patients) {
     auto p = std::make_unique<Patient>(saved.id, *parts_);
-    if (const auto wrong = misfit(saved, *p, *parts_)) {
+    if (const auto wrong = misfit(saved, *parts_)) {
       error = "patient " + saved.id + ": " + *wrong + " than this engine's protocol";
       return false;
     }
@@ -424,7 +424,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
     facts.board.restore(saved.board);
     p->rules = parts_->limit_rules.restored(saved.rules);
     p->technical = saved.technical;
-    p->entries = saved.entries;
+    p->entries = parts_->entries.restored(saved.entries);
     // The window of the session dose is the protocol's; only the rate history is the patient's.
     p->dose_pace.delivered.restoreSegments(saved.dose_pace.delivered.segments());
     p->dose_pace.session_dose_over = saved.dose_pace.session_dose_over;
