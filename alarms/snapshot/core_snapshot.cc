@@ -1,6 +1,7 @@
 #include "alarms/snapshot/core_snapshot.h"
 
 #include <utility>
+#include <vector>
 
 #include "streamer/codec.h"
 #include "streamer/enums.h"
@@ -293,7 +294,7 @@ v1::DoseAndPace saveDosePace(const DosePaceState& state) {
 DosePaceState loadDosePace(const v1::DoseAndPace& message) {
   DosePaceState state{core::DeliveredDose(core::Duration{0}), message.session_dose_over(),
                       VIGIL_LOAD_TIME(message, session_dose_crossing_ms), VIGIL_LOAD_TIME(message, pace_hold_until_ms)};
-  std::deque<core::DeliveredDose::Segment> segments;
+  std::vector<core::DeliveredDose::Segment> segments;
   for (const auto& in : message.delivered()) segments.push_back({at(in.start_ms()), in.mg_per_h()});
   state.delivered.restoreSegments(std::move(segments));
   return state;
