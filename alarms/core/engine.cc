@@ -36,12 +36,6 @@ FrameSources validSources(const VitalsFrame& frame) {
   return sources;
 }
 
-LatestValue latestOf(const Sample& sample) {
-  return LatestValue{sample.code, std::string(metricName(sample.metric)), sample.value,
-                     sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit),
-                     sample.time};
-}
-
 void addBaselines(const BaselineTracker& baselines, PatientStatus& status) {
   for (int m = 1; m < kMetricCount; ++m) {
     const auto metric = static_cast<Metric>(m);
@@ -189,7 +183,7 @@ bool Engine::reactToMeasurement(Patient& p, const Measurement& measurement, Time
   ++counters_.measurements_evaluated;
   const Sample sample{source->metric, measurement.code, measurement.value, measurement.unit, source->episodic, time};
   p.facts.baseline.addSample(sample.metric, sample.time, sample.value);
-  p.latest[static_cast<std::size_t>(sample.metric)] = latestOf(sample);
+  p.latest.note(sample);
   const bool news2_input = parts_->news2.noteSample(p.news2, p.facts, sample);
   parts_->limit_rules.onSample(p.rules, p.facts, sample, out);
   parts_->advice.onSample(p.advice, p.facts, sample);
@@ -323,15 +317,13 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   status.patient_id = p.facts.id;
   status.unit = p.facts.unit;
   status.event_time = time;
-  for (const auto& latest : p.latest) {
-    if (latest) status.latest.push_back(*latest);
-  }
+  p.latest.appendTo(status.latest);
   // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
   // have all persisted once (news2_triggers.h).
   status.news2 = p.news2.score;
   addBaselines(p.facts.baseline, status);
   status.dose = p.facts.dose.infusionAt(time);
-  status.advice = p.advice.last.advice;
+  status.advice = p.advice.last.get().advice;
   status.active_alarms = p.facts.board.size();
   p.status = status;
   out.statuses.push_back(std::move(status));
@@ -349,7 +341,7 @@ AlarmEvents Engine::alarms() const {
 AdviceEvents Engine::currentAdvice() const {
   AdviceEvents all;
   for (const auto& [id, patient] : patients_) {
-    if (patient->advice.last.advice.action != AdviceAction::None) all.push_back(patient->advice.last);
+    if (patient->advice.last.get().advice.action != AdviceAction::None) all.push_back(patient->advice.last.get());
   }
   return all;
 }
@@ -388,7 +380,7 @@ EngineState Engine::saveState() const {
     const auto& facts = p->facts;
     state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
                               facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical, parts_->entries.saved(p->entries), p->dose_pace, p->news2,
-                              p->advice, p->latest, p->status, p->scheduled});
+                              p->advice, p->latest.saved(), p->status, p->scheduled});
   }
   return state;
 }
@@ -432,7 +424,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
     p->dose_pace.pace_hold_until = saved.dose_pace.pace_hold_until;
     p->news2 = saved.news2;
     p->advice = saved.advice;
-    p->latest = saved.latest;
+    p->latest.restore(saved.latest);
     p->status = saved.status;
     p->scheduled = saved.scheduled;
     patients.emplace(saved.id, std::move(p));

@@ -30,7 +30,7 @@ struct PatientState {
       DeliveredDose(Duration{0}), false, {}, {}};  // the window is the protocol's
   engine_detail::News2Triggers::State news2;
   engine_detail::AdviceAndResume::State advice;
-  std::array<std::optional<LatestValue>, kMetricCount> latest;
+  engine_detail::LatestValues::Saved latest;
   std::optional<PatientStatus> status;
   std::optional<TimePoint> scheduled;
 };

@@ -369,7 +369,7 @@ News2State loadNews2(const v1::News2Triggers& message) {
 using AdviceState = core::engine_detail::AdviceAndResume::State;
 v1::AdviceAndResume saveAdvice(const AdviceState& state) {
   v1::AdviceAndResume message;
-  *message.mutable_last() = streamer::toProto(state.last);
+  *message.mutable_last() = streamer::toProto(state.last.get());
   message.set_resume_pending(state.resume_pending);
   message.set_resume_target(state.resume_target);
   message.set_resume_target_is_last_rate(state.resume_target_is_last_rate);
@@ -383,7 +383,8 @@ v1::AdviceAndResume saveAdvice(const AdviceState& state) {
 }
 AdviceState loadAdvice(const v1::AdviceAndResume& message) {
   AdviceState state;
-  state.last = streamer::fromProto(message.last());
+  // An advice never published (no id) stays off the heap, as in a fresh patient.
+  if (auto last = streamer::fromProto(message.last()); !last.advice_id.empty()) state.last.set(std::move(last));
   state.resume_pending = message.resume_pending();
   state.resume_target = message.resume_target();
   state.resume_target_is_last_rate = message.resume_target_is_last_rate();
