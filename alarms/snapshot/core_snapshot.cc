@@ -308,23 +308,24 @@ void setIf(const std::optional<double>& value, Set set) {
 std::optional<double> optionalValue(bool has, double value) { return has ? std::optional(value) : std::nullopt; }
 using News2Run = core::engine_detail::News2Triggers::ParameterRun;
 void saveNews2Run(const News2Run& run, v1::News2ParameterRun& message) {
-  for (std::size_t k = 0; k < run.at_least_since.size(); ++k) {
+  for (std::size_t k = 0; k < run.at_least_readings.size(); ++k) {
     auto& score = *message.add_at_least();
-    VIGIL_SAVE_TIME(score, since_ms, run.at_least_since[k]);
+    VIGIL_SAVE_TIME(score, since_ms, run.atLeastSince(k));
     score.set_readings(run.at_least_readings[k]);
-    setIf(run.latest_scoring[k], [&](double v) { score.set_latest_scoring(v); });
+    setIf(run.latestScoring(k), [&](double v) { score.set_latest_scoring(v); });
   }
-  VIGIL_SAVE_TIME(message, last_sample_ms, run.last_sample);
+  VIGIL_SAVE_TIME(message, last_sample_ms, run.lastSample());
 }
 News2Run loadNews2Run(const v1::News2ParameterRun& message) {
   News2Run run;
-  for (std::size_t k = 0; k < run.at_least_since.size() && k < static_cast<std::size_t>(message.at_least_size()); ++k) {
+  for (std::size_t k = 0; k < run.at_least_readings.size() && k < static_cast<std::size_t>(message.at_least_size());
+       ++k) {
     const auto& score = message.at_least(static_cast<int>(k));
-    run.at_least_since[k] = VIGIL_LOAD_TIME(score, since_ms);
+    run.setAtLeastSince(k, VIGIL_LOAD_TIME(score, since_ms));
     run.at_least_readings[k] = score.readings();
-    run.latest_scoring[k] = optionalValue(score.has_latest_scoring(), score.latest_scoring());
+    run.setLatestScoring(k, optionalValue(score.has_latest_scoring(), score.latest_scoring()));
   }
-  run.last_sample = VIGIL_LOAD_TIME(message, last_sample_ms);
+  run.setLastSample(VIGIL_LOAD_TIME(message, last_sample_ms));
   return run;
 }
 
