@@ -30,11 +30,17 @@ double median(std::vector<double> values) {
   return (lower + upper) / 2.0;
 }
 
-void BaselineTracker::Window::pop_front() {
-  ++first_;
-  if (first_ * 2 < samples_.size() || first_ < 16) return;
-  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(first_));
-  first_ = 0;
+void BaselineTracker::Window::push_back(Sample sample) {
+  if (size_ == ring_.size()) {
+    // Full: the samples move, oldest first, into a ring half as long again.
+    std::vector<Sample> longer(std::max<std::size_t>(2, ring_.size() + ring_.size() / 2));
+    std::size_t i = 0;
+    for (const auto& kept : *this) longer[i++] = kept;
+    ring_ = std::move(longer);
+    first_ = 0;
+  }
+  ring_[wrap(first_ + size_)] = sample;
+  ++size_;
 }
 
 void BaselineTracker::keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const {
