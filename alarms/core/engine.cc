@@ -379,8 +379,9 @@ EngineState Engine::saveState() const {
   for (const auto& [id, p] : patients_) {
     const auto& facts = p->facts;
     state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
-                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical, parts_->entries.saved(p->entries), p->dose_pace, p->news2,
-                              p->advice, p->latest.saved(), p->status, p->scheduled});
+                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical,
+                              parts_->entries.saved(p->entries), p->dose_pace, p->news2, p->advice, p->latest.saved(),
+                              p->status, p->scheduled});
   }
   return state;
 }
