@@ -124,7 +124,25 @@ void AdviceAndResume::update(State& state, PatientFacts& patient, TimePoint time
   } else if (state.resume_pending && protocol_.resume) {
     next.advice = afterResolution(state, patient, time);
   }
-  if (!sameAdvice(next, state.last)) publish(state, patient, std::move(next), time, out);
+  if (!sameAdvice(next, state.last.get())) publish(state, patient, std::move(next), time, out);
+}
+
+AdviceAndResume::LastAdvice& AdviceAndResume::LastAdvice::operator=(const LastAdvice& other) {
+  if (this != &other) event_ = other.event_ ? std::make_unique<AdviceEvent>(*other.event_) : nullptr;
+  return *this;
+}
+
+const AdviceEvent& AdviceAndResume::LastAdvice::get() const {
+  static const AdviceEvent kNone;
+  return event_ ? *event_ : kNone;
+}
+
+void AdviceAndResume::LastAdvice::set(AdviceEvent event) {
+  if (event_) {
+    *event_ = std::move(event);
+  } else {
+    event_ = std::make_unique<AdviceEvent>(std::move(event));
+  }
 }
 
 void AdviceAndResume::publish(State& state, const PatientFacts& patient, AdviceEvent next, TimePoint time,
@@ -132,21 +150,21 @@ void AdviceAndResume::publish(State& state, const PatientFacts& patient, AdviceE
   next.patient_id = patient.id;
   next.unit = patient.unit;
   next.event_time = time;
-  next.previous_action = state.last.advice.action;
+  next.previous_action = state.last.get().advice.action;
   next.dose = patient.dose.contextAt(time);
   // Stable ids: one advice per patient and millisecond, numbered if several share one.
   const std::int64_t ms = toMillis(time);
-  state.same_ms = ms == state.last_id_ms && !state.last.advice_id.empty() ? state.same_ms + 1 : 0;
+  state.same_ms = ms == state.last_id_ms && !state.last.get().advice_id.empty() ? state.same_ms + 1 : 0;
   state.last_id_ms = ms;
   next.advice_id =
       patient.id + "/advice/" + std::to_string(ms) + (state.same_ms > 0 ? "-" + std::to_string(state.same_ms) : "");
-  state.last = next;
+  state.last.set(next);
   out.advice.push_back(std::move(next));
 }
 
 void AdviceAndResume::deadlines(State& state, PatientFacts& patient, deadlines::DeadlineVisit& visit) const {
   if (!protocol_.resume || !state.resume_pending || !state.resolved_at || !state.stable_since ||
-      state.last.advice.action == AdviceAction::ResumePossible) {
+      state.last.get().advice.action == AdviceAction::ResumePossible) {
     return;
   }
   visit.at(std::max(*state.stable_since, *state.resolved_at) + protocol_.resume->stable,

@@ -3,6 +3,8 @@
 // the vital signs stayed stable long enough.
 #pragma once
 
+#include <memory>
+
 #include "alarms/core/deadlines.h"
 #include "alarms/core/engine_patient.h"
 #include "alarms/core/limit_rules.h"
@@ -11,8 +13,24 @@ namespace vigil::core::engine_detail {
 
 class AdviceAndResume {
  public:
+  // The advice as last published (action None before the first), on the heap once there
+  // is one: an AdviceEvent is 600 bytes, and many patients are never advised.
+  class LastAdvice {
+   public:
+    LastAdvice() = default;
+    LastAdvice(const LastAdvice& other) { *this = other; }
+    LastAdvice& operator=(const LastAdvice& other);
+    LastAdvice(LastAdvice&&) noexcept = default;
+    LastAdvice& operator=(LastAdvice&&) noexcept = default;
+
+    const AdviceEvent& get() const;
+    void set(AdviceEvent event);
+
+   private:
+    std::unique_ptr<AdviceEvent> event_;
+  };
   struct State {
-    AdviceEvent last;             // as last published; action None before the first
+    LastAdvice last;
     bool resume_pending = false;  // PAUSE or REDUCE was advised and the rate has not gone up since
     double resume_target = 0.0;
     bool resume_target_is_last_rate = false;  // no lower rate was ever given

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -32,27 +34,53 @@ class BaselineTracker {
     TimePoint time;
     double value;
   };
-  // The samples of one metric's window, oldest first: a vector read from `first`, so a
-  // sample costs no allocation once the window is full (a std::deque allocated a 512-byte
-  // block per metric however few samples it held, and one more every 32 samples); the
-  // dropped front is compacted away once it is half the vector.
+  // The samples of one metric's window, oldest first, in a ring grown by half when full: a
+  // sample costs no allocation once the window is full, and the ring holds little more
+  // than the window (a vector read from an index grew to twice the window before it was
+  // compacted, 16 KB per metric for a 300-sample window; a std::deque allocated a 512-byte
+  // block per metric however few samples it held).
   class Window {
    public:
-    bool empty() const { return first_ == samples_.size(); }
-    std::size_t size() const { return samples_.size() - first_; }
-    const Sample& front() const { return samples_[first_]; }
-    void push_back(Sample sample) { samples_.push_back(sample); }
-    void pop_front();
-    void clear() {
-      samples_ = {};
-      first_ = 0;
+    bool empty() const { return size_ == 0; }
+    std::size_t size() const { return size_; }
+    const Sample& front() const { return ring_[first_]; }
+    void push_back(Sample sample);
+    void pop_front() {
+      first_ = wrap(first_ + 1);
+      --size_;
     }
-    auto begin() const { return samples_.begin() + static_cast<std::ptrdiff_t>(first_); }
-    auto end() const { return samples_.end(); }
+    void clear() {
+      ring_ = {};
+      first_ = 0;
+      size_ = 0;
+    }
+
+    class Iterator {
+     public:
+      Iterator(const Window& window, std::size_t index) : window_(&window), index_(index) {}
+      const Sample& operator*() const { return window_->ring_[window_->wrap(window_->first_ + index_)]; }
+      Iterator& operator++() {
+        ++index_;
+        return *this;
+      }
+      bool operator==(const Iterator& other) const { return index_ == other.index_; }
+
+     private:
+      const Window* window_;
+      std::size_t index_;
+    };
+    Iterator begin() const { return {*this, 0}; }
+    Iterator end() const { return {*this, size_}; }
 
    private:
-    std::vector<Sample> samples_;
-    std::size_t first_ = 0;
+    // A position in the ring, from one that is less than twice its length.
+    std::uint32_t wrap(std::size_t position) const {
+      return static_cast<std::uint32_t>(position < ring_.size() ? position : position - ring_.size());
+    }
+
+    std::vector<Sample> ring_;
+    std::uint32_t first_ = 0;   // a window holds at most kMaxBaselineSamples (baseline.cc)
+    std::uint32_t size_ = 0;
   };
   struct MetricBaseline {
     Window samples;  // kept only while no baseline is set
@@ -64,18 +92,26 @@ class BaselineTracker {
     std::optional<TimePoint> infusion_start;
     std::array<MetricBaseline, kMetricCount> metrics{};
   };
-  Saved saved() const { return {infusion_start_, metrics_}; }
-  void restore(Saved saved) {
-    infusion_start_ = saved.infusion_start;
-    metrics_ = std::move(saved.metrics);
-  }
+  Saved saved() const;
+  void restore(Saved saved);
 
  private:
-  void keepWindowEndingAt(MetricBaseline& metric, TimePoint end) const;
+  // One metric's state as kept: a MetricBaseline without the padding of its two optionals
+  // (56 bytes instead of 72, for each of the twelve metrics of every patient).
+  struct Slot {
+    Window samples;  // kept only while no baseline is set
+    TimePoint first_sample{};
+    double baseline = 0.0;
+    bool has_first_sample = false;
+    bool has_baseline = false;
+    bool provisional = false;
+  };
+  void keepWindowEndingAt(Slot& metric, TimePoint end) const;
+  static void setBaseline(Slot& metric, double value, bool provisional);
 
   Duration window_;
   std::optional<TimePoint> infusion_start_;
-  std::array<MetricBaseline, kMetricCount> metrics_{};
+  std::array<Slot, kMetricCount> metrics_{};
 };
 
 double median(std::vector<double> values);

@@ -25,7 +25,9 @@ void DeliveredDose::setRate(TimePoint time, double mg_per_h) {
 
 // Segments that ended before the window are of no further use.
 void DeliveredDose::forget(TimePoint before) {
-  while (segments_.size() > 1 && segments_[1].start <= before) segments_.pop_front();
+  std::size_t ended = 0;
+  while (segments_.size() - ended > 1 && segments_[ended + 1].start <= before) ++ended;
+  segments_.erase(segments_.begin(), segments_.begin() + static_cast<std::ptrdiff_t>(ended));
 }
 
 double DeliveredDose::withinWindowEndingAt(TimePoint time) const {

@@ -4,8 +4,8 @@
 // computed, not polled.
 #pragma once
 
-#include <deque>
 #include <optional>
+#include <vector>
 
 #include "alarms/core/domain.h"
 
@@ -29,14 +29,16 @@ class DeliveredDose {
     double mg_per_h;
   };
   // Snapshots (alarms/snapshot): the rate history within the window, as values.
-  const std::deque<Segment>& segments() const { return segments_; }
-  void restoreSegments(std::deque<Segment> segments) { segments_ = std::move(segments); }
+  const std::vector<Segment>& segments() const { return segments_; }
+  void restoreSegments(std::vector<Segment> segments) { segments_ = std::move(segments); }
 
  private:
   void forget(TimePoint before);
 
   Duration window_;
-  std::deque<Segment> segments_;
+  // A vector, not a std::deque: a deque allocates 576 bytes even empty, for every patient,
+  // and the window holds a handful of rate changes, cheap to drop from the front.
+  std::vector<Segment> segments_;
 };
 
 }  // namespace vigil::core

@@ -36,12 +36,6 @@ FrameSources validSources(const VitalsFrame& frame) {
   return sources;
 }
 
-LatestValue latestOf(const Sample& sample) {
-  return LatestValue{sample.code, std::string(metricName(sample.metric)), sample.value,
-                     sample.unit.empty() ? std::string(metricUnit(sample.metric)) : std::string(sample.unit),
-                     sample.time};
-}
-
 void addBaselines(const BaselineTracker& baselines, PatientStatus& status) {
   for (int m = 1; m < kMetricCount; ++m) {
     const auto metric = static_cast<Metric>(m);
@@ -189,7 +183,7 @@ bool Engine::reactToMeasurement(Patient& p, const Measurement& measurement, Time
   ++counters_.measurements_evaluated;
   const Sample sample{source->metric, measurement.code, measurement.value, measurement.unit, source->episodic, time};
   p.facts.baseline.addSample(sample.metric, sample.time, sample.value);
-  p.latest[static_cast<std::size_t>(sample.metric)] = latestOf(sample);
+  p.latest.note(sample);
   const bool news2_input = parts_->news2.noteSample(p.news2, p.facts, sample);
   parts_->limit_rules.onSample(p.rules, p.facts, sample, out);
   parts_->advice.onSample(p.advice, p.facts, sample);
@@ -326,16 +320,14 @@ void Engine::publishStatus(Patient& p, TimePoint time, Outputs& out, bool force)
   status.unit = p.facts.unit;
   status.event_time = time;
   status.latest.clear();
-  for (const auto& latest : p.latest) {
-    if (latest) status.latest.push_back(*latest);
-  }
+  p.latest.appendTo(status.latest);
   // Scored on every change of its inputs (news2.h); Unknown until RR, SpO2, SBP and pulse
   // have all persisted once (news2_triggers.h).
   status.news2 = p.news2.score;
   status.baselines.clear();
   addBaselines(p.facts.baseline, status);
   status.dose = p.facts.dose.infusionAt(time);
-  status.advice = p.advice.last.advice;
+  status.advice = p.advice.last.get().advice;
   status.active_alarms = p.facts.board.size();
   out.statuses.push_back(status);
 }
@@ -352,7 +344,7 @@ AlarmEvents Engine::alarms() const {
 AdviceEvents Engine::currentAdvice() const {
   AdviceEvents all;
   for (const auto& [id, patient] : patients_) {
-    if (patient->advice.last.advice.action != AdviceAction::None) all.push_back(patient->advice.last);
+    if (patient->advice.last.get().advice.action != AdviceAction::None) all.push_back(patient->advice.last.get());
   }
   return all;
 }
@@ -390,8 +382,9 @@ EngineState Engine::saveState() const {
   for (const auto& [id, p] : patients_) {
     const auto& facts = p->facts;
     state.patients.push_back({id, facts.unit, facts.vitals, facts.baseline.saved(), facts.dose.saved(),
-                              facts.board.saved(), p->rules, p->technical, p->entries, p->dose_pace, p->news2,
-                              p->advice, p->latest, p->status, p->scheduled});
+                              facts.board.saved(), parts_->limit_rules.saved(p->rules), p->technical,
+                              parts_->entries.saved(p->entries), p->dose_pace, p->news2, p->advice, p->latest.saved(),
+                              p->status, p->scheduled});
   }
   return state;
 }
@@ -399,13 +392,13 @@ EngineState Engine::saveState() const {
 namespace {
 
 // A part's state sized for another protocol would index past this one's rules.
-std::optional<std::string> misfit(const PatientState& saved, const Patient& fresh) {
-  const auto& rules = fresh.rules.rules;
+std::optional<std::string> misfit(const PatientState& saved, const Parts& parts) {
+  const auto rules = parts.limit_rules.saved({}).rules;
   if (saved.rules.rules.size() != rules.size()) return "it has another number of limit rules";
   for (std::size_t i = 0; i < rules.size(); ++i) {
     if (saved.rules.rules[i].per_metric.size() != rules[i].per_metric.size()) return "a limit rule has other metrics";
   }
-  if (saved.entries.rules.size() != fresh.entries.rules.size()) return "it has another number of entry rules";
+  if (saved.entries.rules.size() != parts.protocol.event_rules.size()) return "it has another number of entry rules";
   return std::nullopt;
 }
 
@@ -415,7 +408,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients;
   for (const auto& saved : state.patients) {
     auto p = std::make_unique<Patient>(saved.id, *parts_);
-    if (const auto wrong = misfit(saved, *p)) {
+    if (const auto wrong = misfit(saved, *parts_)) {
       error = "patient " + saved.id + ": " + *wrong + " than this engine's protocol";
       return false;
     }
@@ -425,9 +418,9 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
     facts.baseline.restore(saved.baseline);
     facts.dose.restore(saved.dose);
     facts.board.restore(saved.board);
-    p->rules = saved.rules;
+    p->rules = parts_->limit_rules.restored(saved.rules);
     p->technical = saved.technical;
-    p->entries = saved.entries;
+    p->entries = parts_->entries.restored(saved.entries);
     // The window of the session dose is the protocol's; only the rate history is the patient's.
     p->dose_pace.delivered.restoreSegments(saved.dose_pace.delivered.segments());
     p->dose_pace.session_dose_over = saved.dose_pace.session_dose_over;
@@ -435,7 +428,7 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
     p->dose_pace.pace_hold_until = saved.dose_pace.pace_hold_until;
     p->news2 = saved.news2;
     p->advice = saved.advice;
-    p->latest = saved.latest;
+    p->latest.restore(saved.latest);
     p->status = saved.status;
     p->scheduled = saved.scheduled;
     patients.emplace(saved.id, std::move(p));

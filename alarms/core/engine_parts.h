@@ -59,7 +59,7 @@ struct Patient {
   News2Triggers::State news2;
   AdviceAndResume::State advice;
 
-  std::array<std::optional<LatestValue>, kMetricCount> latest;  // for the status
+  LatestValues latest;                                          // for the status
   std::optional<PatientStatus> status;                          // as last published
   std::optional<TimePoint> scheduled;                           // the key of this patient in the schedule
 };

@@ -14,6 +14,51 @@ Duration nibpLimit(const TechnicalSettings& technical, Duration interval) {
 
 }  // namespace
 
+LatestValues::Value& LatestValues::slotFor(Metric metric) {
+  auto at = std::lower_bound(values_.begin(), values_.end(), metric,
+                             [](const Value& value, Metric m) { return value.metric < m; });
+  if (at == values_.end() || at->metric != metric) at = values_.insert(at, Value{metric});
+  return *at;
+}
+
+void LatestValues::note(const Sample& sample) {
+  auto& slot = slotFor(sample.metric);
+  slot.code = sample.code;
+  slot.value = sample.value;
+  slot.time = sample.time;
+  // A unit spelled as the metric's own is not kept: it comes back from metricUnit().
+  if (sample.unit == metricUnit(sample.metric)) {
+    slot.unit.clear();
+  } else {
+    slot.unit = sample.unit;
+  }
+}
+
+LatestValue LatestValues::Value::expanded() const {
+  return LatestValue{code, std::string(metricName(metric)), value,
+                     std::string(unit.empty() ? metricUnit(metric) : std::string_view(unit)), time};
+}
+
+void LatestValues::appendTo(std::vector<LatestValue>& out) const {
+  for (const auto& value : values_) out.push_back(value.expanded());
+}
+
+LatestValues::Saved LatestValues::saved() const {
+  Saved saved;
+  for (const auto& value : values_) saved[static_cast<std::size_t>(value.metric)] = value.expanded();
+  return saved;
+}
+
+void LatestValues::restore(const Saved& saved) {
+  values_.clear();
+  for (std::size_t m = 0; m < saved.size(); ++m) {
+    if (!saved[m]) continue;
+    const auto metric = static_cast<Metric>(m);
+    values_.push_back(Value{metric, saved[m]->code, saved[m]->value, saved[m]->time,
+                            saved[m]->unit == metricUnit(metric) ? std::string() : saved[m]->unit});
+  }
+}
+
 bool VitalsTiming::noteFrame(TimePoint time, bool continuous, bool episodic,
                              const std::optional<TechnicalSettings>& technical) {
   if (technical) {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alarms/core/alarm_board.h"
 #include "alarms/core/baseline.h"
@@ -62,6 +63,35 @@ struct VitalsTiming {
   // How long without vital signs counts as missing: the protocol's limit for continuous
   // monitoring, a multiple of the NIBP interval when only NIBP ever arrived.
   Duration staleLimit(const TechnicalSettings& technical) const;
+};
+
+// The latest valid value of each metric a patient has sent, for the status. Kept without
+// the strings its metric implies (the name, the metric's own unit), only for the metrics
+// seen: an array of a LatestValue per metric was 1.1 KB of every patient.
+class LatestValues {
+ public:
+  void note(const Sample& sample);
+  // The values as the status carries them, in metric order.
+  void appendTo(std::vector<LatestValue>& out) const;
+
+  // Snapshots (alarms/snapshot): a slot per metric, as values.
+  using Saved = std::array<std::optional<LatestValue>, kMetricCount>;
+  Saved saved() const;
+  void restore(const Saved& saved);
+
+ private:
+  struct Value {
+    Metric metric = Metric::Unspecified;
+    std::uint32_t code = 0;
+    double value = 0.0;
+    TimePoint time{};
+    std::string unit;  // empty: the metric's own unit
+
+    LatestValue expanded() const;
+  };
+  Value& slotFor(Metric metric);
+
+  std::vector<Value> values_;  // by metric
 };
 
 // What every part of one patient reads or changes.

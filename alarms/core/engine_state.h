@@ -23,14 +23,14 @@ struct PatientState {
   BaselineTracker::Saved baseline;
   DoseTracker::Saved dose;
   AlarmBoard::Saved board;
-  engine_detail::LimitRules::State rules;
+  engine_detail::LimitRules::Saved rules;
   engine_detail::TechnicalWatch::State technical;
   engine_detail::EntryRules::State entries;
   engine_detail::DoseAndPace::State dose_pace{
       DeliveredDose(Duration{0}), false, {}, {}};  // the window is the protocol's
   engine_detail::News2Triggers::State news2;
   engine_detail::AdviceAndResume::State advice;
-  std::array<std::optional<LatestValue>, kMetricCount> latest;
+  engine_detail::LatestValues::Saved latest;
   std::optional<PatientStatus> status;
   std::optional<TimePoint> scheduled;
 };

@@ -1,12 +1,28 @@
 // Nurse entries (rows 15-17).
 #include "alarms/core/entry_rules.h"
 
+#include <algorithm>
+
 namespace vigil::core::engine_detail {
+
+EntryRules::State EntryRules::saved(const State& state) const {
+  State saved = state;
+  saved.rules.resize(protocol_.event_rules.size());
+  return saved;
+}
+
+EntryRules::State EntryRules::restored(const State& saved) const {
+  const bool untouched = std::all_of(saved.rules.begin(), saved.rules.end(), [](const RuleState& rule) {
+    return rule.entries.empty() && !rule.hold_until;
+  });
+  return untouched ? State{} : saved;
+}
 
 void EntryRules::onEvent(State& state, PatientFacts& patient, const ClinicalEvent& event, Outputs& out) const {
   for (std::size_t r = 0; r < protocol_.event_rules.size(); ++r) {
     const auto& kinds = protocol_.event_rules[r].kinds;
     if (std::find(kinds.begin(), kinds.end(), event.kind) != kinds.end()) {
+      state.rules.resize(protocol_.event_rules.size());
       applyRule(state.rules[r], patient, protocol_.event_rules[r], event, out);
     }
   }
@@ -38,9 +54,12 @@ void EntryRules::applyRule(RuleState& state, PatientFacts& patient, const EventR
   const Severity severity = event.severity == Severity::Unspecified ? Severity::Mild : event.severity;
   if (rule.severity != Severity::Unspecified && rule.severity != severity) return;
   state.entries.push_back(event.time);
-  while (state.entries.size() > 1 && (rule.count <= 1 || state.entries.front() < event.time - rule.within)) {
-    state.entries.pop_front();
+  // Few entries stay within a window: erasing the oldest from the front is cheap.
+  auto first_kept = state.entries.begin();
+  while (state.entries.end() - first_kept > 1 && (rule.count <= 1 || *first_kept < event.time - rule.within)) {
+    ++first_kept;
   }
+  state.entries.erase(state.entries.begin(), first_kept);
   if (state.entries.size() < rule.count) return;
   Trigger trigger;
   trigger.metric = "ENTRIES";

@@ -2,7 +2,6 @@
 // of side effects counted within a window, held for a while after the entry.
 #pragma once
 
-#include <deque>
 #include <vector>
 
 #include "alarms/core/deadlines.h"
@@ -13,15 +12,20 @@ namespace vigil::core::engine_detail {
 class EntryRules {
  public:
   struct RuleState {
-    std::deque<TimePoint> entries;        // that met the rule's kind and severity, within its window
+    std::vector<TimePoint> entries;       // that met the rule's kind and severity, within its window
     std::optional<TimePoint> hold_until;  // while the alarm is held
   };
   struct State {
-    std::vector<RuleState> rules;  // by event rule index
+    // By event rule index; empty until the patient's first entry that a rule takes (most
+    // patients have none: a std::deque per rule cost 576 bytes even empty).
+    std::vector<RuleState> rules;
   };
 
   explicit EntryRules(const Protocol& protocol) : protocol_(protocol) {}
-  State newState() const { return State{std::vector<RuleState>(protocol_.event_rules.size())}; }
+  State newState() const { return {}; }
+  // Snapshots (alarms/snapshot) hold a state per event rule, as they always have.
+  State saved(const State& state) const;
+  State restored(const State& saved) const;
 
   // Input: a nurse's entry (not the NEWS2 ones, which the NEWS2 part takes).
   void onEvent(State& state, PatientFacts& patient, const ClinicalEvent& event, Outputs& out) const;

@@ -2,12 +2,36 @@
 // time or by readings, never across a gap in the data.
 #include "alarms/core/limit_rules.h"
 
+#include <algorithm>
+#include <optional>
+#include <utility>
+
 namespace vigil::core::engine_detail {
 namespace {
 
-bool anyViolating(const LimitRules::RuleState& state) {
-  return std::any_of(state.per_metric.begin(), state.per_metric.end(),
-                     [](const LimitRules::MetricCondition& condition) { return condition.violating; });
+using Violations = std::vector<LimitRules::Violation>;
+
+bool before(const LimitRules::Violation& v, std::pair<std::size_t, std::size_t> key) {
+  return std::pair<std::size_t, std::size_t>(v.rule, v.condition) < key;
+}
+
+bool anyViolating(const Violations& violating, std::size_t rule) {
+  return std::any_of(violating.begin(), violating.end(), [&](const auto& v) { return v.rule == rule; });
+}
+
+// The rule's condition, added (not violating) when it was inside its limit until now.
+LimitRules::MetricCondition& conditionOf(Violations& violating, std::size_t rule, std::size_t condition) {
+  const auto key = std::pair(rule, condition);
+  auto at = std::lower_bound(violating.begin(), violating.end(), key, before);
+  if (at == violating.end() || at->rule != rule || at->condition != condition) {
+    at = violating.insert(at, {static_cast<std::uint32_t>(rule), static_cast<std::uint32_t>(condition), {}});
+  }
+  return at->state;
+}
+
+// The conditions back inside their limit are forgotten.
+void dropEnded(Violations& violating) {
+  std::erase_if(violating, [](const auto& v) { return !v.state.violating; });
 }
 
 // What the alarm will show of the latest sample beyond the limit. Assigned in place: the
@@ -33,11 +57,25 @@ LimitRules::LimitRules(const Protocol& protocol) : protocol_(protocol), by_metri
   }
 }
 
-LimitRules::State LimitRules::newState() const {
-  State state;
-  state.rules.resize(protocol_.rules.size());
+LimitRules::Saved LimitRules::saved(const State& state) const {
+  Saved saved;
+  saved.rules.resize(protocol_.rules.size());
   for (std::size_t r = 0; r < protocol_.rules.size(); ++r) {
-    state.rules[r].per_metric.resize(2 * protocol_.rules[r].metrics.size());
+    saved.rules[r].per_metric.resize(2 * protocol_.rules[r].metrics.size());
+  }
+  for (const auto& v : state.violating) saved.rules[v.rule].per_metric[v.condition] = v.state;
+  return saved;
+}
+
+LimitRules::State LimitRules::restored(const Saved& saved) const {
+  State state;
+  for (std::size_t r = 0; r < saved.rules.size(); ++r) {
+    const auto& per_metric = saved.rules[r].per_metric;
+    for (std::size_t c = 0; c < per_metric.size(); ++c) {
+      if (per_metric[c].violating) {
+        state.violating.push_back({static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(c), per_metric[c]});
+      }
+    }
   }
   return state;
 }
@@ -67,21 +105,17 @@ Duration LimitRules::continuousGapLimit() const {
 void LimitRules::evaluateRule(State& state, PatientFacts& patient, std::size_t rule_index, std::size_t slot,
                               const Sample& sample, Outputs& out) const {
   const Rule& rule = protocol_.rules[rule_index];
-  auto& rule_state = state.rules[rule_index];
   const auto thresholds = thresholdsFor(rule, patient.baseline.baseline(sample.metric));
   if (!thresholds) return;
-  auto& condition = rule_state.per_metric[2 * slot + (sample.episodic ? 1 : 0)];
   const int side = sideCrossed(rule, *thresholds, sample.value);
   if (side == 0) {
-    // A valid value inside the limit, from either kind of source, resets both. A condition
-    // not violating is already as good as reset (everything else in it is rewritten when it
-    // starts): only a violating one is touched, so a normal sample costs no string work.
-    for (auto* reset : {&rule_state.per_metric[2 * slot], &rule_state.per_metric[2 * slot + 1]}) {
-      if (reset->violating) *reset = {};
-    }
-    if (!anyViolating(rule_state)) patient.board.clear(rule.id, sample.time, out.alarms);
+    // A valid value inside the limit, from either kind of source, resets both: they are
+    // forgotten (a normal sample of a patient within every limit finds nothing to forget).
+    std::erase_if(state.violating, [&](const Violation& v) { return v.rule == rule_index && v.condition / 2 == slot; });
+    if (!anyViolating(state.violating, rule_index)) patient.board.clear(rule.id, sample.time, out.alarms);
     return;
   }
+  auto& condition = conditionOf(state.violating, rule_index, 2 * slot + (sample.episodic ? 1 : 0));
   // Missing data is not persistence: after a gap longer than the source's staleness limit
   // the condition starts again from this sample.
   const Duration gap_limit = sample.episodic ? patient.vitals.episodic_gap_limit : continuousGapLimit();
@@ -109,25 +143,25 @@ void LimitRules::raiseRule(PatientFacts& patient, std::size_t rule_index, TimePo
 // A continuous condition's delay ran out between samples: it alarms at that moment if the
 // data behind it is still current (sample and hold, no longer than the staleness limit).
 void LimitRules::deadlines(State& state, PatientFacts& patient, deadlines::DeadlineVisit& visit) const {
-  for (std::size_t r = 0; r < state.rules.size(); ++r) {
-    const Rule& rule = protocol_.rules[r];
-    auto& per_metric = state.rules[r].per_metric;
-    bool raised = false;
-    for (std::size_t c = 0; c < per_metric.size() && !raised; c += 2) {
-      auto& condition = per_metric[c];
-      // The cheap test first (this runs after every input): most conditions are not
-      // violating. An alarm that is on has no delay left to run.
-      if (!condition.violating || patient.board.conditionPresent(rule.id)) continue;
-      visit.at(condition.since + rule.delay, [&](TimePoint due, Outputs& out) {
-        if (due - condition.last > continuousGapLimit()) {
-          condition = {};  // the data stopped: nothing is known about the condition any more
-          return;
-        }
-        raiseRule(patient, r, due, condition.since, condition.trigger, out);
-        raised = true;  // one alarm per rule
-      });
-    }
+  std::optional<std::size_t> raised_rule;  // one alarm per rule
+  bool data_stopped = false;
+  for (auto& v : state.violating) {
+    // Episodic conditions count readings, not a delay. An alarm that is on has no delay left to run.
+    if (v.condition % 2 != 0 || raised_rule == v.rule) continue;
+    const Rule& rule = protocol_.rules[v.rule];
+    auto& condition = v.state;
+    if (!condition.violating || patient.board.conditionPresent(rule.id)) continue;
+    visit.at(condition.since + rule.delay, [&](TimePoint due, Outputs& out) {
+      if (due - condition.last > continuousGapLimit()) {
+        condition = {};  // the data stopped: nothing is known about the condition any more
+        data_stopped = true;
+        return;
+      }
+      raiseRule(patient, v.rule, due, condition.since, condition.trigger, out);
+      raised_rule = v.rule;
+    });
   }
+  if (data_stopped) dropEnded(state.violating);
 }
 
 bool LimitRules::insideAll(const PatientFacts& patient, Metric metric, double value) const {

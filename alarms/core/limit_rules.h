@@ -3,6 +3,7 @@
 // number of readings (NIBP), never across a gap in the data.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "alarms/core/deadlines.h"
@@ -20,18 +21,35 @@ class LimitRules {
     unsigned readings = 0;
     Trigger trigger;  // of the latest sample beyond the limit
   };
+  // One condition beyond its limit. Each rule has two conditions per metric of the rule:
+  // [2 * slot] continuous sources (e.g. arterial), [2 * slot + 1] episodic ones (NIBP), so
+  // seconds of arterial data never count as NIBP readings and an NIBP reading never starts
+  // the arterial delay.
+  struct Violation {
+    std::uint32_t rule = 0;       // index in the protocol's rules
+    std::uint32_t condition = 0;  // 2 * slot (+ 1 for episodic sources)
+    MetricCondition state;
+  };
+  // One patient's conditions beyond their limit, by (rule, condition). A condition inside
+  // its limit carries nothing (everything in it is rewritten when it starts), so a patient
+  // within every limit keeps none: 24 bytes instead of every rule's every condition.
+  struct State {
+    std::vector<Violation> violating;
+  };
+  // Snapshots (alarms/snapshot): every condition of every rule, violating or not, as the
+  // snapshot format has always held them.
   struct RuleState {
-    // Two per metric of the rule: [2 * slot] continuous sources (e.g. arterial), [2 * slot + 1]
-    // episodic ones (NIBP), so seconds of arterial data never count as NIBP readings and an
-    // NIBP reading never starts the arterial delay.
     std::vector<MetricCondition> per_metric;
   };
-  struct State {
+  struct Saved {
     std::vector<RuleState> rules;  // by rule index
   };
 
   explicit LimitRules(const Protocol& protocol);
-  State newState() const;
+  State newState() const { return {}; }
+  // Every condition of every rule of this protocol (saved({}): the shape), and back.
+  Saved saved(const State& state) const;
+  State restored(const Saved& saved) const;
 
   // Inputs: a valid sample of a vital, and the dose rate of every pump status.
   void onSample(State& state, PatientFacts& patient, const Sample& sample, Outputs& out) const;

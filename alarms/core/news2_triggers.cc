@@ -17,6 +17,33 @@ Trigger scoreTrigger(const News2& score) {
 
 }  // namespace
 
+namespace {
+
+template <class T>
+void setSlot(std::uint8_t& set, std::size_t k, T& slot, std::optional<T> value) {
+  const auto bit = static_cast<std::uint8_t>(1U << k);
+  set = value ? set | bit : set & static_cast<std::uint8_t>(~bit);
+  slot = value.value_or(T{});
+}
+
+}  // namespace
+
+void News2Triggers::ParameterRun::setAtLeastSince(std::size_t k, std::optional<TimePoint> since) {
+  setSlot(since_set_, k, at_least_since_[k], since);
+}
+
+std::optional<double> News2Triggers::ParameterRun::latestScoring(std::size_t k) const {
+  return (scoring_set_ >> k) & 1U ? std::optional(latest_scoring_[k]) : std::nullopt;
+}
+
+void News2Triggers::ParameterRun::setLatestScoring(std::size_t k, std::optional<double> value) {
+  setSlot(scoring_set_, k, latest_scoring_[k], value);
+}
+
+void News2Triggers::ParameterRun::setLastSample(std::optional<TimePoint> time) {
+  setSlot(last_sample_set_, 0, last_sample_, time);
+}
+
 bool News2Triggers::noteSample(State& state, const PatientFacts& patient, const Sample& sample) const {
   const auto parameter = news2ParameterOf(sample.metric);
   if (!parameter) return false;
@@ -56,29 +83,30 @@ std::optional<double> News2Triggers::persistedValue(ParameterRun& run, News2Para
   // Missing data is not persistence: after a gap the runs start again from this sample.
   const Duration gap_limit = sample.episodic ? patient.vitals.episodic_gap_limit
                                              : (protocol_.technical ? protocol_.technical->max_sample_gap : kNever);
-  if (run.last_sample && sample.time - *run.last_sample > gap_limit) run = {};
-  run.last_sample = sample.time;
+  if (const auto last = run.lastSample(); last && sample.time - *last > gap_limit) run = {};
+  run.setLastSample(sample.time);
   const std::size_t scored = std::min<std::size_t>(static_cast<std::size_t>(std::max(*score, 0)), kTopScore);
   for (std::size_t k = 0; k <= kTopScore; ++k) {
     if (k > scored) {
-      run.at_least_since[k].reset();
+      run.setAtLeastSince(k, std::nullopt);
       run.at_least_readings[k] = 0;
       continue;
     }
-    if (!run.at_least_since[k]) run.at_least_since[k] = sample.time;
+    if (!run.atLeastSince(k)) run.setAtLeastSince(k, sample.time);
     ++run.at_least_readings[k];
   }
-  run.latest_scoring[scored] = sample.value;
+  run.setLatestScoring(scored, sample.value);
   const News2ParameterPersistence persistence =
       protocol_.news2_triggers ? protocol_.news2_triggers->persistence[static_cast<std::size_t>(parameter)]
                                : News2ParameterPersistence{};
   for (std::size_t k = kTopScore + 1; k-- > 0;) {
-    if (!run.at_least_since[k]) continue;
+    const auto since = run.atLeastSince(k);
+    if (!since) continue;
     const bool persisted = sample.episodic ? run.at_least_readings[k] >= std::max(1u, persistence.readings)
-                                           : sample.time - *run.at_least_since[k] >= persistence.delay;
+                                           : sample.time - *since >= persistence.delay;
     // The latest value that scored exactly k is in the run: the run of k + 1 or more
     // began after it (or k would not be the highest that persisted).
-    if (persisted) return run.latest_scoring[k];
+    if (persisted) return run.latestScoring(k);
   }
   return std::nullopt;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <optional>
 
 #include "alarms/core/deadlines.h"
@@ -22,11 +23,28 @@ class News2Triggers {
   struct ParameterRun {
     // [k]: since when every sample has scored k or more, and how many readings that is;
     // unset once a sample scores below k.
-    std::array<std::optional<TimePoint>, kTopScore + 1> at_least_since{};
+    std::optional<TimePoint> atLeastSince(std::size_t k) const { return timeIf(since_set_, k, at_least_since_[k]); }
+    void setAtLeastSince(std::size_t k, std::optional<TimePoint> since);
     std::array<unsigned, kTopScore + 1> at_least_readings{};
     // [k]: the latest value that scored exactly k: the value NEWS2 uses when k persists.
-    std::array<std::optional<double>, kTopScore + 1> latest_scoring{};
-    std::optional<TimePoint> last_sample;  // a gap longer than the source's limit starts over
+    std::optional<double> latestScoring(std::size_t k) const;
+    void setLatestScoring(std::size_t k, std::optional<double> value);
+    // A gap longer than the source's limit starts over.
+    std::optional<TimePoint> lastSample() const { return timeIf(last_sample_set_, 0, last_sample_); }
+    void setLastSample(std::optional<TimePoint> time);
+
+   private:
+    // Which slots hold a value, one bit per k, instead of an optional each: 96 bytes per
+    // parameter instead of 160.
+    static std::optional<TimePoint> timeIf(std::uint8_t set, std::size_t k, TimePoint time) {
+      return (set >> k) & 1U ? std::optional(time) : std::nullopt;
+    }
+    std::array<TimePoint, kTopScore + 1> at_least_since_{};
+    std::array<double, kTopScore + 1> latest_scoring_{};
+    TimePoint last_sample_{};
+    std::uint8_t since_set_ = 0;
+    std::uint8_t scoring_set_ = 0;
+    std::uint8_t last_sample_set_ = 0;
   };
   struct State {
     News2Inputs inputs;  // the persisted values the score is made of

@@ -1,6 +1,7 @@
 #include "alarms/snapshot/core_snapshot.h"
 
 #include <utility>
+#include <vector>
 
 #include "streamer/codec.h"
 #include "streamer/enums.h"
@@ -195,7 +196,7 @@ core::AlarmBoard::Saved loadBoard(const v1::AlarmBoard& message) {
 
 // ---------------------------------------------------------------- each part's State
 
-using LimitRulesState = core::engine_detail::LimitRules::State;
+using LimitRulesState = core::engine_detail::LimitRules::Saved;
 v1::LimitRules saveLimitRules(const LimitRulesState& state) {
   v1::LimitRules message;
   for (const auto& rule : state.rules) {
@@ -293,7 +294,7 @@ v1::DoseAndPace saveDosePace(const DosePaceState& state) {
 DosePaceState loadDosePace(const v1::DoseAndPace& message) {
   DosePaceState state{core::DeliveredDose(core::Duration{0}), message.session_dose_over(),
                       VIGIL_LOAD_TIME(message, session_dose_crossing_ms), VIGIL_LOAD_TIME(message, pace_hold_until_ms)};
-  std::deque<core::DeliveredDose::Segment> segments;
+  std::vector<core::DeliveredDose::Segment> segments;
   for (const auto& in : message.delivered()) segments.push_back({at(in.start_ms()), in.mg_per_h()});
   state.delivered.restoreSegments(std::move(segments));
   return state;
@@ -307,23 +308,24 @@ void setIf(const std::optional<double>& value, Set set) {
 std::optional<double> optionalValue(bool has, double value) { return has ? std::optional(value) : std::nullopt; }
 using News2Run = core::engine_detail::News2Triggers::ParameterRun;
 void saveNews2Run(const News2Run& run, v1::News2ParameterRun& message) {
-  for (std::size_t k = 0; k < run.at_least_since.size(); ++k) {
+  for (std::size_t k = 0; k < run.at_least_readings.size(); ++k) {
     auto& score = *message.add_at_least();
-    VIGIL_SAVE_TIME(score, since_ms, run.at_least_since[k]);
+    VIGIL_SAVE_TIME(score, since_ms, run.atLeastSince(k));
     score.set_readings(run.at_least_readings[k]);
-    setIf(run.latest_scoring[k], [&](double v) { score.set_latest_scoring(v); });
+    setIf(run.latestScoring(k), [&](double v) { score.set_latest_scoring(v); });
   }
-  VIGIL_SAVE_TIME(message, last_sample_ms, run.last_sample);
+  VIGIL_SAVE_TIME(message, last_sample_ms, run.lastSample());
 }
 News2Run loadNews2Run(const v1::News2ParameterRun& message) {
   News2Run run;
-  for (std::size_t k = 0; k < run.at_least_since.size() && k < static_cast<std::size_t>(message.at_least_size()); ++k) {
+  for (std::size_t k = 0; k < run.at_least_readings.size() && k < static_cast<std::size_t>(message.at_least_size());
+       ++k) {
     const auto& score = message.at_least(static_cast<int>(k));
-    run.at_least_since[k] = VIGIL_LOAD_TIME(score, since_ms);
+    run.setAtLeastSince(k, VIGIL_LOAD_TIME(score, since_ms));
     run.at_least_readings[k] = score.readings();
-    run.latest_scoring[k] = optionalValue(score.has_latest_scoring(), score.latest_scoring());
+    run.setLatestScoring(k, optionalValue(score.has_latest_scoring(), score.latest_scoring()));
   }
-  run.last_sample = VIGIL_LOAD_TIME(message, last_sample_ms);
+  run.setLastSample(VIGIL_LOAD_TIME(message, last_sample_ms));
   return run;
 }
 
@@ -368,7 +370,7 @@ News2State loadNews2(const v1::News2Triggers& message) {
 using AdviceState = core::engine_detail::AdviceAndResume::State;
 v1::AdviceAndResume saveAdvice(const AdviceState& state) {
   v1::AdviceAndResume message;
-  *message.mutable_last() = streamer::toProto(state.last);
+  *message.mutable_last() = streamer::toProto(state.last.get());
   message.set_resume_pending(state.resume_pending);
   message.set_resume_target(state.resume_target);
   message.set_resume_target_is_last_rate(state.resume_target_is_last_rate);
@@ -382,7 +384,8 @@ v1::AdviceAndResume saveAdvice(const AdviceState& state) {
 }
 AdviceState loadAdvice(const v1::AdviceAndResume& message) {
   AdviceState state;
-  state.last = streamer::fromProto(message.last());
+  // An advice never published (no id) stays off the heap, as in a fresh patient.
+  if (auto last = streamer::fromProto(message.last()); !last.advice_id.empty()) state.last.set(std::move(last));
   state.resume_pending = message.resume_pending();
   state.resume_target = message.resume_target();
   state.resume_target_is_last_rate = message.resume_target_is_last_rate();

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 #include <vector>
 
 #include "alarms/core/baseline.h"
@@ -13,6 +14,44 @@ namespace vigil::core {
 namespace {
 
 using namespace test_support;
+
+// ================================================================ the window's ring
+
+// The window is a ring that grows when full: through growth and many wrap-arounds it keeps
+// exactly the samples a first-in first-out queue keeps, oldest first.
+TEST(BaselineWindow, KeepsWhatAQueueKeepsThroughGrowthAndWrapArounds) {
+  BaselineTracker::Window window;
+  std::deque<double> expected;
+  auto check = [&](int step) {
+    ASSERT_EQ(window.size(), expected.size()) << "step " << step;
+    ASSERT_EQ(window.empty(), expected.empty()) << "step " << step;
+    std::vector<double> held;
+    for (const auto& sample : window) held.push_back(sample.value);
+    ASSERT_EQ(held, std::vector<double>(expected.begin(), expected.end())) << "step " << step;
+    if (!expected.empty()) ASSERT_EQ(window.front().value, expected.front()) << "step " << step;
+  };
+  // Push three, pop two (and now and then drain) for a thousand steps: the ring grows,
+  // then wraps around while it is partly full.
+  for (int step = 0; step < 1000; ++step) {
+    const double value = step;
+    window.push_back({atSecond(step), value});
+    expected.push_back(value);
+    if (step % 3 != 0 && !expected.empty()) {
+      window.pop_front();
+      expected.pop_front();
+    }
+    if (step % 250 == 249) {
+      while (!expected.empty()) {
+        window.pop_front();
+        expected.pop_front();
+      }
+    }
+    check(step);
+  }
+  window.clear();
+  expected.clear();
+  check(1000);
+}
 
 // ================================================================ median
 
