@@ -368,6 +368,14 @@ PatientStatuses Engine::statuses() const {
   return all;
 }
 
+std::set<std::string> Engine::statusUnits() const {
+  std::set<std::string> units;
+  for (const Patient* p : by_handle_) {
+    if (p->status) units.insert(p->status->unit);
+  }
+  return units;
+}
+
 std::optional<BaselineValue> Engine::baseline(std::string_view patient_id, Metric metric) const {
   const Patient* p = findPatient(patient_id);
   if (!p) return std::nullopt;

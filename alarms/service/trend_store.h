@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include "alarms/core/domain.h"
 #include "alerts.pb.h"
 
@@ -80,7 +81,9 @@ class TrendStore {
   void forgetBefore(PatientTrend& trend, std::int64_t newest_ms);
 
   TrendStoreConfig config_;
-  std::map<std::string, PatientTrend> patients_;
+  // Looked up for every status and alarm (patients beyond max_patients too, to refuse them):
+  // a hash, not a walk of a tree (issue 13). Never iterated, so its order does not matter.
+  std::unordered_map<std::string, PatientTrend> patients_;
   TrendCounters counters_;
 };
 
