@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "alarms/core/metrics.h"
@@ -200,7 +201,7 @@ IngestVerdict IngestGuard::checkFrom(Kind kind, Value& value, const std::string&
     count(verdict);
     return verdict;
   }
-  auto& state = sources_[*found].state;
+  auto& state = sources_[*found];
   auto verdict = admit(state, value.sequence, value.time, wall_now);
   if (verdict.accepted()) values(value, verdict);
   if (verdict.accepted()) {
@@ -331,7 +332,7 @@ std::optional<IngestGuard::Handle> IngestGuard::sourceFor(Kind kind, const std::
   if (const auto found = by_key_.find(keyOf(kind, patient_id, source_id))) return found;
   if (gatewayFull(gateway)) return std::nullopt;
   const Handle handle = add(kind, patient_id, source_id);
-  auto& state = sources_[handle].state;
+  auto& state = sources_[handle];
   state.gateway = std::string(gateway);
   noteHeard(handle, heard);
   const auto [budget, inserted] = sources_per_gateway_.try_emplace(state.gateway, 0);
@@ -342,14 +343,21 @@ std::optional<IngestGuard::Handle> IngestGuard::sourceFor(Kind kind, const std::
 IngestGuard::Handle IngestGuard::add(Kind kind, std::string_view patient_id, std::string_view source_id) {
   const Handle handle = by_key_.add(keyOf(kind, patient_id, source_id));
   if (handle >= sources_.size()) sources_.resize(static_cast<std::size_t>(handle) + 1);
-  sources_[handle] = Source{kind, std::string(patient_id), std::string(source_id), {}};
+  sources_[handle] = SourceState{};
   return handle;
+}
+
+IngestGuard::SourceName IngestGuard::nameOf(std::string_view key) {
+  std::uint32_t patient_length = 0;
+  std::memcpy(&patient_length, key.data() + 1, sizeof patient_length);
+  const auto names = key.substr(1 + sizeof patient_length);
+  return {static_cast<Kind>(key[0]), names.substr(0, patient_length), names.substr(patient_length)};
 }
 
 // Per accepted frame. Usually its source was heard at an earlier time and now later:
 // nothing moves in heard_ until the earlier time comes up (deadline_queue.h).
 void IngestGuard::noteHeard(Handle handle, TimePoint heard) {
-  auto& state = sources_[handle].state;
+  auto& state = sources_[handle];
   if (state.heard_order != 0 && state.heard == heard) return;
   state.heard = heard;
   state.heard_order = ++heard_order_;
@@ -357,13 +365,14 @@ void IngestGuard::noteHeard(Handle handle, TimePoint heard) {
 }
 
 void IngestGuard::forget(Handle handle) {
-  auto& source = sources_[handle];
+  auto& state = sources_[handle];
   heard_.release(handle);
-  if (const auto budget = sources_per_gateway_.find(source.state.gateway); budget != sources_per_gateway_.end()) {
+  if (const auto budget = sources_per_gateway_.find(state.gateway); budget != sources_per_gateway_.end()) {
     if (--budget->second == 0) sources_per_gateway_.erase(budget);
   }
-  by_key_.erase(keyOf(source.kind, source.patient_id, source.source_id));
-  source = Source{};
+  key_buffer_ = by_key_.idOf(handle);
+  by_key_.erase(key_buffer_);
+  state = SourceState{};
 }
 
 // A source whose newest time is further behind now than stale_tolerance can send nothing
@@ -417,17 +426,18 @@ void IngestGuard::visitCounters(const CounterVisitor& visit) const { counters_.v
 IngestGuard::Saved IngestGuard::saved() const {
   Saved saved{{}, stream_time_, counters_};
   // In the order the sources were last heard, so the restored guard forgets them in the same order.
-  std::vector<const Source*> heard;
+  std::vector<Handle> heard;
   heard.reserve(by_key_.size());
-  for (const auto& source : sources_) {
-    if (source.state.heard_order != 0) heard.push_back(&source);
+  for (Handle handle = 0; handle < sources_.size(); ++handle) {
+    if (known(handle)) heard.push_back(handle);
   }
-  std::sort(heard.begin(), heard.end(), [](const Source* a, const Source* b) {
-    return std::pair(a->state.heard, a->state.heard_order) < std::pair(b->state.heard, b->state.heard_order);
+  std::sort(heard.begin(), heard.end(), [this](Handle a, Handle b) {
+    return std::pair(sources_[a].heard, sources_[a].heard_order) < std::pair(sources_[b].heard, sources_[b].heard_order);
   });
-  for (const Source* source : heard) {
-    const auto& state = source->state;
-    saved.sources.push_back({static_cast<int>(source->kind), source->patient_id, source->source_id, state.has_accepted,
+  for (const Handle handle : heard) {
+    const auto& state = sources_[handle];
+    const auto name = nameOf(by_key_.idOf(handle));
+    saved.sources.push_back({static_cast<int>(name.kind), std::string(name.patient_id), std::string(name.source_id), state.has_accepted,
                              state.numbered, state.last_sequence, state.run, state.last_time,
                              state.pending_jump ? std::optional(state.pending_jump->sequence) : std::nullopt,
                              state.pending_jump ? state.pending_jump->time : TimePoint{}, state.gateway, state.heard});
@@ -447,7 +457,7 @@ void IngestGuard::restore(const Saved& saved) {
     const auto kind = static_cast<Kind>(source.kind);
     if (by_key_.find(keyOf(kind, source.patient_id, source.source_id))) continue;  // a source twice in one snapshot: the first holds
     const Handle handle = add(kind, source.patient_id, source.source_id);
-    auto& state = sources_[handle].state;
+    auto& state = sources_[handle];
     state.has_accepted = source.has_accepted;
     state.numbered = source.numbered;
     state.last_sequence = source.last_sequence;

@@ -243,12 +243,13 @@ class IngestGuard {
     // snapshotted in this order, as the multimap that kept them before issue 13 did.
     std::uint64_t heard_order = 0;
   };
-  struct Source {
-    Kind kind = Kind::Vitals;
-    std::string patient_id;
-    std::string source_id;
-    SourceState state;
+  // A source's key in by_key_ read back (keyOf() in reverse): the key is its only copy of them.
+  struct SourceName {
+    Kind kind;
+    std::string_view patient_id;
+    std::string_view source_id;
   };
+  static SourceName nameOf(std::string_view key);
 
   // Sequence and time rules; on acceptance the verdict says how (gap, restart) and
   // `commit` must be called once the values have passed too.
@@ -271,6 +272,7 @@ class IngestGuard {
   std::optional<Handle> sourceFor(Kind kind, const std::string& patient_id, const std::string& source_id,
                                   std::string_view gateway, TimePoint heard);
   Handle add(Kind kind, std::string_view patient_id, std::string_view source_id);
+  bool known(Handle handle) const { return sources_[handle].heard_order != 0; }
   void noteHeard(Handle handle, TimePoint heard);
   void forget(Handle handle);
   void forgetSilent(std::optional<TimePoint> now);
@@ -280,7 +282,7 @@ class IngestGuard {
   IngestGuardConfig config_;
   // A frame finds its source in one probe (issue 13); sources_ is indexed by its handles.
   IdIndex by_key_;
-  std::vector<Source> sources_;
+  std::vector<SourceState> sources_;
   std::string key_buffer_;
   // Every source by the newest time heard from it, oldest first: forgetting the silent
   // ones looks only at the front, so no message costs a scan of all sources, and a source
