@@ -59,23 +59,32 @@ Engine& Engine::operator=(Engine&&) noexcept = default;
 
 const Protocol& Engine::protocol() const { return parts_->protocol; }
 
-Patient& Engine::patient(std::string_view patient_id, std::string_view unit) {
-  auto found = patients_.find(patient_id);
-  if (found == patients_.end()) {
-    found =
+Engine::Handle Engine::patient(std::string_view patient_id, std::string_view unit) {
+  auto handle = handles_.find(patient_id);
+  if (!handle) {
+    const auto added =
         patients_.emplace(std::string(patient_id), std::make_unique<Patient>(std::string(patient_id), *parts_)).first;
+    index(*added->second);
+    handle = static_cast<Handle>(by_handle_.size() - 1);
   }
-  auto& facts = found->second->facts;
+  auto& facts = by_handle_[*handle]->facts;
   if (!unit.empty()) {
     facts.unit = unit;
     facts.board.setUnit(facts.unit);
   }
-  return *found->second;
+  return *handle;
 }
 
 Patient* Engine::findPatient(std::string_view patient_id) const {
-  const auto found = patients_.find(patient_id);
-  return found == patients_.end() ? nullptr : found->second.get();
+  const auto handle = handles_.find(patient_id);
+  return handle ? by_handle_[*handle] : nullptr;
+}
+
+// Patients are never forgotten, so handles are 0, 1, 2, ... in the order they came.
+void Engine::index(Patient& p) {
+  const auto handle = handles_.add(p.facts.id);
+  by_handle_.push_back(&p);
+  if (p.scheduled) schedule_.set(handle, p.scheduled, p.facts.id);
 }
 
 void Engine::touch(TimePoint time) { now_ = std::max(now_, time); }
@@ -88,10 +97,11 @@ Outputs Engine::accept(const Arrival& arrival, React&& react) {
   runDeadlines(arrival.time, out);
   if (!arrival.admitted) return out;
   touch(arrival.time);
-  Patient& p = patient(arrival.patient_id, arrival.unit);
+  const Handle handle = patient(arrival.patient_id, arrival.unit);
+  Patient& p = *by_handle_[handle];
   const std::size_t first = out.alarms.size();
   react(p, out);
-  settle(p, arrival.time, out, first);
+  settle(handle, arrival.time, out, first);
   if (arrival.publishes_status) publishStatus(p, arrival.time, out, false);
   return out;
 }
@@ -224,7 +234,8 @@ AcknowledgeResult Engine::acknowledge(std::string_view alert_id, std::string_vie
     ++counters_.acknowledgements_refused;
     return {false, "no active alarm " + std::string(alert_id) + ", nor a latched one", {}};
   }
-  Patient& p = *patients_.at(found->second);
+  const Handle handle = *handles_.find(found->second);
+  Patient& p = *by_handle_[handle];
   AcknowledgeResult result;
   const auto acknowledged = p.facts.board.acknowledge(alert_id, by, now_, result.outputs.alarms);
   result.ok = acknowledged.value_or(false);
@@ -234,13 +245,13 @@ AcknowledgeResult Engine::acknowledge(std::string_view alert_id, std::string_vie
     return result;
   }
   ++counters_.acknowledgements;
-  settle(p, now_, result.outputs, 0);
+  settle(handle, now_, result.outputs, 0);
   return result;
 }
 
 AudioPauseResult Engine::audioPause(std::string_view patient_id, std::string_view by) {
-  Patient* p = findPatient(patient_id);
-  if (!p) {
+  const auto handle = handles_.find(patient_id);
+  if (!handle) {
     ++counters_.audio_pauses_refused;
     return {false, "no patient " + std::string(patient_id), {}};
   }
@@ -248,52 +259,47 @@ AudioPauseResult Engine::audioPause(std::string_view patient_id, std::string_vie
   ++counters_.audio_pauses;
   AudioPauseResult result;
   result.ok = true;
-  p->facts.board.audioPause(now_, result.outputs.alarms);
-  settle(*p, now_, result.outputs, 0);
+  by_handle_[*handle]->facts.board.audioPause(now_, result.outputs.alarms);
+  settle(*handle, now_, result.outputs, 0);
   return result;
 }
 
 // ================================================================ deadlines
 
 void Engine::runDeadlines(TimePoint before, Outputs& out) {
-  while (!schedule_.empty() && schedule_.begin()->first < before) {
-    const auto [due, id] = *schedule_.begin();
-    touch(due);
-    runPatientDeadlines(*patients_.at(id), due, out);
+  while (const auto due = schedule_.popBefore(before)) {
+    touch(due->time);
+    runPatientDeadlines(due->handle, due->time, out);
   }
 }
 
-void Engine::runPatientDeadlines(Patient& p, TimePoint due, Outputs& out) {
+void Engine::runPatientDeadlines(Handle handle, TimePoint due, Outputs& out) {
+  Patient& p = *by_handle_[handle];
   const std::size_t first = out.alarms.size();
   stalled_deadlines_ += deadlines::runDue(deadlinesOf(*parts_, p), due, out);
-  settle(p, due, out, first);
+  settle(handle, due, out, first);
   if (p.scheduled && *p.scheduled <= due) {
     // A deadline that its run did not move on (counted above) must not stall the engine:
     // it is retried a millisecond later.
-    schedule_.erase({*p.scheduled, p.facts.id});
     p.scheduled = due + Duration{1};
-    schedule_.insert({*p.scheduled, p.facts.id});
+    schedule_.set(handle, p.scheduled, p.facts.id);
   }
 }
 
-// After every input: usually the next deadline has not moved, or moves the patient's own
-// node in the schedule (no allocation).
-void Engine::reschedule(Patient& p) {
+// After every input: usually the next deadline has not moved, or has moved later, which
+// costs the schedule nothing until the old one comes up (deadline_queue.h). The patient
+// just popped from the schedule by runDeadlines() is always set again here, or just after
+// as a stalled deadline.
+void Engine::reschedule(Handle handle) {
+  Patient& p = *by_handle_[handle];
   const auto next = deadlines::next(deadlinesOf(*parts_, p));
   if (next == p.scheduled) return;
-  if (p.scheduled && next) {
-    auto node = schedule_.extract({*p.scheduled, p.facts.id});
-    node.value().first = *next;
-    schedule_.insert(std::move(node));
-  } else if (p.scheduled) {
-    schedule_.erase({*p.scheduled, p.facts.id});
-  } else {
-    schedule_.insert({*next, p.facts.id});
-  }
   p.scheduled = next;
+  schedule_.set(handle, next, p.facts.id);
 }
 
-void Engine::settle(Patient& p, TimePoint time, Outputs& out, std::size_t first_alarm) {
+void Engine::settle(Handle handle, TimePoint time, Outputs& out, std::size_t first_alarm) {
+  Patient& p = *by_handle_[handle];
   for (std::size_t i = first_alarm; i < out.alarms.size(); ++i) {
     const auto& event = out.alarms[i];
     if (event.phase == Phase::End) {
@@ -303,7 +309,7 @@ void Engine::settle(Patient& p, TimePoint time, Outputs& out, std::size_t first_
     }
   }
   parts_->advice.update(p.advice, p.facts, time, out);
-  reschedule(p);
+  reschedule(handle);
 }
 
 // ================================================================ status and queries
@@ -355,6 +361,14 @@ PatientStatuses Engine::statuses() const {
     if (patient->status) all.push_back(*patient->status);
   }
   return all;
+}
+
+std::set<std::string> Engine::statusUnits() const {
+  std::set<std::string> units;
+  for (const Patient* p : by_handle_) {
+    if (p->status) units.insert(p->status->unit);
+  }
+  return units;
 }
 
 std::optional<BaselineValue> Engine::baseline(std::string_view patient_id, Metric metric) const {
@@ -435,10 +449,12 @@ bool Engine::restoreState(const EngineState& state, std::string& error) {
   }
   patients_ = std::move(patients);
   alarm_index_.clear();
+  handles_.clear();
+  by_handle_.clear();
   schedule_.clear();
   for (const auto& [id, p] : patients_) {
     for (const auto* event : p->facts.board.all()) alarm_index_[event->alert_id] = id;
-    if (p->scheduled) schedule_.insert({*p->scheduled, id});
+    index(*p);
   }
   now_ = state.now;
   counters_ = state.counters;

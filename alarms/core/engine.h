@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "alarms/core/baseline.h"
+#include "alarms/core/deadline_queue.h"
+#include "alarms/core/id_index.h"
 #include "alarms/core/domain.h"
 #include "alarms/core/dose.h"
 #include "alarms/core/news2_inputs.h"
@@ -113,6 +115,9 @@ class Engine {
   AdviceEvents currentAdvice() const;
   // The latest status published for each patient.
   PatientStatuses statuses() const;
+  // The units of those statuses, without copying them: the service asks every heartbeat,
+  // and a copy of 100,000 statuses is ~2 million allocations (issue 13).
+  std::set<std::string> statusUnits() const;
   std::size_t activeAlarmCount() const { return alarm_index_.size(); }
   TimePoint now() const { return now_; }
   const Protocol& protocol() const;
@@ -132,6 +137,8 @@ class Engine {
 
  private:
   using Patient = engine_detail::Patient;
+  using Handle = IdIndex::Handle;                     // a patient's index in by_handle_ and the schedule
+  using Schedule = DeadlineQueue<std::string_view>;  // ties at one time: by patient id
 
   // An input as the one wrapper of every input sees it.
   struct Arrival {
@@ -145,8 +152,11 @@ class Engine {
   template <class React>
   Outputs accept(const Arrival& arrival, React&& react);
 
-  Patient& patient(std::string_view patient_id, std::string_view unit);
+  // The patient's handle, the patient added if new; a unit given becomes the patient's.
+  Handle patient(std::string_view patient_id, std::string_view unit);
   Patient* findPatient(std::string_view patient_id) const;
+  // Gives the patient its handle (by_handle_, the schedule).
+  void index(Patient& p);
 
   // Admission (counted) and routing of each input to the parts, in their order.
   bool admit(const PumpStatus& status);
@@ -159,18 +169,22 @@ class Engine {
 
   // The schedule: every patient by its next deadline, over all its parts.
   void runDeadlines(TimePoint before, Outputs& out);
-  void runPatientDeadlines(Patient& p, TimePoint due, Outputs& out);
-  void reschedule(Patient& p);
+  void runPatientDeadlines(Handle handle, TimePoint due, Outputs& out);
+  void reschedule(Handle handle);
   // After any change to a patient: index the events, update advice, reschedule.
-  void settle(Patient& p, TimePoint time, Outputs& out, std::size_t first_alarm);
+  void settle(Handle handle, TimePoint time, Outputs& out, std::size_t first_alarm);
   void publishStatus(Patient& p, TimePoint time, Outputs& out, bool force);
 
   void touch(TimePoint time);
 
   std::unique_ptr<engine_detail::Parts> parts_;  // heap: parts and patients point into it, and the engine may move
+  // Owns the patients, in id order: snapshots, statuses and alarm lists are in that order.
+  // A frame never walks it: it finds its patient in handles_ (issue 13).
   std::map<std::string, std::unique_ptr<Patient>, std::less<>> patients_;
+  IdIndex handles_;
+  std::vector<Patient*> by_handle_;
   std::map<std::string, std::string, std::less<>> alarm_index_;  // alert id -> patient id
-  std::set<std::pair<TimePoint, std::string>> schedule_;         // (next deadline, patient id)
+  Schedule schedule_;  // each patient's next deadline (Patient::scheduled), by handle
   TimePoint now_{};
   EngineCounters counters_;
   std::uint64_t stalled_deadlines_ = 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "alarms/core/metrics.h"
@@ -193,23 +194,24 @@ IngestVerdict IngestGuard::checkFrom(Kind kind, Value& value, const std::string&
   const auto now = engineNow(wall_now);
   forgetSilent(now);
   const auto found = sourceFor(kind, value.patient_id, source_id, gateway, now.value_or(value.time));
-  if (found == sources_.end()) {
+  if (!found) {
     auto verdict = refuse(FrameFault::TooManySources, "its gateway already has " + std::to_string(config_.max_sources) +
                                                           " sources, none silent long enough to forget");
     verdict.gateway_full = true;
     count(verdict);
     return verdict;
   }
-  auto& state = found->second;
+  auto& state = sources_[*found];
   auto verdict = admit(state, value.sequence, value.time, wall_now);
   if (verdict.accepted()) values(value, verdict);
   if (verdict.accepted()) {
     commit(state, value.sequence, value.time, verdict);
+    noteHeard(*found, state.last_time);
     verdict.gateway_full = gatewayFull(gateway);
   } else if (!state.has_accepted && !state.pending_jump) {
     // Nothing to remember of a stranger whose first frame was refused: refused junk
     // must not use up the gateway's sources.
-    forget(found);
+    forget(*found);
   }
   count(verdict);
   return verdict;
@@ -311,40 +313,66 @@ void IngestGuard::commit(SourceState& state, std::uint64_t sequence, TimePoint t
   state.last_sequence = sequence;
   state.last_time = verdict.restarted ? time : std::max(state.last_time, time);
   state.pending_jump.reset();
-  noteHeard(state, state.last_time);
   stream_time_ = stream_time_ ? std::max(*stream_time_, time) : time;
 }
 
-IngestGuard::Sources::iterator IngestGuard::sourceFor(Kind kind, const std::string& patient_id,
-                                                      const std::string& source_id, std::string_view gateway,
-                                                      TimePoint heard) {
-  if (auto found = sources_.find(SourceView{kind, patient_id, source_id}); found != sources_.end()) return found;
-  if (gatewayFull(gateway)) return sources_.end();
-  const auto created = sources_.emplace(SourceKey{kind, patient_id, source_id}, SourceState{}).first;
-  auto& state = created->second;
+const std::string& IngestGuard::keyOf(Kind kind, std::string_view patient_id, std::string_view source_id) {
+  const auto patient_length = static_cast<std::uint32_t>(patient_id.size());
+  key_buffer_.clear();
+  key_buffer_ += static_cast<char>(kind);
+  key_buffer_.append(reinterpret_cast<const char*>(&patient_length), sizeof patient_length);
+  key_buffer_ += patient_id;
+  key_buffer_ += source_id;
+  return key_buffer_;
+}
+
+std::optional<IngestGuard::Handle> IngestGuard::sourceFor(Kind kind, const std::string& patient_id,
+                                                          const std::string& source_id, std::string_view gateway,
+                                                          TimePoint heard) {
+  if (const auto found = by_key_.find(keyOf(kind, patient_id, source_id))) return found;
+  if (gatewayFull(gateway)) return std::nullopt;
+  const Handle handle = add(kind, patient_id, source_id);
+  auto& state = sources_[handle];
   state.gateway = std::string(gateway);
-  state.heard = heard_.emplace(heard, &created->first);
+  noteHeard(handle, heard);
   const auto [budget, inserted] = sources_per_gateway_.try_emplace(state.gateway, 0);
   ++budget->second;
-  return created;
+  return handle;
 }
 
-// Per accepted frame: its source moves within the index of heard times. The node moves
-// whole (no allocation), and a source heard at the newest time, the usual case, goes in
-// at the end in constant time.
-void IngestGuard::noteHeard(SourceState& state, TimePoint heard) {
-  if (state.heard->first == heard) return;
-  auto node = heard_.extract(state.heard);
-  node.key() = heard;
-  state.heard = heard_.insert(heard_.end(), std::move(node));
+IngestGuard::Handle IngestGuard::add(Kind kind, std::string_view patient_id, std::string_view source_id) {
+  const Handle handle = by_key_.add(keyOf(kind, patient_id, source_id));
+  if (handle >= sources_.size()) sources_.resize(static_cast<std::size_t>(handle) + 1);
+  sources_[handle] = SourceState{};
+  return handle;
 }
 
-void IngestGuard::forget(Sources::iterator source) {
-  heard_.erase(source->second.heard);
-  if (const auto budget = sources_per_gateway_.find(source->second.gateway); budget != sources_per_gateway_.end()) {
+IngestGuard::SourceName IngestGuard::nameOf(std::string_view key) {
+  std::uint32_t patient_length = 0;
+  std::memcpy(&patient_length, key.data() + 1, sizeof patient_length);
+  const auto names = key.substr(1 + sizeof patient_length);
+  return {static_cast<Kind>(key[0]), names.substr(0, patient_length), names.substr(patient_length)};
+}
+
+// Per accepted frame. Usually its source was heard at an earlier time and now later:
+// nothing moves in heard_ until the earlier time comes up (deadline_queue.h).
+void IngestGuard::noteHeard(Handle handle, TimePoint heard) {
+  auto& state = sources_[handle];
+  if (state.heard_order != 0 && state.heard == heard) return;
+  state.heard = heard;
+  state.heard_order = ++heard_order_;
+  heard_.set(handle, heard, state.heard_order);
+}
+
+void IngestGuard::forget(Handle handle) {
+  auto& state = sources_[handle];
+  heard_.release(handle);
+  if (const auto budget = sources_per_gateway_.find(state.gateway); budget != sources_per_gateway_.end()) {
     if (--budget->second == 0) sources_per_gateway_.erase(budget);
   }
-  sources_.erase(source);
+  key_buffer_ = by_key_.idOf(handle);
+  by_key_.erase(key_buffer_);
+  state = SourceState{};
 }
 
 // A source whose newest time is further behind now than stale_tolerance can send nothing
@@ -352,8 +380,8 @@ void IngestGuard::forget(Sources::iterator source) {
 void IngestGuard::forgetSilent(std::optional<TimePoint> now) {
   if (!now) return;
   const auto cutoff = minus(*now, config_.stale_tolerance);
-  while (!heard_.empty() && heard_.begin()->first < cutoff) {
-    forget(sources_.find(*heard_.begin()->second));
+  while (const auto silent = heard_.popBefore(cutoff)) {
+    forget(silent->handle);
     ++counters_.sources_forgotten;
   }
 }
@@ -398,27 +426,38 @@ void IngestGuard::visitCounters(const CounterVisitor& visit) const { counters_.v
 IngestGuard::Saved IngestGuard::saved() const {
   Saved saved{{}, stream_time_, counters_};
   // In the order the sources were last heard, so the restored guard forgets them in the same order.
-  for (const auto& [heard, key] : heard_) {
-    const auto& state = sources_.find(*key)->second;
-    saved.sources.push_back({static_cast<int>(std::get<0>(*key)), std::get<1>(*key), std::get<2>(*key),
-                             state.has_accepted, state.numbered, state.last_sequence, state.run, state.last_time,
+  std::vector<Handle> heard;
+  heard.reserve(by_key_.size());
+  for (Handle handle = 0; handle < sources_.size(); ++handle) {
+    if (known(handle)) heard.push_back(handle);
+  }
+  std::sort(heard.begin(), heard.end(), [this](Handle a, Handle b) {
+    return std::pair(sources_[a].heard, sources_[a].heard_order) < std::pair(sources_[b].heard, sources_[b].heard_order);
+  });
+  for (const Handle handle : heard) {
+    const auto& state = sources_[handle];
+    const auto name = nameOf(by_key_.idOf(handle));
+    saved.sources.push_back({static_cast<int>(name.kind), std::string(name.patient_id), std::string(name.source_id), state.has_accepted,
+                             state.numbered, state.last_sequence, state.run, state.last_time,
                              state.pending_jump ? std::optional(state.pending_jump->sequence) : std::nullopt,
-                             state.pending_jump ? state.pending_jump->time : TimePoint{}, state.gateway, heard});
+                             state.pending_jump ? state.pending_jump->time : TimePoint{}, state.gateway, state.heard});
   }
   return saved;
 }
 
 void IngestGuard::restore(const Saved& saved) {
+  by_key_.clear();
   sources_.clear();
   heard_.clear();
+  heard_order_ = 0;
   sources_per_gateway_.clear();
   stream_time_ = saved.stream_time;
   counters_ = saved.counters;
   for (const auto& source : saved.sources) {
-    SourceKey key{static_cast<Kind>(source.kind), source.patient_id, source.source_id};
-    auto [it, inserted] = sources_.try_emplace(std::move(key));
-    if (!inserted) continue;  // a source twice in one snapshot: the first holds
-    auto& state = it->second;
+    const auto kind = static_cast<Kind>(source.kind);
+    if (by_key_.find(keyOf(kind, source.patient_id, source.source_id))) continue;  // a source twice in one snapshot: the first holds
+    const Handle handle = add(kind, source.patient_id, source.source_id);
+    auto& state = sources_[handle];
     state.has_accepted = source.has_accepted;
     state.numbered = source.numbered;
     state.last_sequence = source.last_sequence;
@@ -427,7 +466,7 @@ void IngestGuard::restore(const Saved& saved) {
     if (source.pending_jump_sequence)
       state.pending_jump = PendingJump{*source.pending_jump_sequence, source.pending_jump_time};
     state.gateway = source.gateway;
-    state.heard = heard_.emplace(source.heard, &it->first);
+    noteHeard(handle, source.heard);
     ++sources_per_gateway_[state.gateway];
   }
 }

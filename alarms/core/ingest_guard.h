@@ -62,9 +62,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <tuple>
+#include <vector>
 
+#include "alarms/core/deadline_queue.h"
 #include "alarms/core/domain.h"
+#include "alarms/core/id_index.h"
 
 namespace vigil::core {
 
@@ -191,7 +193,7 @@ class IngestGuard {
 
   const IngestGuardCounters& counters() const { return counters_; }
   void visitCounters(const CounterVisitor& visit) const;
-  std::size_t sourceCount() const { return sources_.size(); }
+  std::size_t sourceCount() const { return by_key_.size(); }
   std::size_t sourceCount(std::string_view gateway) const;
 
   // Snapshots (alarms/snapshot): every source the guard follows, as values, so a restored
@@ -221,17 +223,7 @@ class IngestGuard {
 
  private:
   enum class Kind { Vitals, Pump, Event };
-  using SourceKey = std::tuple<Kind, std::string, std::string>;
-  using SourceView = std::tuple<Kind, std::string_view, std::string_view>;  // lookups without copies
-  struct SourceLess {
-    using is_transparent = void;
-    static SourceView view(const SourceView& key) { return key; }
-    static SourceView view(const SourceKey& key) { return {std::get<0>(key), std::get<1>(key), std::get<2>(key)}; }
-    template <typename A, typename B>
-    bool operator()(const A& a, const B& b) const {
-      return view(a) < view(b);
-    }
-  };
+  using Handle = IdIndex::Handle;
 
   struct PendingJump {
     std::uint64_t sequence = 0;
@@ -245,10 +237,19 @@ class IngestGuard {
     unsigned run = 0;  // consecutive +1 frames, up to kEstablishedRun
     TimePoint last_time;
     std::optional<PendingJump> pending_jump;
-    std::string gateway;                                         // whose budget it counts against
-    std::multimap<TimePoint, const SourceKey*>::iterator heard;  // its entry in heard_
+    std::string gateway;  // whose budget it counts against
+    TimePoint heard;      // the newest time heard from it (its deadline in heard_)
+    // When `heard` last changed, counted over all sources: sources heard at one time are
+    // snapshotted in this order, as the multimap that kept them before issue 13 did.
+    std::uint64_t heard_order = 0;
   };
-  using Sources = std::map<SourceKey, SourceState, SourceLess>;
+  // A source's key in by_key_ read back (keyOf() in reverse): the key is its only copy of them.
+  struct SourceName {
+    Kind kind;
+    std::string_view patient_id;
+    std::string_view source_id;
+  };
+  static SourceName nameOf(std::string_view key);
 
   // Sequence and time rules; on acceptance the verdict says how (gap, restart) and
   // `commit` must be called once the values have passed too.
@@ -264,20 +265,30 @@ class IngestGuard {
                           std::string_view gateway, CheckValues values);
   // The engine's now: the wall clock live, the newest accepted data time in replays.
   std::optional<TimePoint> engineNow(std::optional<TimePoint> wall_now) const;
-  // The source's state, created if the gateway has room; end() when it has none.
-  Sources::iterator sourceFor(Kind kind, const std::string& patient_id, const std::string& source_id,
-                              std::string_view gateway, TimePoint heard);
-  void noteHeard(SourceState& state, TimePoint heard);
-  void forget(Sources::iterator source);
+  // The source's key in by_key_: kind, patient and source id, the patient id's length
+  // first so that no two sources share a key. Built in a reused buffer: no allocation.
+  const std::string& keyOf(Kind kind, std::string_view patient_id, std::string_view source_id);
+  // The source's handle, created if the gateway has room; nullopt when it has none.
+  std::optional<Handle> sourceFor(Kind kind, const std::string& patient_id, const std::string& source_id,
+                                  std::string_view gateway, TimePoint heard);
+  Handle add(Kind kind, std::string_view patient_id, std::string_view source_id);
+  bool known(Handle handle) const { return sources_[handle].heard_order != 0; }
+  void noteHeard(Handle handle, TimePoint heard);
+  void forget(Handle handle);
   void forgetSilent(std::optional<TimePoint> now);
   bool gatewayFull(std::string_view gateway) const;
   void count(const IngestVerdict& verdict);
 
   IngestGuardConfig config_;
-  Sources sources_;
+  // A frame finds its source in one probe (issue 13); sources_ is indexed by its handles.
+  IdIndex by_key_;
+  std::vector<SourceState> sources_;
+  std::string key_buffer_;
   // Every source by the newest time heard from it, oldest first: forgetting the silent
-  // ones looks only at the front, so no message costs a scan of all sources.
-  std::multimap<TimePoint, const SourceKey*> heard_;
+  // ones looks only at the front, so no message costs a scan of all sources, and a source
+  // heard later again (every frame) costs nothing until its old time comes up.
+  DeadlineQueue<std::uint64_t> heard_;
+  std::uint64_t heard_order_ = 0;
   std::map<std::string, std::size_t, std::less<>> sources_per_gateway_;
   std::optional<TimePoint> stream_time_;  // newest time accepted from any source
   IngestGuardCounters counters_;

@@ -731,8 +731,7 @@ bool EngineService::restoreSnapshot(const SnapshotRow& row, std::string& error) 
 
 void EngineService::watchJournal() {
   if (!journal_) return;
-  std::set<std::string> units;
-  for (const auto& status : engine_.statuses()) units.insert(status.unit);
+  auto units = engine_.statusUnits();
   if (units.empty()) units.insert("");
   core::AlarmEvents events;
   journal_watch_.check(journal_->counters(), journal_->lastWriteError(), units, engine_.now(), events);

@@ -70,12 +70,18 @@ void TrendStore::recordAlarm(const core::AlarmEvent& event) {
 }
 
 TrendStore::PatientTrend* TrendStore::patient(const std::string& patient_id) {
-  if (const auto found = patients_.find(patient_id); found != patients_.end()) return &found->second;
-  if (patients_.size() >= config_.max_patients) {
+  if (const auto found = patients_.find(patient_id)) return &trends_[*found];
+  if (trends_.size() >= config_.max_patients) {
     ++counters_.patients_refused;
     return nullptr;
   }
-  return &patients_[patient_id];
+  patients_.add(patient_id);
+  return &trends_.emplace_back();
+}
+
+const TrendStore::PatientTrend* TrendStore::find(const std::string& patient_id) const {
+  const auto found = patients_.find(patient_id);
+  return found ? &trends_[*found] : nullptr;
 }
 
 // The bucket holding `time_ms`, made if it is newer than every bucket; nullptr for a time
@@ -110,21 +116,21 @@ void TrendStore::forgetBefore(PatientTrend& trend, std::int64_t newest_ms) {
 }
 
 const std::deque<TrendBucket>* TrendStore::buckets(const std::string& patient_id) const {
-  const auto found = patients_.find(patient_id);
-  return found == patients_.end() ? nullptr : &found->second.buckets;
+  const auto* found = find(patient_id);
+  return found ? &found->buckets : nullptr;
 }
 
 const std::deque<TrendAlarmEntry>* TrendStore::alarms(const std::string& patient_id) const {
-  const auto found = patients_.find(patient_id);
-  return found == patients_.end() ? nullptr : &found->second.alarms;
+  const auto* found = find(patient_id);
+  return found ? &found->alarms : nullptr;
 }
 
 vigil::v1::Trend TrendStore::trend(const std::string& patient_id, std::int64_t since_ms) const {
   vigil::v1::Trend out;
   out.set_patient_id(patient_id);
   out.set_bucket_ms(config_.bucket.count());
-  const auto found = patients_.find(patient_id);
-  if (found == patients_.end()) return out;
+  const auto* found = find(patient_id);
+  if (!found) return out;
   google::protobuf::RepeatedField<double>* columns[kTrendSeriesCount] = {out.mutable_hr(),
                                                                          out.mutable_sbp(),
                                                                          out.mutable_dbp(),
@@ -133,12 +139,12 @@ vigil::v1::Trend TrendStore::trend(const std::string& patient_id, std::int64_t s
                                                                          out.mutable_etco2(),
                                                                          out.mutable_rate_mg_per_kg_per_h(),
                                                                          out.mutable_ce_ug_per_ml()};
-  for (const auto& bucket : found->second.buckets) {
+  for (const auto& bucket : found->buckets) {
     if (bucket.start_ms < since_ms) continue;
     out.add_time_ms(bucket.start_ms);
     for (std::size_t i = 0; i < kTrendSeriesCount; ++i) columns[i]->Add(bucket.values[i]);
   }
-  for (const auto& entry : found->second.alarms) {
+  for (const auto& entry : found->alarms) {
     auto* alarm = out.add_alarms();
     alarm->set_alert_id(entry.alert_id);
     alarm->set_title(entry.title);

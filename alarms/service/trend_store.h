@@ -16,6 +16,7 @@
 #include <map>
 #include <string>
 #include "alarms/core/domain.h"
+#include "alarms/core/id_index.h"
 #include "alerts.pb.h"
 
 namespace vigil::service {
@@ -66,7 +67,7 @@ class TrendStore {
 
   const std::deque<TrendBucket>* buckets(const std::string& patient_id) const;
   const std::deque<TrendAlarmEntry>* alarms(const std::string& patient_id) const;
-  std::size_t patientCount() const { return patients_.size(); }
+  std::size_t patientCount() const { return trends_.size(); }
   const TrendCounters& counters() const { return counters_; }
 
  private:
@@ -75,12 +76,18 @@ class TrendStore {
     std::deque<TrendAlarmEntry> alarms;
   };
   PatientTrend* patient(const std::string& patient_id);
+  const PatientTrend* find(const std::string& patient_id) const;
   TrendBucket* bucketAt(PatientTrend& trend, std::int64_t time_ms);
   void set(PatientTrend& trend, TrendSeries series, std::int64_t time_ms, double value);
   void forgetBefore(PatientTrend& trend, std::int64_t newest_ms);
 
   TrendStoreConfig config_;
-  std::map<std::string, PatientTrend> patients_;
+  // Looked up for every status and alarm, and at 100,000 patients mostly to refuse them
+  // (beyond max_patients): one probe of a flat table, not a walk of a tree (issue 13).
+  // Patients are never forgotten, so handles index trends_ densely (a deque: a trend
+  // handed out stays where it is when others are added).
+  core::IdIndex patients_;
+  std::deque<PatientTrend> trends_;
   TrendCounters counters_;
 };
 

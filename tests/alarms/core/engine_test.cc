@@ -699,6 +699,25 @@ TEST(Lifecycle, PatientsAreIndependent) {
   EXPECT_EQ(s.engine.alarms().size(), 2u);
 }
 
+// Deadlines of several patients at one time point run in patient id order, whatever order
+// the patients came in (the schedule breaks ties by id, as the ordered set before it did:
+// issue 13 replaced it, and the order of events is part of the engine's output).
+TEST(Lifecycle, DeadlinesAtTheSameTimeRunInPatientIdOrder) {
+  Session s;
+  const std::vector<std::string> arrival{"bed-9", "bed-10", "bed-2"};
+  for (int k = 0; k <= 5; ++k) {
+    for (const auto& bed : arrival) s.vitals(atSecond(100 + k), {measurement(mdc::kSpO2, 88)}, bed);
+  }
+  EXPECT_TRUE(select(s.events, "spo2-below-90", Phase::Start).empty());  // the 15 s delay runs
+  const auto out = s.engine.advanceTo(atSecond(200));
+  const auto starts = select(out.alarms, "spo2-below-90", Phase::Start);
+  ASSERT_EQ(starts.size(), 3u);
+  EXPECT_EQ(starts[0].patient_id, "bed-10");
+  EXPECT_EQ(starts[1].patient_id, "bed-2");
+  EXPECT_EQ(starts[2].patient_id, "bed-9");
+  for (const auto& start : starts) EXPECT_EQ(start.event_time, atSecond(100) + kSpo2Delay);
+}
+
 TEST(Lifecycle, EngineTimeNeverGoesBack) {
   Session s;
   s.engine.advanceTo(atSecond(50));

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <string>
+#include <vector>
 
 #include "alarms/core/metrics.h"
 
@@ -219,6 +221,61 @@ TEST_F(IngestGuardTest, ASourceIsForgottenOnlyAfterBeingSilentLongerThanTheStale
   // A copy of a forgotten source's frame is stale, never a new frame.
   auto copy = frame(7, t0, {}, "a");
   EXPECT_EQ(guard.check(copy, t0 + minutes(2) + milliseconds(1)).fault, FrameFault::StaleTime);
+}
+
+// Sources are looked up by one key built of kind, patient and device (issue 13): a key
+// that only concatenated them would make patient "ab" device "c" the source of patient "a"
+// device "bc", and its next frame a duplicate.
+TEST_F(IngestGuardTest, SourcesThatConcatenateAlikeAreDistinct) {
+  EXPECT_TRUE(send(frame(5, at(seconds(1)), {}, "c", "ab")).accepted());
+  const auto other = send(frame(5, at(seconds(1)), {}, "bc", "a"));
+  EXPECT_TRUE(other.accepted()) << other.reason;
+  EXPECT_TRUE(other.new_source);
+  auto status = pump(5, at(seconds(1)));
+  status.device_id = "monitor-1";  // the same names as a monitor's frame: another kind of source
+  const auto first_pump = guard_.check(status, kReplay);
+  EXPECT_TRUE(first_pump.new_source);
+  EXPECT_TRUE(send(frame(5, at(seconds(1)))).new_source);
+  EXPECT_EQ(guard_.sourceCount(), 4u);
+}
+
+// A source heard again is moved on lazily (deadline_queue.h): its earlier time coming up
+// must not forget it, while a source really silent that long is forgotten.
+TEST_F(IngestGuardTest, ASourceHeardAgainIsNotForgottenAtItsOldTime) {
+  const TimePoint t0 = at(hours(1));
+  for (const char* device : {"quiet", "busy"}) {
+    auto f = frame(1, t0, {}, device);
+    ASSERT_TRUE(guard_.check(f, t0).accepted());
+  }
+  auto again = frame(2, t0 + seconds(90), {}, "busy");
+  ASSERT_TRUE(guard_.check(again, t0 + seconds(90)).accepted());
+  auto newcomer = frame(1, t0 + minutes(2) + seconds(1), {}, "new");
+  ASSERT_TRUE(guard_.check(newcomer, t0 + minutes(2) + seconds(1)).accepted());
+  EXPECT_EQ(guard_.counters().sources_forgotten, 1u);
+  EXPECT_EQ(guard_.sourceCount(), 2u);
+  auto copy = frame(2, t0 + seconds(90), {}, "busy");
+  EXPECT_EQ(guard_.check(copy, t0 + minutes(2) + seconds(1)).fault, FrameFault::Duplicate)
+      << "busy was forgotten at the time it was first heard";
+}
+
+// Snapshots list the sources oldest heard first, and sources heard at the same time in the
+// order they were heard, so a restored guard forgets them in the same order.
+TEST_F(IngestGuardTest, SavedSourcesAreInTheOrderTheyWereLastHeard) {
+  for (const char* device : {"m", "z", "a"}) ASSERT_TRUE(send(frame(1, at(seconds(5)), {}, device)).accepted());
+  ASSERT_TRUE(send(frame(1, at(seconds(3)), {}, "early")).accepted());
+  ASSERT_TRUE(send(frame(2, at(seconds(7)), {}, "z")).accepted());
+  const auto saved = guard_.saved();
+  std::vector<std::string> order;
+  for (const auto& source : saved.sources) order.push_back(source.source_id);
+  const std::vector<std::string> expected{"early", "m", "a", "z"};
+  EXPECT_EQ(order, expected);
+  IngestGuard restored;
+  restored.restore(saved);
+  std::vector<std::string> again;
+  for (const auto& source : restored.saved().sources) again.push_back(source.source_id);
+  EXPECT_EQ(again, expected);
+  auto duplicate = frame(2, at(seconds(7)), {}, "z");
+  EXPECT_EQ(restored.check(duplicate, kReplay).fault, FrameFault::Duplicate);
 }
 
 TEST_F(IngestGuardTest, EachGatewayHasItsOwnSourceLimit) {
