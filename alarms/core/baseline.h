@@ -79,7 +79,7 @@ class BaselineTracker {
     }
 
     std::vector<Sample> ring_;
-    std::uint32_t first_ = 0;   // a window holds at most kMaxBaselineSamples (baseline.cc)
+    std::uint32_t first_ = 0;  // a window holds at most kMaxBaselineSamples (baseline.cc)
     std::uint32_t size_ = 0;
   };
   struct MetricBaseline {

@@ -24,9 +24,9 @@
 
 #include "alarms/core/baseline.h"
 #include "alarms/core/deadline_queue.h"
-#include "alarms/core/id_index.h"
 #include "alarms/core/domain.h"
 #include "alarms/core/dose.h"
+#include "alarms/core/id_index.h"
 #include "alarms/core/news2_inputs.h"
 #include "alarms/core/protocol.h"
 
@@ -137,7 +137,7 @@ class Engine {
 
  private:
   using Patient = engine_detail::Patient;
-  using Handle = IdIndex::Handle;                     // a patient's index in by_handle_ and the schedule
+  using Handle = IdIndex::Handle;                    // a patient's index in by_handle_ and the schedule
   using Schedule = DeadlineQueue<std::string_view>;  // ties at one time: by patient id
 
   // An input as the one wrapper of every input sees it.

@@ -59,9 +59,9 @@ struct Patient {
   News2Triggers::State news2;
   AdviceAndResume::State advice;
 
-  LatestValues latest;                                          // for the status
-  std::optional<PatientStatus> status;                          // as last published
-  std::optional<TimePoint> scheduled;                           // the key of this patient in the schedule
+  LatestValues latest;                  // for the status
+  std::optional<PatientStatus> status;  // as last published
+  std::optional<TimePoint> scheduled;   // the key of this patient in the schedule
 };
 
 // A part with one patient's state, as the schedule sees it (deadlines.h).

@@ -12,9 +12,8 @@ EntryRules::State EntryRules::saved(const State& state) const {
 }
 
 EntryRules::State EntryRules::restored(const State& saved) const {
-  const bool untouched = std::all_of(saved.rules.begin(), saved.rules.end(), [](const RuleState& rule) {
-    return rule.entries.empty() && !rule.hold_until;
-  });
+  const bool untouched = std::all_of(saved.rules.begin(), saved.rules.end(),
+                                     [](const RuleState& rule) { return rule.entries.empty() && !rule.hold_until; });
   return untouched ? State{} : saved;
 }
 

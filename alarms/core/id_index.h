@@ -72,8 +72,8 @@ class IdIndex {
 
  private:
   struct Slot {
-    std::uint32_t hash = 0;        // the low half of the id's hash; its low bits are the home slot
-    std::uint32_t handle_1 = 0;    // handle + 1; 0: empty
+    std::uint32_t hash = 0;      // the low half of the id's hash; its low bits are the home slot
+    std::uint32_t handle_1 = 0;  // handle + 1; 0: empty
     bool empty() const { return handle_1 == 0; }
     Handle handle() const { return handle_1 - 1; }
   };

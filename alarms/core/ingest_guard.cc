@@ -432,13 +432,14 @@ IngestGuard::Saved IngestGuard::saved() const {
     if (known(handle)) heard.push_back(handle);
   }
   std::sort(heard.begin(), heard.end(), [this](Handle a, Handle b) {
-    return std::pair(sources_[a].heard, sources_[a].heard_order) < std::pair(sources_[b].heard, sources_[b].heard_order);
+    return std::pair(sources_[a].heard, sources_[a].heard_order) <
+           std::pair(sources_[b].heard, sources_[b].heard_order);
   });
   for (const Handle handle : heard) {
     const auto& state = sources_[handle];
     const auto name = nameOf(by_key_.idOf(handle));
-    saved.sources.push_back({static_cast<int>(name.kind), std::string(name.patient_id), std::string(name.source_id), state.has_accepted,
-                             state.numbered, state.last_sequence, state.run, state.last_time,
+    saved.sources.push_back({static_cast<int>(name.kind), std::string(name.patient_id), std::string(name.source_id),
+                             state.has_accepted, state.numbered, state.last_sequence, state.run, state.last_time,
                              state.pending_jump ? std::optional(state.pending_jump->sequence) : std::nullopt,
                              state.pending_jump ? state.pending_jump->time : TimePoint{}, state.gateway, state.heard});
   }
@@ -455,7 +456,8 @@ void IngestGuard::restore(const Saved& saved) {
   counters_ = saved.counters;
   for (const auto& source : saved.sources) {
     const auto kind = static_cast<Kind>(source.kind);
-    if (by_key_.find(keyOf(kind, source.patient_id, source.source_id))) continue;  // a source twice in one snapshot: the first holds
+    if (by_key_.find(keyOf(kind, source.patient_id, source.source_id)))
+      continue;  // a source twice in one snapshot: the first holds
     const Handle handle = add(kind, source.patient_id, source.source_id);
     auto& state = sources_[handle];
     state.has_accepted = source.has_accepted;

@@ -1,7 +1,7 @@
 // The frames every pipeline of vigil-bench carries: identical payloads, built once per run
 // before the clock starts, so that no pipeline pays for encoding inside its measurement.
 // Frame i belongs to patient i % patients, in round i / patients; each round moves the
-// patients' own time on by the protocol's status interval, so that every frame the engine
+// patients' own time on by at least the protocol's status interval, so that every frame the engine
 // accepts makes it publish exactly one status, and the station can tell from any output
 // (a forwarded frame or a status) which frame caused it.
 #pragma once
@@ -16,7 +16,7 @@
 namespace vigil::bench {
 
 inline constexpr std::int64_t kFirstFrameMs = 1'700'000'000'000;  // 2023-11-14, any fixed time will do
-inline constexpr std::int64_t kRoundMs = 15'000;                  // the default protocol's status interval
+inline constexpr std::int64_t kRoundMs = 15'000;                  // >= any shipped protocol's status interval (1 s)
 inline constexpr char kUnit[] = "bench";
 
 struct Frame {
