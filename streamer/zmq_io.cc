@@ -73,14 +73,14 @@ bool Publisher::publish(std::string_view topic, const google::protobuf::MessageL
 }
 
 bool Publisher::publishRaw(std::string_view topic, std::string_view payload) {
-  const auto first = socket_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait);
-  if (!first) return false;
-  // Once the first frame is queued the second always is: ZeroMQ queues multiparts whole.
-  return socket_.send(zmq::buffer(payload), zmq::send_flags::dontwait).has_value();
+  zmq::message_t topic_message(topic.data(), topic.size());
+  zmq::message_t payload_message(payload.data(), payload.size());
+  return publishMessages(topic_message, payload_message);
 }
 
 bool Publisher::publishMessages(zmq::message_t& topic, zmq::message_t& payload) {
   if (!socket_.send(topic, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+  // Once the first frame is queued the second always is: ZeroMQ queues multiparts whole.
   return socket_.send(payload, zmq::send_flags::dontwait).has_value();
 }
 

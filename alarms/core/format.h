@@ -23,10 +23,12 @@ inline void appendFixed(std::string& text, double value, int decimals) {
   const auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed, decimals);
   if (error == std::errc{}) {
     text.append(buffer, end);
-  } else {  // only for a precision beyond what any text here asks for
-    char slow[512];
-    std::snprintf(slow, sizeof slow, "%.*f", decimals, value);
-    text += slow;
+  } else {  // a precision beyond what any text here asks for: printf itself, at its length
+    const auto start = text.size();
+    const int length = std::snprintf(nullptr, 0, "%.*f", decimals, value);
+    text.resize(start + static_cast<std::size_t>(length) + 1);
+    std::snprintf(text.data() + start, static_cast<std::size_t>(length) + 1, "%.*f", decimals, value);
+    text.resize(start + static_cast<std::size_t>(length));
   }
 }
 

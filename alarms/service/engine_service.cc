@@ -330,9 +330,8 @@ void EngineService::deliverAlert(zmq::message_t topic, zmq::message_t payload, s
   unit_sequences_.released(unit, unit_sequence);
   if (!mayPublish()) return;
   if (holding_alerts_) {
-    held_alerts_.push_back(std::move(topic));
-    held_alerts_.push_back(std::move(payload));
-    if (held_alerts_.size() >= 2 * kHeldAlertsLimit) sendHeldAlerts();  // a bound on the wait
+    held_alerts_.push_back({std::move(topic), std::move(payload)});
+    if (held_alerts_.size() >= kHeldAlertsLimit) sendHeldAlerts();  // a bound on the wait
     return;
   }
   sendAlert(topic, payload);
@@ -355,7 +354,7 @@ void EngineService::holdAlerts(bool hold) {
 }
 
 void EngineService::sendHeldAlerts() {
-  for (std::size_t i = 0; i + 1 < held_alerts_.size(); i += 2) sendAlert(held_alerts_[i], held_alerts_[i + 1]);
+  for (auto& held : held_alerts_) sendAlert(held.topic, held.payload);
   held_alerts_.clear();
 }
 

@@ -295,9 +295,13 @@ class EngineService {
   bool applying_peer_forward_ = false;  // applyForwarded(): replayed, but its transitions are logged
   TrendStore trend_;                    // every patient's last hours, fed by publish() live and in recovery
   CommitGate<Outgoing> gate_;
-  std::uint64_t released_sequence_ = 0;                  // the last alert-stream sequence actually sent
-  bool holding_alerts_ = false;                          // within a burst (holdAlerts)
-  std::vector<zmq::message_t> held_alerts_;              // topic, payload, topic, payload...
+  std::uint64_t released_sequence_ = 0;  // the last alert-stream sequence actually sent
+  bool holding_alerts_ = false;          // within a burst (holdAlerts)
+  struct HeldAlert {
+    zmq::message_t topic;
+    zmq::message_t payload;
+  };
+  std::vector<HeldAlert> held_alerts_;                   // in the order stamped
   std::chrono::steady_clock::time_point input_arrived_;  // of the input being handled
   boost::asio::steady_timer stats_timer_;
   boost::asio::steady_timer snapshot_timer_;

@@ -54,6 +54,14 @@ TEST(AppendFixed, RoundsTiesAndEdgesAsPrintfDoes) {
   }
 }
 
+TEST(AppendFixed, APrecisionBeyondItsBufferStillWritesWhatPrintfWrites) {
+  // 309 digits before the point and 60 after do not fit the fast path's buffer.
+  const double largest = std::numeric_limits<double>::max();
+  EXPECT_EQ(fixed(largest, 60), printfFixed(largest, 60));
+  EXPECT_EQ(fixed(-largest, 60), printfFixed(-largest, 60));
+  EXPECT_EQ(fixed(1.0 / 3.0, 400), printfFixed(1.0 / 3.0, 400));  // the exact binary value's 400 digits
+}
+
 TEST(AppendFixed, AppendsToWhatIsThere) {
   std::string text = "Ce ";
   appendFixed(text, 0.4567, 3);
